@@ -1,0 +1,39 @@
+/**
+ * The inventory as the executor sees it. Sources (INI, YAML, directories, scripts,
+ * group_vars/host_vars) are loaded into this one shape by `core/inventory/load.ts`.
+ */
+
+export interface InventoryHost {
+  name: string;
+  /** Variables set on the host itself (inline, host_vars/, script hostvars). */
+  vars: Record<string, unknown>;
+  /** Direct groups, in the order they were declared (`all` and `ungrouped` implied). */
+  groups: string[];
+}
+
+export interface InventoryGroup {
+  name: string;
+  vars: Record<string, unknown>;
+  children: string[];
+  hosts: string[];
+}
+
+export interface Inventory {
+  /** Source paths it was loaded from, for messages. */
+  readonly sources: string[];
+  readonly hosts: ReadonlyMap<string, InventoryHost>;
+  readonly groups: ReadonlyMap<string, InventoryGroup>;
+  /**
+   * Hosts matching an Ansible pattern (`all`, `web`, `a:b`, `a:&b`, `a:!b`, `web*`,
+   * `~regex`, `web[0:2]`), in inventory order, optionally narrowed by `--limit`.
+   */
+  selectHosts(pattern: string, limit?: string): InventoryHost[];
+  /**
+   * The host's inventory variables merged in Ansible's order: group `all`, then parent
+   * groups before child groups (same depth: alphabetical, `ansible_group_priority` wins),
+   * then host vars. Includes group_vars/ and host_vars/ files.
+   */
+  varsFor(host: string): Record<string, unknown>;
+  /** Every group the host belongs to, directly or through children, `all` included. */
+  groupsOf(host: string): string[];
+}

@@ -1,0 +1,150 @@
+/**
+ * The public module API. Built-in modules (modules/*.ts) and user modules (-M paths, a
+ * `modules/` folder beside the playbook) are written with exactly this API:
+ *
+ *   import { defineModule } from 'tsplay';
+ *   export default defineModule({ name, schema, docs, run });
+ *
+ * Like an ESLint rule (`meta` + `create`), a module is one file: its JSON Schema, its
+ * documentation (Ansible's DOCUMENTATION / EXAMPLES / RETURN) and `run`. `run` executes in
+ * the controller: it reads the host's state with as few commands as possible, compares in
+ * the controller, and issues only the commands needed (pyinfra's facts model). In check
+ * mode it must return the same `changed` and diff as a real run would, without changing
+ * anything; `ctx.writeFile` and friends are no-ops that record the prediction.
+ */
+import type { ExecResult } from '../transport/transport.js';
+import type { WriteFileOptions, WriteFileResult } from '../transport/remote-shell.js';
+import type { Logger } from 'pino';
+
+/** A JSON Schema (draft 2020-12 subset that ajv understands) for the module's arguments. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface ModuleDocs {
+  /** One line, shown by `tsplay doc --list`. */
+  short: string;
+  /** Longer prose (Markdown). */
+  description?: string;
+  /** YAML task examples, exactly as a user would paste them into a playbook. */
+  examples: string;
+  /** What the result contains, key by key (Ansible's RETURN). */
+  returns?: Record<string, string>;
+  notes?: string[];
+}
+
+/** Before/after content for `--diff`. File contents are rendered as unified diffs. */
+export interface DiffEntry {
+  before: string;
+  after: string;
+  beforeHeader?: string;
+  afterHeader?: string;
+}
+
+export interface ModuleResult {
+  changed: boolean;
+  msg?: string;
+  /** Check mode only: the module cannot predict the outcome (Ansible reports it skipped). */
+  skipped?: boolean;
+  diff?: DiffEntry | DiffEntry[];
+  /** Module-specific return values, available through `register`. */
+  [key: string]: unknown;
+}
+
+/** Thrown by `ctx.fail`; the task fails with `msg` and `extra` merged into its result. */
+export class ModuleFailure extends Error {
+  override name = 'ModuleFailure';
+  constructor(
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface RunOptions {
+  stdin?: string | Buffer;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Run without the task's become (for reads that any user may do). Default: task's become. */
+  noBecome?: boolean;
+}
+
+/**
+ * State that earlier tasks would have created, recorded in check mode so later tasks
+ * predict exactly (e.g. `ini_set` on a file that a `yum` task before it would install).
+ * Real runs leave it empty.
+ */
+export interface PredictedState {
+  /** A file's predicted content: bytes, `'exists'` (content unknown, e.g. from a package), or `'absent'`. */
+  file(path: string): Buffer | 'exists' | 'absent' | undefined;
+  setFile(path: string, state: Buffer | 'exists' | 'absent'): void;
+  /** Free-form per-host predictions for other kinds of state (packages, units, bridges...). */
+  get<T>(namespace: string, key: string): T | undefined;
+  set<T>(namespace: string, key: string, value: T): void;
+}
+
+/** Per-host cache of facts read from the host during this run (pyinfra's "facts"). */
+export interface FactCache {
+  get<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /** Drop cached facts whose key starts with `prefix` (all when omitted) after a change. */
+  invalidate(prefix?: string): void;
+}
+
+export interface ModuleContext<Args> {
+  /** Arguments after templating and JSON Schema validation (defaults applied). */
+  readonly args: Args;
+  readonly check: boolean;
+  readonly diff: boolean;
+  readonly host: {
+    /** Inventory name. */
+    readonly name: string;
+    /** All variables visible to this task on this host (hostvars, facts, play vars...). */
+    readonly vars: Readonly<Record<string, unknown>>;
+  };
+  /** Run a fully quoted shell command on the host (task's become and environment applied). */
+  run(command: string, options?: RunOptions): Promise<ExecResult>;
+  /** Run an argv; each word is quoted for the remote shell. */
+  runArgv(argv: ReadonlyArray<string>, options?: RunOptions): Promise<ExecResult>;
+  /** Read a file from the host (`null` if missing). In check mode, sees predicted writes. */
+  readFile(path: string): Promise<Buffer | null>;
+  /** Atomic write (temp + rename). In check mode records the prediction and writes nothing. */
+  writeFile(path: string, data: string | Buffer, options?: Omit<WriteFileOptions, 'become'>): Promise<WriteFileResult>;
+  /** Quote one word for the remote POSIX shell. */
+  quote(word: string | number): string;
+  /** Fail the task with a message (and extra result keys). Never returns. */
+  fail(message: string, extra?: Record<string, unknown>): never;
+  /** Find a controller-side file for `src:` (role files/ or templates/, then the playbook dir). */
+  findFile(kind: 'files' | 'templates', name: string): string;
+  /** Render a Handlebars template with this task's variables (the `template` module). */
+  render(template: string, sourceName?: string): string;
+  /** Evaluate a bare Jinja-style expression with this task's variables (`assert: that:`). */
+  evaluate(expression: string): unknown;
+  readonly predicted: PredictedState;
+  readonly facts: FactCache;
+  readonly log: Logger;
+}
+
+export interface ModuleDefinition<Args = Record<string, unknown>> {
+  /** The name used in playbooks (`ini_set`). */
+  name: string;
+  /** Other accepted names, e.g. Ansible's (`ini_file`, `community.general.ini_file`). */
+  aliases?: string[];
+  /** JSON Schema of the arguments; validated with ajv after templating, per task. */
+  schema: JsonSchema;
+  docs: ModuleDocs;
+  /**
+   * For modules such as `command`/`shell`/`raw` that take free-form text
+   * (`shell: echo hi`): the argument that receives it. `k=v` words naming other
+   * schema properties (`chdir=/tmp`) are still parsed as arguments.
+   */
+  freeForm?: string;
+  /** Runs only in the controller (debug, set_fact, assert): no connection is opened for it. */
+  controllerOnly?: boolean;
+  /** False when the module cannot predict its result: it is reported skipped in check mode. */
+  supportsCheckMode?: boolean;
+  run(ctx: ModuleContext<Args>): Promise<ModuleResult>;
+}
+
+/** Identity at run time; gives authors type checking and a single, documented entry point. */
+export function defineModule<Args = Record<string, unknown>>(definition: ModuleDefinition<Args>): ModuleDefinition<Args> {
+  return definition;
+}

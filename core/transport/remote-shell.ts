@@ -1,0 +1,127 @@
+/**
+ * Shell snippets that every transport shares: become wrapping, environment, reading and
+ * atomically writing files. Built only from `exec`, so the SSH and local transports behave
+ * the same, and each operation costs exactly one round trip.
+ */
+import { createHash } from 'node:crypto';
+import type { BecomeSpec, ExecOptions, ExecResult, Transport } from './transport.js';
+import { quote } from './shell-quote.js';
+
+/**
+ * Wrap a command so it runs as `become.user` through sudo. With a password, sudo reads it
+ * from stdin (`-S`) with an empty prompt; the caller prepends it to stdin. Without one,
+ * `-n` makes sudo fail at once instead of hanging on a prompt.
+ */
+export function wrapBecome(command: string, become: BecomeSpec): string {
+  const auth = become.password !== undefined ? "-S -p ''" : '-n';
+  return `sudo ${auth} -H -u ${quote(become.user)} -- /bin/sh -c ${quote(command)}`;
+}
+
+/** Prefix `K=V` exports (quoted) to a command. Keys must be valid shell identifiers. */
+export function withEnv(command: string, env: Record<string, string> | undefined): string {
+  if (!env || Object.keys(env).length === 0) return command;
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`invalid environment variable name '${key}'`);
+    parts.push(`${key}=${quote(value)}`);
+  }
+  return `export ${parts.join(' ')}; ${command}`;
+}
+
+/** Build the final command line and stdin for an exec with become/env applied. */
+export function prepareExec(command: string, options: ExecOptions = {}): { command: string; stdin?: Buffer } {
+  let cmd = withEnv(command, options.env);
+  let stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
+  if (options.become) {
+    cmd = wrapBecome(cmd, options.become);
+    if (options.become.password !== undefined) {
+      stdin = Buffer.concat([Buffer.from(`${options.become.password}\n`), stdin ?? Buffer.alloc(0)]);
+    }
+  }
+  return stdin === undefined ? { command: cmd } : { command: cmd, stdin };
+}
+
+export interface WriteFileOptions {
+  /** Octal string ('0644') or symbolic mode accepted by chmod. */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Keep a timestamped copy of the old file (`dest.<epoch>.<pid>~`); its path is returned. */
+  backup?: boolean;
+  become?: BecomeSpec;
+}
+
+export interface WriteFileResult {
+  backupFile?: string;
+}
+
+/**
+ * The atomic write script. Data arrives on stdin into a temp file in the destination's
+ * directory; only if the byte count matches do we set mode/owner and rename over the
+ * destination. A dropped connection therefore leaves the old file untouched, and the
+ * trap removes the temp file on any exit path (including SIGHUP from a closing session).
+ * Without an explicit mode/owner, the existing file's are kept (GNU --reference).
+ */
+export function atomicWriteScript(dest: string, size: number, options: WriteFileOptions = {}): string {
+  const q = quote(dest);
+  const lines = [
+    'set -u',
+    `d=$(dirname -- ${q})`,
+    `t=$(mktemp "$d/.tsplay-tmp.XXXXXXXX") || exit 97`,
+    `trap 'rm -f -- "$t"' EXIT HUP INT TERM PIPE`,
+    `cat > "$t" || exit 98`,
+    `[ "$(wc -c < "$t")" -eq ${size} ] || { echo "tsplay: short write to ${dest.replace(/[^\w./-]/g, '?')}" >&2; exit 99; }`,
+    `if [ -e ${q} ]; then chown --reference=${q} -- "$t" 2>/dev/null; chmod --reference=${q} -- "$t"; else chmod 0644 -- "$t"; fi`,
+  ];
+  if (options.mode) lines.push(`chmod ${quote(options.mode)} -- "$t" || exit 1`);
+  if (options.owner || options.group) {
+    const spec = `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}`;
+    lines.push(`chown ${quote(spec)} -- "$t" || exit 1`);
+  }
+  if (options.backup) {
+    lines.push(`if [ -e ${q} ]; then b=${q}.$(date +%Y-%m-%d@%H:%M:%S).$$~; cp -p -- ${q} "$b" || exit 1; echo "$b"; fi`);
+  }
+  lines.push(`mv -f -- "$t" ${q} || exit 1`, 'trap - EXIT');
+  return lines.join('\n');
+}
+
+export class RemoteCommandError extends Error {
+  override name = 'RemoteCommandError';
+  constructor(
+    message: string,
+    readonly result: ExecResult,
+  ) {
+    super(message);
+  }
+}
+
+/** Write `data` to `dest` atomically in one round trip. Throws RemoteCommandError. */
+export async function writeFileAtomic(
+  transport: Transport,
+  dest: string,
+  data: string | Buffer,
+  options: WriteFileOptions = {},
+): Promise<WriteFileResult> {
+  const bytes = Buffer.from(data);
+  const execOptions: ExecOptions = { stdin: bytes };
+  if (options.become) execOptions.become = options.become;
+  const res = await transport.exec(atomicWriteScript(dest, bytes.length, options), execOptions);
+  if (res.rc !== 0) {
+    throw new RemoteCommandError(`could not write ${dest}: ${res.stderr.trim() || `exit ${res.rc}`}`, res);
+  }
+  const backupFile = res.stdout.trim();
+  return backupFile ? { backupFile } : {};
+}
+
+/** Read a file; `null` when it does not exist. Other failures throw. One round trip. */
+export async function readFile(transport: Transport, path: string, become?: BecomeSpec): Promise<Buffer | null> {
+  const q = quote(path);
+  const res = await transport.exec(`if [ -e ${q} ]; then cat -- ${q}; else exit 3; fi`, become ? { become } : {});
+  if (res.rc === 3) return null;
+  if (res.rc !== 0) throw new RemoteCommandError(`could not read ${path}: ${res.stderr.trim() || `exit ${res.rc}`}`, res);
+  return res.stdoutBuffer;
+}
+
+export function sha1(data: string | Buffer): string {
+  return createHash('sha1').update(data).digest('hex');
+}
