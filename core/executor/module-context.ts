@@ -1,0 +1,81 @@
+/**
+ * Builds the `ModuleContext` a module's `run` receives. This is the only place where a
+ * module's requests meet the transport: become and the task environment are applied here,
+ * and check mode turns writes into recorded predictions.
+ */
+import type { Logger } from 'pino';
+import type { ModuleContext, FactCache, PredictedState, RunOptions } from '../modules/api.js';
+import { ModuleFailure } from '../modules/api.js';
+import type { BecomeSpec, ExecOptions, Transport } from '../transport/transport.js';
+import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/remote-shell.js';
+import { quote, quoteArgv } from '../transport/shell-quote.js';
+
+export interface ContextOptions<Args> {
+  args: Args;
+  transport: Transport;
+  host: { name: string; vars: Record<string, unknown> };
+  check: boolean;
+  diff: boolean;
+  become?: BecomeSpec;
+  environment?: Record<string, string>;
+  /** Per-command timeout for this task (ms). */
+  timeoutMs?: number;
+  facts: FactCache;
+  predicted: PredictedState;
+  log: Logger;
+  findFile(kind: 'files' | 'templates', name: string): string;
+  render(template: string, sourceName?: string): string;
+  evaluate(expression: string): unknown;
+}
+
+export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContext<Args> {
+  const execOptions = (options: RunOptions = {}): ExecOptions => {
+    const exec: ExecOptions = {};
+    if (options.stdin !== undefined) exec.stdin = options.stdin;
+    const env = { ...(o.environment ?? {}), ...(options.env ?? {}) };
+    if (Object.keys(env).length) exec.env = env;
+    if (o.become && !options.noBecome) exec.become = o.become;
+    const timeout = options.timeoutMs ?? o.timeoutMs;
+    if (timeout) exec.timeoutMs = timeout;
+    return exec;
+  };
+
+  const ctx: ModuleContext<Args> = {
+    args: o.args,
+    check: o.check,
+    diff: o.diff,
+    host: o.host,
+    run: (command, options) => o.transport.exec(command, execOptions(options)),
+    runArgv: (argv, options) => o.transport.exec(quoteArgv(argv), execOptions(options)),
+    async readFile(path) {
+      if (o.check) {
+        const predicted = o.predicted.file(path);
+        if (predicted === 'absent') return null;
+        if (Buffer.isBuffer(predicted)) return predicted;
+        // 'exists' (content unknown) falls through to the host: the caller decides what
+        // a missing file means when ctx.predicted says it will exist.
+      }
+      return readFile(o.transport, path, o.become);
+    },
+    async writeFile(path, data, options: Omit<WriteFileOptions, 'become'> = {}) {
+      if (o.check) {
+        o.predicted.setFile(path, Buffer.from(data));
+        return {};
+      }
+      const result = await writeFileAtomic(o.transport, path, data, o.become ? { ...options, become: o.become } : options);
+      o.facts.invalidate(`file:${path}`);
+      return result;
+    },
+    quote,
+    fail(message, extra) {
+      throw new ModuleFailure(message, extra);
+    },
+    findFile: o.findFile,
+    render: o.render,
+    evaluate: o.evaluate,
+    predicted: o.predicted,
+    facts: o.facts,
+    log: o.log,
+  };
+  return ctx;
+}

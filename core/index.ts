@@ -1,0 +1,14 @@
+/** The public API of tsplay for module authors. */
+export { defineModule, ModuleFailure } from './modules/api.js';
+export type {
+  DiffEntry,
+  FactCache,
+  JsonSchema,
+  ModuleContext,
+  ModuleDefinition,
+  ModuleDocs,
+  ModuleResult,
+  PredictedState,
+  RunOptions,
+} from './modules/api.js';
+export { quote, quoteArgv } from './transport/shell-quote.js';
