@@ -1,0 +1,166 @@
+/**
+ * `tsplay run`: load everything, validate everything, then run. All user-facing errors
+ * become `ERROR! ...` with file:line:column and exit 5 (bad input) before any host is
+ * touched.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { loadInventory } from '../inventory/load.js';
+import { ModuleRegistry, ModuleLoadError } from '../modules/registry.js';
+import { loadPlaybook, loadTaskFile, loadVarsFile } from '../playbook/load.js';
+import type { Playbook } from '../playbook/model.js';
+import { Templar } from '../template/templar.js';
+import { combineEvents, type RunEvents } from '../executor/events.js';
+import { runPlaybooks } from '../executor/run-playbooks.js';
+import type { ConnectionManager } from '../executor/connections.js';
+import { createLogger } from '../log/logger.js';
+import { SecretRegistry } from '../log/redact.js';
+import { terminalPrinter } from '../output/terminal-printer.js';
+import { jsonCollector } from '../output/json-collector.js';
+import { CliError } from './errors.js';
+import { EXIT } from './main.js';
+import { parseExtraVars } from './extra-vars.js';
+import { promptSecret } from './prompt.js';
+import type { RunFlags } from './program.js';
+import { listHosts, listTags, listTasks } from './list-command.js';
+
+const splitList = (values: string[]) => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+
+export function inventorySources(flags: { inventory: string[] }): string[] {
+  if (flags.inventory.length) return flags.inventory;
+  const env = process.env.ANSIBLE_INVENTORY;
+  if (env) return env.split(',');
+  return existsSync('/etc/ansible/hosts') ? ['/etc/ansible/hosts'] : [];
+}
+
+/** Module folders: -M (colon lists) and a `modules/` folder beside each playbook. */
+function moduleDirs(flags: RunFlags, playbooks: string[]): string[] {
+  const dirs = flags.modulePath.flatMap((p) => p.split(':')).filter(Boolean);
+  for (const pb of playbooks) {
+    const dir = resolve(dirname(pb), 'modules');
+    if (existsSync(dir) && statSync(dir).isDirectory() && !dirs.includes(dir)) dirs.push(dir);
+  }
+  return dirs;
+}
+
+export async function runCommand(playbookFiles: string[], flags: RunFlags): Promise<number> {
+  const secrets = new SecretRegistry();
+  const log = createLogger(flags.logFile ?? process.env.TSPLAY_LOG, secrets);
+  for (const pb of playbookFiles) {
+    if (!existsSync(pb)) throw new CliError(`the playbook: ${pb} could not be found`, EXIT.BAD_OPTIONS);
+  }
+
+  let registry: ModuleRegistry;
+  try {
+    registry = await ModuleRegistry.create(moduleDirs(flags, playbookFiles));
+  } catch (err) {
+    if (err instanceof ModuleLoadError) throw new CliError(err.message, EXIT.BAD_OPTIONS);
+    throw err;
+  }
+  const loaderOptions = {
+    isModule: (name: string) => registry.has(name),
+    suggestModules: (name: string) => registry.suggest(name),
+    freeFormOf: (name: string) => registry.get(name)?.freeForm,
+  };
+  const playbooks: Playbook[] = [];
+  for (const file of playbookFiles) playbooks.push(await asCliError(() => loadPlaybook(resolve(file), loaderOptions)));
+
+  if (flags.syntaxCheck) {
+    for (const file of playbookFiles) process.stdout.write(`\nplaybook: ${file}\n`);
+    return EXIT.OK;
+  }
+
+  const extraVars = parseExtraVars(flags.extraVars);
+  const inventory = await asCliError(() => loadInventory(inventorySources(flags)));
+
+  if (flags.listHosts || flags.listTasks || flags.listTags) {
+    const templar = new Templar();
+    for (const pb of playbooks) {
+      if (flags.listHosts) process.stdout.write(listHosts(pb, inventory, templar, extraVars, flags.limit));
+      if (flags.listTasks) process.stdout.write(listTasks(pb, splitList(flags.tags), splitList(flags.skipTags)));
+      if (flags.listTags) process.stdout.write(listTags(pb));
+    }
+    return EXIT.OK;
+  }
+
+  const becomePassword = flags.askBecomePass ? await promptSecret('BECOME password') : undefined;
+  const password = flags.askPass ? await promptSecret('SSH password') : undefined;
+  secrets.add(becomePassword);
+  secrets.add(password);
+  for (const host of inventory.hosts.keys()) {
+    const v = inventory.varsFor(host);
+    for (const key of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass']) {
+      if (typeof v[key] === 'string') secrets.add(v[key] as string);
+    }
+  }
+
+  const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const printer: RunEvents = flags.json
+    ? jsonCollector(secrets, (doc) => process.stdout.write(`${doc}\n`))
+    : terminalPrinter({ write: (s) => process.stdout.write(s), colour, verbosity: flags.verbose, diff: flags.diff, secrets });
+  const warnings: RunEvents = {
+    noHostsMatched: (pattern) => process.stderr.write(`[WARNING]: Could not match supplied host pattern, ignoring: ${pattern}\n`),
+  };
+
+  let connections: ConnectionManager | undefined;
+  const onSignal = () => {
+    process.stderr.write('\n[ERROR]: User interrupted execution\n');
+    void (connections?.closeAll() ?? Promise.resolve()).finally(() => process.exit(99));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const started = Date.now();
+  try {
+    const { exitCode } = await runPlaybooks({
+      playbooks,
+      inventory,
+      registry,
+      templar: new Templar(),
+      options: {
+        check: flags.check,
+        diff: flags.diff,
+        forks: flags.forks,
+        tags: splitList(flags.tags),
+        skipTags: splitList(flags.skipTags),
+        extraVars,
+        ...(flags.limit ? { limit: flags.limit } : {}),
+        ...(flags.startAtTask ? { startAtTask: flags.startAtTask } : {}),
+        become: flags.become,
+        ...(flags.becomeUser ? { becomeUser: flags.becomeUser } : {}),
+        ...(becomePassword !== undefined ? { becomePassword } : {}),
+        verbosity: flags.verbose,
+      },
+      connection: {
+        ...(flags.user ? { remoteUser: flags.user } : {}),
+        ...(flags.privateKey ? { privateKeyFile: flags.privateKey } : {}),
+        ...(password !== undefined ? { password } : {}),
+        ...(flags.timeout ? { connectTimeoutMs: flags.timeout * 1000 } : {}),
+        ...(flags.connection ? { connection: flags.connection } : {}),
+      },
+      events: combineEvents(printer, flags.json ? {} : warnings),
+      log,
+      loadTaskFile: (path) => loadTaskFile(path, loaderOptions),
+      loadVarsFile,
+      onConnections: (c) => (connections = c),
+    });
+    log.info({ ms: Date.now() - started, exitCode }, 'run finished');
+    return exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    log.flush?.();
+  }
+}
+
+/** Loader errors carry positions and format themselves; show them without a stack. */
+async function asCliError<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const e = err as Error & { file?: string; errors?: unknown[] };
+    if (e && (e.name === 'PlaybookError' || e.name === 'InventoryError' || e.name === 'YAMLParseError')) {
+      throw new CliError(e.message, EXIT.BAD_OPTIONS);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * What the executor reports while it runs (Ansible's callback plugin interface, reduced).
+ * The terminal printer, the `--json` collector and the structured log all listen here, so
+ * the executor never formats output itself.
+ */
+import type { SourceLocation } from '../playbook/model.js';
+import type { TaskResult } from './task-result.js';
+import type { RecapStats } from './stats.js';
+
+export interface TaskInfo {
+  /** Display name: `role : name`, or the module and its args when unnamed. */
+  name: string;
+  loc: SourceLocation;
+  isHandler: boolean;
+  /** The module's primary name (`debug`, `copy`...), after alias resolution. */
+  module: string;
+  /** True for the implicit fact-gathering task. */
+  isSetup?: boolean;
+  noLog: boolean;
+}
+
+export interface RunEvents {
+  playbookStart?(file: string): void;
+  playStart?(name: string, hosts: string[], check: boolean): void;
+  noHostsMatched?(pattern: string): void;
+  taskStart?(task: TaskInfo): void;
+  /** One result per host (after loops/retries are folded in). `item` results come first. */
+  hostResult?(host: string, task: TaskInfo, result: TaskResult, extra: { delegatedTo?: string; ignored?: boolean }): void;
+  itemResult?(host: string, task: TaskInfo, result: TaskResult, label: string): void;
+  retry?(host: string, task: TaskInfo, attempt: number, retries: number, result: TaskResult): void;
+  warning?(message: string): void;
+  /** Play aborted on all hosts (any_errors_fatal, max_fail_percentage). */
+  playAborted?(reason: string): void;
+  recap?(stats: RecapStats): void;
+}
+
+/** Fan one event out to several listeners. */
+export function combineEvents(...listeners: RunEvents[]): RunEvents {
+  const names = [
+    'playbookStart', 'playStart', 'noHostsMatched', 'taskStart', 'hostResult', 'itemResult', 'retry', 'warning', 'playAborted', 'recap',
+  ] as const;
+  const out: RunEvents = {};
+  for (const name of names) {
+    const fns = listeners.map((l) => l[name]).filter((f): f is NonNullable<typeof f> => typeof f === 'function');
+    if (fns.length) (out as Record<string, unknown>)[name] = (...args: unknown[]) => fns.forEach((f) => (f as (...a: unknown[]) => void)(...args));
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+/**
+ * State shared by the play runner and the task runner for one `tsplay run`: options,
+ * services (registry, templar, connections, events) and per-host sessions that outlive
+ * a single play (facts, set_fact/register results, the connection).
+ */
+import type { Logger } from 'pino';
+import type { Inventory } from '../inventory/model.js';
+import type { ModuleRegistry } from '../modules/registry.js';
+import type { Templar } from '../template/templar.js';
+import type { ConnectionManager } from './connections.js';
+import type { RunEvents } from './events.js';
+import { HostRuntime } from './host-state.js';
+import type { RecapStats } from './stats.js';
+import type { Vars } from '../vars/precedence.js';
+
+export interface ExecutorOptions {
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  tags: string[];
+  skipTags: string[];
+  extraVars: Vars;
+  limit?: string;
+  startAtTask?: string;
+  /** -b: become for every play unless a play/task says otherwise. */
+  become?: boolean;
+  becomeUser?: string;
+  /** -K or ansible_become_password; never logged. */
+  becomePassword?: string;
+  verbosity: number;
+  /** Per-command timeout (ms) for module commands; undefined = none. */
+  commandTimeoutMs?: number;
+}
+
+/** One host's state across the whole run. */
+export class HostSession {
+  readonly runtime = new HostRuntime();
+  /** Gathered facts (setup), without the `ansible_` prefix, as in `ansible_facts`. */
+  facts: Vars = {};
+  /** set_fact and register results: they persist across plays, like Ansible's host vars. */
+  readonly hostVars: Vars = {};
+  unreachable = false;
+  /** Failed in an earlier play: later plays of the run skip it, as Ansible does. */
+  failed = false;
+  constructor(readonly name: string) {}
+}
+
+/** One host's state within a play. */
+export class PlayHost {
+  failed = false;
+  /** meta: end_host, or the play was aborted. */
+  ended = false;
+  readonly notified = new Set<string>();
+  constructor(readonly session: HostSession) {}
+  get name(): string {
+    return this.session.name;
+  }
+  get active(): boolean {
+    return !this.failed && !this.ended && !this.session.unreachable;
+  }
+}
+
+export interface RunContext {
+  readonly options: ExecutorOptions;
+  readonly inventory: Inventory;
+  readonly registry: ModuleRegistry;
+  readonly templar: Templar;
+  readonly connections: ConnectionManager;
+  readonly events: RunEvents;
+  readonly log: Logger;
+  readonly stats: RecapStats;
+  readonly sessions: Map<string, HostSession>;
+  /** Loads an include_tasks file (cached): its task nodes. */
+  loadTaskFile(path: string): Promise<import('../playbook/model.js').TaskNode[]>;
+  /** Loads a vars file (YAML). */
+  loadVarsFile(path: string): Promise<Vars>;
+}
+
+export function sessionFor(ctx: RunContext, host: string): HostSession {
+  let s = ctx.sessions.get(host);
+  if (!s) {
+    s = new HostSession(host);
+    ctx.sessions.set(host, s);
+  }
+  return s;
+}

@@ -1,0 +1,70 @@
+/**
+ * Entry point of the executor: runs playbooks (already loaded and validated) against an
+ * inventory, plays in order, and returns Ansible's exit code. Connections are closed at
+ * the end whatever happens.
+ */
+import type { Logger } from 'pino';
+import type { Inventory } from '../inventory/model.js';
+import type { ModuleRegistry } from '../modules/registry.js';
+import type { Playbook, TaskNode } from '../playbook/model.js';
+import type { Templar } from '../template/templar.js';
+import type { Vars } from '../vars/precedence.js';
+import { ConnectionManager, type ConnectionDefaults } from './connections.js';
+import type { RunEvents } from './events.js';
+import { runPlay } from './play-runner.js';
+import type { ExecutorOptions, RunContext } from './run-context.js';
+import { HostSession } from './run-context.js';
+import { RecapStats } from './stats.js';
+
+export interface RunPlaybooksInput {
+  playbooks: Playbook[];
+  inventory: Inventory;
+  registry: ModuleRegistry;
+  templar: Templar;
+  options: ExecutorOptions;
+  connection: ConnectionDefaults;
+  events: RunEvents;
+  log: Logger;
+  loadTaskFile(path: string): Promise<TaskNode[]>;
+  loadVarsFile(path: string): Promise<Vars>;
+  /** Called with the manager so Ctrl-C can close connections. */
+  onConnections?(connections: ConnectionManager): void;
+}
+
+export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode: number; stats: RecapStats }> {
+  const connections = new ConnectionManager(input.connection);
+  input.onConnections?.(connections);
+  const stats = new RecapStats();
+  const taskFiles = new Map<string, Promise<TaskNode[]>>();
+  const ctx: RunContext = {
+    options: input.options,
+    inventory: input.inventory,
+    registry: input.registry,
+    templar: input.templar,
+    connections,
+    events: input.events,
+    log: input.log,
+    stats,
+    sessions: new Map<string, HostSession>(),
+    loadTaskFile(path) {
+      let p = taskFiles.get(path);
+      if (!p) taskFiles.set(path, (p = input.loadTaskFile(path)));
+      return p;
+    },
+    loadVarsFile: input.loadVarsFile,
+  };
+  try {
+    for (const playbook of input.playbooks) {
+      input.events.playbookStart?.(playbook.file);
+      for (const play of playbook.plays) {
+        const started = Date.now();
+        await runPlay(ctx, play);
+        input.log.info({ play: play.name, ms: Date.now() - started }, 'play finished');
+      }
+    }
+  } finally {
+    await connections.closeAll();
+  }
+  input.events.recap?.(stats);
+  return { exitCode: stats.exitCode(), stats };
+}

@@ -1,0 +1,340 @@
+/**
+ * Runs one task on one host: conditions, loops, argument templating, the module itself,
+ * retries/until, changed_when/failed_when, register and notify. Returns the folded result;
+ * the caller (play runner) reports it and decides what a failure means for the host.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Task } from '../playbook/model.js';
+import { parseKeyValue } from '../playbook/kv.js';
+import type { ModuleDefinition } from '../modules/api.js';
+import type { BecomeSpec, Transport } from '../transport/transport.js';
+import { UnreachableError } from '../transport/transport.js';
+import { evaluate, evaluateCondition } from '../template/expression.js';
+import { overlay, type Vars } from '../vars/precedence.js';
+import type { TaskInfo } from './events.js';
+import { runModule } from './run-module.js';
+import type { PlayHost, RunContext } from './run-context.js';
+import { allConditions, inherited, type Scope } from './scope.js';
+import type { TaskResult } from './task-result.js';
+import { dropOmitted, taskVars, type PlayState } from './task-vars.js';
+
+/** A failure caused by the playbook itself (bad template, bad loop) rather than the host. */
+function failed(msg: string, extra: Record<string, unknown> = {}): TaskResult {
+  return { changed: false, failed: true, skipped: false, msg, ...extra };
+}
+
+function where(task: Task): string {
+  return `${task.loc.file}:${task.loc.line}:${task.loc.column}`;
+}
+
+function truthy(ctx: RunContext, value: unknown, vars: Vars): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === undefined || value === null) return false;
+  const s = String(value);
+  const rendered = ctx.templar.isTemplate(s) ? ctx.templar.render(s, vars) : s;
+  if (typeof rendered === 'boolean') return rendered;
+  return ['true', 'yes', 'on', '1', 'y'].includes(String(rendered).trim().toLowerCase());
+}
+
+function conditionsHold(conditions: Array<string | boolean>, vars: Vars): boolean {
+  return conditions.every((c) => evaluateCondition(c, vars));
+}
+
+/** Resolve the module (registry knows aliases and FQCNs). */
+export function moduleFor(ctx: RunContext, task: Task): ModuleDefinition<any> | undefined {
+  return ctx.registry.get(task.module);
+}
+
+/** Arguments as a mapping: the `k=v` short form is parsed with the module's free-form key. */
+export function argsMapping(task: Task, module: ModuleDefinition<any>): Record<string, unknown> {
+  let args: Record<string, unknown>;
+  if (typeof task.args === 'string') args = parseKeyValue(task.args, module.freeForm);
+  else args = { ...task.args };
+  if (module.freeForm && '_raw_params' in args) {
+    const raw = args._raw_params;
+    delete args._raw_params;
+    if (raw !== undefined && raw !== '' && args[module.freeForm] === undefined) args[module.freeForm] = raw;
+  }
+  return args;
+}
+
+export function becomeFor(ctx: RunContext, scope: Scope, vars: Vars): BecomeSpec | undefined {
+  const keyword = inherited(scope, 'become');
+  const on = keyword !== undefined ? truthy(ctx, keyword, vars) : vars.ansible_become !== undefined ? truthy(ctx, vars.ansible_become, vars) : Boolean(ctx.options.become);
+  if (!on) return undefined;
+  const userKw = inherited(scope, 'becomeUser');
+  const user = String(
+    (userKw !== undefined ? ctx.templar.render(userKw, vars) : undefined) ?? vars.ansible_become_user ?? ctx.options.becomeUser ?? 'root',
+  );
+  const connUser = vars.ansible_user ?? vars.ansible_ssh_user;
+  // Becoming the user we already are is a no-op: skip sudo entirely (root lab hosts need none).
+  if (connUser !== undefined && String(connUser) === user) return undefined;
+  const password = vars.ansible_become_password ?? vars.ansible_become_pass ?? ctx.options.becomePassword;
+  return password !== undefined && password !== null ? { user, password: String(password) } : { user };
+}
+
+function environmentFor(ctx: RunContext, scope: Scope, vars: Vars): Record<string, string> | undefined {
+  const envs: Array<Record<string, unknown>> = [];
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const e = s.keywords.environment;
+    if (e) envs.unshift((typeof e === 'string' ? ctx.templar.render(e, vars) : ctx.templar.render(e, vars)) as Record<string, unknown>);
+  }
+  if (!envs.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const e of envs) for (const [k, v] of Object.entries(e ?? {})) out[k] = String(v);
+  return out;
+}
+
+function findFileFor(state: PlayState, scope: Scope) {
+  return (kind: 'files' | 'templates', name: string): string => {
+    if (isAbsolute(name)) return name;
+    const candidates: string[] = [];
+    if (scope.role) candidates.push(resolve(scope.role.path, kind, name), resolve(scope.role.path, name));
+    candidates.push(resolve(state.play.baseDir, kind, name), resolve(state.play.baseDir, name));
+    return candidates.find((c) => existsSync(c)) ?? candidates[candidates.length - 1]!;
+  };
+}
+
+export interface TaskRun {
+  result: TaskResult;
+  /** Host that actually ran it (delegate_to). */
+  delegatedTo?: string;
+}
+
+/**
+ * Run `task` on `host`. Unreachable hosts surface as a result with `unreachable: true`.
+ * `info` is only used for item/retry events.
+ */
+export async function runTaskOnHost(
+  ctx: RunContext,
+  state: PlayState,
+  host: PlayHost,
+  task: Task,
+  scope: Scope,
+  info: TaskInfo,
+): Promise<TaskRun> {
+  let vars: Vars;
+  try {
+    vars = taskVars(ctx, state, host, scope);
+  } catch (err) {
+    return { result: failed(`${(err as Error).message} (${where(task)})`) };
+  }
+  const module = moduleFor(ctx, task);
+  if (!module) return { result: failed(`unknown module '${task.module}' (${where(task)})`) };
+
+  const conditions = allConditions(scope);
+  try {
+    // Without a loop, `when` is decided once; with one, per item (as Ansible does).
+    if (!task.loop && !conditionsHold(conditions, vars)) {
+      return { result: { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+    }
+  } catch (err) {
+    return { result: failed(`error in 'when' condition: ${(err as Error).message} (${where(task)})`) };
+  }
+
+  // delegate_to: run on another host's connection, with this host's variables.
+  let transport: Transport;
+  let delegatedTo: string | undefined;
+  try {
+    const delegate = inherited(scope, 'delegateTo');
+    if (delegate) {
+      delegatedTo = String(ctx.templar.render(delegate, vars));
+      const dVars = ctx.inventory.hosts.has(delegatedTo)
+        ? ctx.inventory.varsFor(delegatedTo)
+        : ['localhost', '127.0.0.1'].includes(delegatedTo)
+          ? { ansible_connection: 'local' }
+          : {};
+      transport = ctx.connections.get(delegatedTo, dVars);
+    } else {
+      transport = ctx.connections.get(host.name, vars);
+    }
+  } catch (err) {
+    return { result: failed(`${(err as Error).message} (${where(task)})`) };
+  }
+
+  const run = async (itemVars: Vars): Promise<TaskResult> => {
+    let become: BecomeSpec | undefined;
+    let environment: Record<string, string> | undefined;
+    let checkMode = ctx.options.check;
+    let diffMode = ctx.options.diff;
+    let args: Record<string, unknown>;
+    try {
+      become = becomeFor(ctx, scope, itemVars);
+      environment = environmentFor(ctx, scope, itemVars);
+      const cm = inherited(scope, 'checkMode');
+      if (cm !== undefined) checkMode = truthy(ctx, cm, itemVars);
+      const dm = inherited(scope, 'diff');
+      if (dm !== undefined) diffMode = truthy(ctx, dm, itemVars);
+      args = dropOmitted(ctx.templar.render(argsMapping(task, module), itemVars, `task '${info.name}'`)) as Record<string, unknown>;
+    } catch (err) {
+      return failed(`${(err as Error).message} (${where(task)})`);
+    }
+    const invoke = () =>
+      runModule(module, args, {
+        transport,
+        host: { name: host.name, vars: itemVars },
+        check: checkMode,
+        diff: diffMode,
+        ...(become ? { become } : {}),
+        ...(environment ? { environment } : {}),
+        ...(ctx.options.commandTimeoutMs ? { timeoutMs: ctx.options.commandTimeoutMs } : {}),
+        facts: (delegatedTo ? ctx.sessions.get(delegatedTo) ?? host.session : host.session).runtime.facts,
+        predicted: host.session.runtime.predicted,
+        log: ctx.log.child({ host: host.name, task: info.name }),
+        findFile: findFileFor(state, scope),
+        render: (template, source) => ctx.templar.renderString(template, itemVars, source),
+        evaluate: (expression) => evaluate(expression, itemVars),
+      });
+    return retryUntil(ctx, task, host, info, itemVars, invoke);
+  };
+
+  try {
+    if (!task.loop) {
+      const result = await run(vars);
+      applyRegister(host, task, result);
+      return { result, ...(delegatedTo ? { delegatedTo } : {}) };
+    }
+    return { result: await runLoop(ctx, task, host, info, vars, conditions, run), ...(delegatedTo ? { delegatedTo } : {}) };
+  } catch (err) {
+    if (err instanceof UnreachableError) {
+      if (!delegatedTo) host.session.unreachable = true;
+      return { result: { changed: false, failed: false, skipped: false, unreachable: true, msg: err.message } };
+    }
+    throw err;
+  }
+}
+
+async function runLoop(
+  ctx: RunContext,
+  task: Task,
+  host: PlayHost,
+  info: TaskInfo,
+  vars: Vars,
+  conditions: Array<string | boolean>,
+  run: (itemVars: Vars) => Promise<TaskResult>,
+): Promise<TaskResult> {
+  const loop = task.loop!;
+  let items: unknown;
+  try {
+    items = ctx.templar.render(loop.items, vars, `loop of task '${info.name}'`);
+  } catch (err) {
+    return failed(`${(err as Error).message} (${where(task)})`);
+  }
+  if (typeof items === 'string' && !ctx.templar.isTemplate(items)) items = [items];
+  if (!Array.isArray(items)) {
+    return failed(`'loop' must be a list, got ${JSON.stringify(items)?.slice(0, 80)} (${where(task)})`);
+  }
+  if (loop.flatten) items = (items as unknown[]).flat(1);
+  const list = items as unknown[];
+  const results: TaskResult[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    const loopVars: Vars = {
+      [loop.loopVar]: item,
+      ansible_loop_var: loop.loopVar,
+      ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === list.length - 1, length: list.length, revindex: list.length - i, revindex0: list.length - i - 1 },
+    };
+    if (loop.indexVar) loopVars[loop.indexVar] = i;
+    const itemVars = overlay(vars, loopVars);
+    let result: TaskResult;
+    try {
+      result = conditionsHold(conditions, itemVars)
+        ? await run(itemVars)
+        : { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' };
+    } catch (err) {
+      if (err instanceof UnreachableError) throw err;
+      result = failed(`${(err as Error).message} (${where(task)})`);
+    }
+    result[loop.loopVar] = item;
+    result.ansible_loop_var = loop.loopVar;
+    let label: string;
+    try {
+      label = loop.label !== undefined ? String(ctx.templar.render(loop.label, itemVars)) : typeof item === 'string' ? item : JSON.stringify(item);
+    } catch {
+      label = JSON.stringify(item);
+    }
+    ctx.events.itemResult?.(host.name, info, result, label);
+    results.push(result);
+    if (loop.pause) await new Promise((r) => setTimeout(r, loop.pause! * 1000));
+  }
+  const folded: TaskResult = {
+    changed: results.some((r) => r.changed),
+    failed: results.some((r) => r.failed),
+    skipped: results.length > 0 && results.every((r) => r.skipped),
+    results,
+    msg: results.some((r) => r.failed) ? 'One or more items failed' : 'All items completed',
+  };
+  if (results.length === 0) {
+    folded.skipped = true;
+    folded.skip_reason = 'No items in the list';
+  }
+  applyRegister(host, task, folded);
+  return folded;
+}
+
+/** Store `register:` results where later tasks (and changed_when) can see them. */
+function applyRegister(host: PlayHost, task: Task, result: TaskResult): void {
+  if (task.register) host.session.hostVars[task.register] = result;
+  const facts = result.ansible_facts as Vars | undefined;
+  if (facts && !result.failed) {
+    if (task.module.endsWith('setup') || task.module.endsWith('gather_facts')) Object.assign(host.session.facts, stripPrefix(facts));
+    else Object.assign(host.session.hostVars, facts);
+  }
+}
+
+function stripPrefix(facts: Vars): Vars {
+  const out: Vars = {};
+  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') ? k.slice(8) : k] = v;
+  return out;
+}
+
+/** retries/until/delay, then changed_when/failed_when (which see the registered result). */
+async function retryUntil(
+  ctx: RunContext,
+  task: Task,
+  host: PlayHost,
+  info: TaskInfo,
+  vars: Vars,
+  invoke: () => Promise<TaskResult>,
+): Promise<TaskResult> {
+  const withResult = (r: TaskResult): Vars => (task.register ? overlay(vars, { [task.register]: r }) : overlay(vars, {}));
+  const until = task.until;
+  const retries = until ? Number(task.retries !== undefined ? ctx.templar.render(task.retries, vars) : 3) : 0;
+  const delay = Number(task.delay !== undefined ? ctx.templar.render(task.delay, vars) : 5);
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    let result = await invoke();
+    try {
+      result = applyOverrides(task, result, withResult(result));
+    } catch (err) {
+      return failed(`error in changed_when/failed_when: ${(err as Error).message} (${where(task)})`);
+    }
+    if (!until) return result;
+    let done: boolean;
+    try {
+      done = !result.skipped && conditionsHold(until, withResult(result));
+    } catch (err) {
+      return failed(`error in 'until' condition: ${(err as Error).message} (${where(task)})`);
+    }
+    result.attempts = attempt;
+    if (done || result.skipped) return result;
+    if (attempt > retries) return { ...result, failed: true, msg: result.msg ?? `retries exhausted (${retries}) without the 'until' condition holding` };
+    ctx.events.retry?.(host.name, info, attempt, retries, result);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
+  }
+}
+
+function applyOverrides(task: Task, result: TaskResult, vars: Vars): TaskResult {
+  if (result.unreachable || result.skipped) return result;
+  const out = { ...result };
+  if (task.changedWhen) out.changed = conditionsHold(task.changedWhen, vars);
+  if (task.failedWhen) {
+    out.failed = conditionsHold(task.failedWhen, vars) && task.failedWhen.length > 0;
+    if (!out.failed) delete out.msg;
+    else out.failed_when_result = true;
+  }
+  return out;
+}
+

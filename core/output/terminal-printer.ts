@@ -1,0 +1,127 @@
+/**
+ * The default output: what ansible-playbook prints (PLAY/TASK banners, one line per
+ * host, diffs under --diff, the PLAY RECAP), with colour only on a TTY.
+ */
+import type { RunEvents, TaskInfo } from '../executor/events.js';
+import type { RecapStats } from '../executor/stats.js';
+import type { TaskResult } from '../executor/task-result.js';
+import { censorResult } from '../log/redact.js';
+import type { SecretRegistry } from '../log/redact.js';
+import { banner, colouriser, dumpResult, renderDiff } from './format.js';
+
+export interface PrinterOptions {
+  write(text: string): void;
+  colour: boolean;
+  verbosity: number;
+  diff: boolean;
+  secrets: SecretRegistry;
+}
+
+export function terminalPrinter(o: PrinterOptions): RunEvents {
+  const c = colouriser(o.colour);
+  const out = (s: string) => o.write(`${o.secrets.maskString(s)}\n`);
+  const isDebug = (t: TaskInfo) => t.module === 'debug';
+
+  const view = (task: TaskInfo, r: TaskResult) => (task.noLog ? censorResult(r) : r);
+  const hostLabel = (host: string, delegatedTo?: string) => (delegatedTo && delegatedTo !== host ? `[${host} -> ${delegatedTo}]` : `[${host}]`);
+
+  const printDiff = (task: TaskInfo, r: TaskResult) => {
+    if (!o.diff || task.noLog) return;
+    const text = renderDiff(r.diff);
+    if (text) out(text);
+  };
+
+  return {
+    playStart(name) {
+      out('');
+      out(c('bold', banner(`PLAY [${name}]`)));
+    },
+    noHostsMatched() {
+      out(c('cyan', 'skipping: no hosts matched'));
+    },
+    taskStart(task) {
+      out('');
+      out(c('bold', banner(task.isHandler ? `RUNNING HANDLER [${task.name}]` : `TASK [${task.name}]`)));
+    },
+    itemResult(host, task, r, label) {
+      const item = task.noLog ? 'None' : label;
+      printDiff(task, r);
+      if (r.failed) {
+        out(c('red', `failed: [${host}] (item=${item}) => ${dumpResult(view(task, r))}`));
+      } else if (r.skipped) {
+        if (o.verbosity > 0) out(c('cyan', `skipping: [${host}] => (item=${item})`));
+      } else {
+        const word = r.changed ? 'changed' : 'ok';
+        const detail = o.verbosity > 0 || isDebug(task) ? ` => ${dumpResult(view(task, r), 4)}` : '';
+        out(c(r.changed ? 'yellow' : 'green', `${word}: [${host}] => (item=${item})${detail}`));
+      }
+    },
+    hostResult(host, task, r, extra) {
+      const label = hostLabel(host, extra.delegatedTo);
+      if (r.unreachable) {
+        out(c('red', `fatal: ${label}: UNREACHABLE! => ${dumpResult({ changed: false, msg: r.msg, unreachable: true })}`));
+        return;
+      }
+      if (r.results) {
+        // Loop: item lines were printed already; a failed loop still gets its summary line.
+        if (r.failed) out(c('red', `fatal: ${label}: FAILED! => ${dumpResult({ changed: r.changed, msg: r.msg })}`));
+        else if (o.verbosity > 0 || !r.skipped) {
+          if (r.skipped) out(c('cyan', `skipping: ${label}`));
+        }
+        if (r.failed && extra.ignored) out(c('cyan', '...ignoring'));
+        return;
+      }
+      printDiff(task, r);
+      if (r.failed) {
+        out(c('red', `fatal: ${label}: FAILED! => ${dumpResult(view(task, r))}`));
+        if (extra.ignored) out(c('cyan', '...ignoring'));
+        return;
+      }
+      if (r.skipped) {
+        out(c('cyan', `skipping: ${label}`));
+        return;
+      }
+      const word = r.changed ? 'changed' : 'ok';
+      const show = o.verbosity > 0 || isDebug(task);
+      const detail = show ? ` => ${dumpResult(view(task, isDebug(task) ? (debugView(r) as TaskResult) : r), 4)}` : '';
+      out(c(r.changed ? 'yellow' : 'green', `${word}: ${label}${detail}`));
+    },
+    retry(host, task, attempt, retries) {
+      out(c('red', `FAILED - RETRYING: [${host}]: ${task.name} (${retries - attempt + 1} retries left).`));
+    },
+    warning(message) {
+      out(c('magenta', `[WARNING]: ${message}`));
+    },
+    playAborted(reason) {
+      out('');
+      out(c('red', `NO MORE HOSTS LEFT (${reason}) ${'*'.repeat(20)}`));
+    },
+    recap(stats: RecapStats) {
+      out('');
+      out(c('bold', banner('PLAY RECAP')));
+      for (const [host, s] of stats.hosts) {
+        const colour = s.failed || s.unreachable ? 'red' : s.changed ? 'yellow' : 'green';
+        const field = (k: string, v: number, col: Parameters<typeof c>[0]) => (v ? c(col, `${k}=${String(v).padEnd(4)}`) : `${k}=${String(v).padEnd(4)}`);
+        out(
+          `${c(colour, host.padEnd(26))} : ${[
+            field('ok', s.ok, 'green'),
+            field('changed', s.changed, 'yellow'),
+            field('unreachable', s.unreachable, 'red'),
+            field('failed', s.failed, 'red'),
+            field('skipped', s.skipped, 'cyan'),
+            field('rescued', s.rescued, 'magenta'),
+            field('ignored', s.ignored, 'magenta'),
+          ].join(' ')}`,
+        );
+      }
+      out('');
+    },
+  };
+}
+
+/** `debug` shows only what it was asked to show (msg, or the variable). */
+function debugView(r: TaskResult): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (!['changed', 'failed', 'skipped'].includes(k)) out[k] = v;
+  return out;
+}

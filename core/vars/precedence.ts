@@ -1,0 +1,92 @@
+/**
+ * Variable precedence, lowest to highest (Ansible's order, the subset tsplay implements):
+ *
+ *   1. role defaults (defaults/main.yml of the task's role)
+ *   2. inventory: group `all`, then parent groups before child groups, then host vars
+ *      (group_vars/ and host_vars/ files included; see core/inventory)
+ *   3. facts (gather_facts / setup): `ansible_*` names and `ansible_facts`
+ *   4. play `vars:`, then `vars_files:`
+ *   5. role vars (vars/main.yml), then role params (`roles: - {role: x, vars: ...}`)
+ *   6. block vars (outermost first), then task vars
+ *   7. `set_fact` and `register` results
+ *   8. extra vars (`-e`)
+ *
+ * Magic variables (inventory_hostname, groups, hostvars, item, ...) are set last and
+ * cannot be overridden, as in Ansible.
+ *
+ * Values that are themselves templates (`a: "{{ b }}-x"`) are rendered lazily, when read,
+ * against the same merged set: a getter per such key, with a guard against cycles.
+ */
+export type Vars = Record<string, unknown>;
+
+export class RecursiveVariableError extends Error {
+  override name = 'RecursiveVariableError';
+}
+
+export interface Renderer {
+  render(value: unknown, vars: Vars, where?: string): unknown;
+  isTemplate(s: string): boolean;
+}
+
+function containsTemplate(value: unknown, renderer: Renderer): boolean {
+  if (typeof value === 'string') return renderer.isTemplate(value);
+  if (Array.isArray(value)) return value.some((v) => containsTemplate(v, renderer));
+  if (value && typeof value === 'object') return Object.values(value as object).some((v) => containsTemplate(v, renderer));
+  return false;
+}
+
+/**
+ * Merge layers (lowest first) into one object. Keys whose values hold templates become
+ * lazy getters rendered against the merged result, so `x: "{{ y }}"` sees the final `y`.
+ */
+export function mergeLayers(layers: ReadonlyArray<Vars | undefined>, renderer: Renderer): Vars {
+  const merged: Vars = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const key of Object.keys(layer)) {
+      const desc = Object.getOwnPropertyDescriptor(layer, key)!;
+      if (desc.get) Object.defineProperty(merged, key, { ...desc, configurable: true, enumerable: true });
+      else defineValue(merged, key, desc.value, renderer);
+    }
+  }
+  return merged;
+}
+
+function defineValue(target: Vars, key: string, value: unknown, renderer: Renderer): void {
+  if (!containsTemplate(value, renderer)) {
+    Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
+    return;
+  }
+  let state: 'raw' | 'rendering' | 'done' = 'raw';
+  let rendered: unknown;
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      if (state === 'done') return rendered;
+      if (state === 'rendering') throw new RecursiveVariableError(`recursive loop detected in template for variable '${key}'`);
+      state = 'rendering';
+      try {
+        rendered = renderer.render(value, target, `variable '${key}'`);
+        state = 'done';
+        return rendered;
+      } finally {
+        if (state !== 'done') state = 'raw';
+      }
+    },
+    set(v: unknown) {
+      Object.defineProperty(target, key, { value: v, writable: true, configurable: true, enumerable: true });
+    },
+  });
+}
+
+/** Add fixed keys (magic variables, loop variables) on top of a merged set without copying it. */
+export function overlay(base: Vars, top: Vars): Vars {
+  const out: Vars = {};
+  for (const key of Object.keys(base)) {
+    const desc = Object.getOwnPropertyDescriptor(base, key)!;
+    Object.defineProperty(out, key, desc);
+  }
+  for (const [k, v] of Object.entries(top)) Object.defineProperty(out, k, { value: v, writable: true, configurable: true, enumerable: true });
+  return out;
+}
