@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { banner, dumpResult, renderDiff } from '../../../core/output/format.js';
+import { SecretRegistry, censorResult } from '../../../core/log/redact.js';
+
+describe('output format', () => {
+  it('pads banners with stars to 80 columns', () => {
+    const b = banner('TASK [x]');
+    expect(b.startsWith('TASK [x] ***')).toBe(true);
+    expect(b).toHaveLength(80);
+    expect(banner('T'.repeat(100)).endsWith(' ***')).toBe(true);
+  });
+  it('dumps results with sorted keys, without internal keys', () => {
+    expect(dumpResult({ msg: 'm', changed: false, diff: [{}], _x: 1 })).toBe('{"changed":false,"msg":"m"}');
+  });
+  it('renders unified diffs with Ansible headers', () => {
+    const text = renderDiff([{ before: 'a\nb\n', after: 'a\nc\n', beforeHeader: '/etc/x', afterHeader: '/etc/x' }]);
+    expect(text.split('\n').slice(0, 2)).toEqual(['--- before: /etc/x', '+++ after: /etc/x']);
+    expect(text).toContain('-b');
+    expect(text).toContain('+c');
+    expect(renderDiff([{ before: 'same', after: 'same' }])).toBe('');
+  });
+});
+
+describe('secrets', () => {
+  it('masks known secret values anywhere in nested values', () => {
+    const s = new SecretRegistry();
+    s.add('hunter22');
+    expect(s.mask({ a: ['x hunter22 y'], b: 'ok' })).toEqual({ a: ['x ******** y'], b: 'ok' });
+  });
+  it('censors no_log results but keeps their status', () => {
+    expect(censorResult({ changed: true, failed: false, stdout: 'secret' })).toEqual({
+      censored: expect.stringContaining('no_log'),
+      changed: true,
+    });
+  });
+});
