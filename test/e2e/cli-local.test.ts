@@ -100,6 +100,17 @@ describe('tsplay run against localhost', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('loads custom modules written in TypeScript (beside the playbook) and JavaScript (-M)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tsplay-e2e-custom-'));
+    const dir = join(fixtures, 'custom');
+    const args = ['run', join(dir, 'site.yml'), '-i', join(fixtures, 'inventory.ini'), '-M', join(dir, 'extra'), '-e', `root=${root}`];
+    const first = tsplay(args);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(readFileSync(join(root, 'hello'), 'utf8')).toBe('hello world\n');
+    expect(recap(first.stdout)).toMatchObject({ changed: 1, failed: 0 });
+    expect(recap(tsplay(args).stdout)).toMatchObject({ changed: 0, failed: 0 });
+  });
+
   it('answers --version fast', () => {
     const r = tsplay(['--version']);
     expect(r.code).toBe(0);
