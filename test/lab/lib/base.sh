@@ -1,0 +1,103 @@
+# The base rootfs every lab host boots from (read-only lowerdir of the per-host overlays).
+#
+# Two cached stages, each rebuilt only when its inputs change:
+#   1. $STATE/debootstrap/  plain `debootstrap --variant=minbase` with the package list below
+#                           (about a minute; inputs: suite, mirror, package list).
+#   2. $STATE/base/         a copy of stage 1 configured by base_configure below and
+#                           test/lab/base/files (inputs: those files, the base RPMs, the lab
+#                           SSH key and tester2's password).
+
+BASE_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,python3,iproute2,dnf,rpm,openvswitch-switch,sudo,procps
+DEBOOTSTRAP_ROOT=$STATE/debootstrap
+DEBOOTSTRAP_STAMP=$STATE/debootstrap.stamp
+
+# The Debian mirror this machine already uses (deb822 .sources or one-line .list files).
+debian_mirror() {
+  local url
+  url=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$DEBIAN_SUITE" '
+      /^URIs:/ {u=$2} /^Suites:/ {for (i = 2; i <= NF; i++) if ($i == s) {print u; exit}}')
+  if [ -z "$url" ]; then
+    url=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk -v s="$DEBIAN_SUITE" '
+        $1 == "deb" && $0 !~ /\[/ && $3 == s {print $2; exit}
+        $1 == "deb" && $0 ~ /\[/ {for (i = 2; i <= NF; i++) if ($i ~ /^(http|https|file):/ && $(i+1) == s) {print $i; exit}}')
+  fi
+  echo "${url:-http://deb.debian.org/debian}"
+}
+
+debootstrap_ensure() {
+  local mirror stamp start
+  mirror=$(debian_mirror)
+  stamp=$(printf '%s\n' "$DEBIAN_SUITE" "$mirror" "$BASE_PACKAGES" | sha256sum | cut -d' ' -f1)
+  if [ -f "$DEBOOTSTRAP_STAMP" ] && [ "$(cat "$DEBOOTSTRAP_STAMP")" = "$stamp" ] && [ -x "$DEBOOTSTRAP_ROOT/usr/bin/dnf" ]; then
+    return 0
+  fi
+  log "debootstrap $DEBIAN_SUITE (minbase + $BASE_PACKAGES) from $mirror"
+  start=$(now_ms)
+  rm -rf "$DEBOOTSTRAP_ROOT.new" "$DEBOOTSTRAP_STAMP"
+  mkdir -p "$STATE"
+  debootstrap --variant=minbase --include="$BASE_PACKAGES" "$DEBIAN_SUITE" "$DEBOOTSTRAP_ROOT.new" "$mirror" \
+      > "$STATE/debootstrap.log" 2>&1 \
+    || die "debootstrap failed, see $STATE/debootstrap.log (last lines: $(tail -n 3 "$STATE/debootstrap.log" | tr '\n' ' '))"
+  rm -rf "$DEBOOTSTRAP_ROOT"
+  mv "$DEBOOTSTRAP_ROOT.new" "$DEBOOTSTRAP_ROOT"
+  echo "$stamp" > "$DEBOOTSTRAP_STAMP"
+  log "debootstrap done in $(elapsed "$start")"
+}
+
+# The lab's SSH client key and tester2's sudo password: created once, kept across rebuilds.
+credentials_ensure() {
+  mkdir -p "$SSH_DIR" "$HOSTKEYS_DIR"
+  chmod 0700 "$SSH_DIR"
+  if [ ! -f "$LAB_KEY" ]; then
+    ssh-keygen -q -t ed25519 -N '' -C "tsplay-lab" -f "$LAB_KEY" </dev/null || die "ssh-keygen failed"
+    log "generated the lab SSH key $LAB_KEY"
+  fi
+  if [ ! -s "$TESTER2_PASSWORD_FILE" ]; then
+    local pw=""
+    while [ ${#pw} -lt 20 ]; do pw+=$(head -c 64 /dev/urandom | tr -dc 'A-Za-z0-9'); done
+    (umask 077; printf '%s' "${pw:0:20}" > "$TESTER2_PASSWORD_FILE")
+  fi
+  chmod 0600 "$TESTER2_PASSWORD_FILE"
+}
+
+base_inputs_hash() {
+  { cat "$DEBOOTSTRAP_STAMP" "$RPM_STAMP" "$LAB_KEY.pub" "$TESTER2_PASSWORD_FILE"
+    hash_inputs "$LAB_DIR/base" "$LAB_DIR/lib/base.sh"; } | sha256sum | cut -d' ' -f1
+}
+
+base_is_current() {
+  [ -f "$BASE_STAMP" ] && [ "$(cat "$BASE_STAMP")" = "$(base_inputs_hash)" ] && [ -x "$BASE_ROOT/usr/bin/yum" ]
+}
+
+# Runs configure-rootfs.sh in a chroot of DIR with the lab repository bind-mounted.
+base_configure() {
+  local root=$1 m
+  cp -a "$LAB_DIR/base/files/." "$root/"
+  mkdir -p "$root$RPM_REPO"
+  local -a mounts=()
+  mount --bind /proc "$root/proc" && mounts+=("$root/proc")
+  mount --bind /dev "$root/dev" && mounts+=("$root/dev")
+  mount --bind -o ro "$RPM_REPO" "$root$RPM_REPO" && mounts+=("$root$RPM_REPO")
+  local rc=0
+  LAB_PUBKEY=$(cat "$LAB_KEY.pub") TESTER2_PASSWORD=$(cat "$TESTER2_PASSWORD_FILE") \
+    chroot "$root" /bin/bash -s < "$LAB_DIR/base/configure-rootfs.sh" > "$STATE/base-configure.log" 2>&1 || rc=$?
+  for ((m = ${#mounts[@]} - 1; m >= 0; m--)); do umount "${mounts[$m]}"; done
+  rmdir "$root$RPM_REPO" 2>/dev/null || true
+  [ $rc = 0 ] || die "configuring the base rootfs failed, see $STATE/base-configure.log: $(tail -n 3 "$STATE/base-configure.log" | tr '\n' ' ')"
+}
+
+# Builds $BASE_ROOT when its inputs changed. The caller must have stopped every host first
+# (their overlays sit on the old base).
+base_ensure() {
+  base_is_current && return 0
+  local start
+  start=$(now_ms)
+  log "building the base rootfs"
+  rm -rf "$BASE_ROOT.new"
+  cp -a "$DEBOOTSTRAP_ROOT" "$BASE_ROOT.new"
+  base_configure "$BASE_ROOT.new"
+  rm -rf "$BASE_ROOT"
+  mv "$BASE_ROOT.new" "$BASE_ROOT"
+  base_inputs_hash > "$BASE_STAMP"
+  log "base rootfs built in $(elapsed "$start") ($(du -sh "$BASE_ROOT" | cut -f1))"
+}
