@@ -13,9 +13,12 @@ export interface InventoryHost {
 
 export interface InventoryGroup {
   name: string;
+  /** Variables set on the group itself (inline, group_vars/ files, script vars). */
   vars: Record<string, unknown>;
   children: string[];
   hosts: string[];
+  /** `ansible_group_priority` (default 1): among groups of the same depth, higher wins. */
+  priority?: number;
 }
 
 export interface Inventory {
@@ -31,7 +34,8 @@ export interface Inventory {
   /**
    * The host's inventory variables merged in Ansible's order: group `all`, then parent
    * groups before child groups (same depth: alphabetical, `ansible_group_priority` wins),
-   * then host vars. Includes group_vars/ and host_vars/ files.
+   * then host vars. Includes group_vars/ and host_vars/ files (which, as in Ansible, come
+   * after all inline inventory vars of the same kind; exact order: core/inventory/inventory.ts).
    */
   varsFor(host: string): Record<string, unknown>;
   /** Every group the host belongs to, directly or through children, `all` included. */

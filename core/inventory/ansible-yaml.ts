@@ -1,0 +1,95 @@
+/**
+ * YAML as Ansible reads it (PyYAML, YAML 1.1): `yes/no/on/off` are booleans, `0755` is
+ * octal, `1:30` is sexagesimal; but `y`/`n` stay strings and dates stay strings (PyYAML
+ * has no y/n booleans; Ansible variables never hold date objects in practice).
+ * Ansible's own tags: `!unsafe` gives the plain string; `!vault` is refused with a
+ * clear message (tsplay does not decrypt vault data).
+ *
+ * Parse errors become InventoryError with file:line:column.
+ */
+import { Document, LineCounter, parseDocument, type ScalarTag, type Tags } from 'yaml';
+import { InventoryError } from './errors.js';
+
+const pyTrue: ScalarTag = {
+  identify: (v) => v === true,
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/,
+  resolve: () => true,
+};
+const pyFalse: ScalarTag = {
+  identify: (v) => v === false,
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
+  resolve: () => false,
+};
+const unsafe: ScalarTag = { tag: '!unsafe', resolve: (s) => s };
+const vault: ScalarTag = {
+  tag: '!vault',
+  resolve: (s, onError) => {
+    onError('vault-encrypted values (!vault) are not supported by tsplay; store the value unencrypted or pass it with -e @file');
+    return s;
+  },
+};
+
+function ansibleTags(tags: Tags): Tags {
+  const kept = tags.filter((t) => {
+    const tag = typeof t === 'object' && t !== null && 'tag' in t ? t.tag : undefined;
+    return tag !== 'tag:yaml.org,2002:bool' && tag !== 'tag:yaml.org,2002:timestamp';
+  });
+  return [pyTrue, pyFalse, ...kept, unsafe, vault];
+}
+
+export interface ParsedYaml {
+  doc: Document.Parsed;
+  lines: LineCounter;
+  file: string;
+}
+
+export function parseAnsibleYaml(text: string, file: string): ParsedYaml {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    version: '1.1',
+    customTags: ansibleTags,
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: false, // PyYAML keeps the last of duplicate keys; so do we
+  });
+  const error = doc.errors[0];
+  if (error) {
+    const at = lines.linePos(error.pos[0]);
+    throw new InventoryError(`YAML syntax error: ${firstLine(error.message)}`, { file, line: at.line, column: at.col });
+  }
+  return { doc, lines, file };
+}
+
+/** Where a node starts, for error messages. */
+export function placeOf(parsed: ParsedYaml, node: unknown): { file: string; line?: number; column?: number } {
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  if (!range) return { file: parsed.file };
+  const at = parsed.lines.linePos(range[0]);
+  return { file: parsed.file, line: at.line, column: at.col };
+}
+
+/** Load a whole vars file (group_vars/, host_vars/): must be a mapping or empty. */
+export function loadVarsYaml(text: string, file: string): Record<string, unknown> {
+  const parsed = parseAnsibleYaml(text, file);
+  const value: unknown = parsed.doc.toJS({ maxAliasCount: 1000 });
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InventoryError(`a vars file must be a mapping of variable names to values, found ${describe(value)}`, placeOf(parsed, parsed.doc.contents));
+  }
+  return value as Record<string, unknown>;
+}
+
+export function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `a ${typeof value} (${JSON.stringify(value)})`;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}

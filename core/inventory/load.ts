@@ -1,0 +1,214 @@
+/**
+ * loadInventory(sources): read every `-i` source into one Inventory, as Ansible does.
+ *
+ * A source is, in this order of checks:
+ *   - a directory: every entry in lexical order (sub-directories too), except hidden
+ *     files, group_vars/, host_vars/, vars_plugins/, README files and names ending in
+ *     ~ .orig .bak .swp .retry .cfg .md .txt .rst .pyc .pyo .rpm (Ansible's ignore list);
+ *   - an executable file starting with `#!`: an inventory script (script.ts);
+ *   - a file: .yml/.yaml/.json are YAML inventories, .ini is INI; any other name is
+ *     YAML if it parses as a YAML mapping, else INI (Ansible tries yaml, then ini);
+ *   - a string with a comma that is not a path: a host list, `host1,host2:2222,`.
+ * group_vars/ and host_vars/ are read from beside each file source, or from inside each
+ * directory source (see vars-files.ts and the order in inventory.ts).
+ */
+import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
+import { isMap } from 'yaml';
+import path from 'node:path';
+import { parseAnsibleYaml } from './ansible-yaml.js';
+import { InventoryBuilder, LOCALHOST_NAMES, UNGROUPED } from './builder.js';
+import { InventoryError } from './errors.js';
+import { parseAddress } from './host-pattern.js';
+import { parseIni } from './ini.js';
+import { LoadedInventory } from './inventory.js';
+import type { Inventory } from './model.js';
+import { loadInventoryScript } from './script.js';
+import { compareCodePoints, findVarsFiles, listVarsDir, loadVarsFile } from './vars-files.js';
+import { parseYamlInventory } from './yaml.js';
+import { assignOwn } from './own.js';
+
+export interface LoadInventoryOptions {
+  /** Relative sources and `--limit @file` are resolved from here (default: process.cwd()). */
+  cwd?: string;
+  /** Non-fatal problems (skipped YAML keys, script stderr). Default: `[WARNING]: ...` on stderr. */
+  onWarning?: (message: string) => void;
+  /** How long an inventory script may run (default 5 minutes). */
+  scriptTimeoutMs?: number;
+}
+
+const IGNORED_NAMES = [/^\./, /^host_vars$/, /^group_vars$/, /^vars_plugins$/, /^README(\..*)?$/i];
+const IGNORED_ENDINGS = ['~', '.orig', '.bak', '.swp', '.retry', '.cfg', '.md', '.txt', '.rst', '.pyc', '.pyo', '.rpm'];
+const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
+
+export async function loadInventory(sources: string[], options: LoadInventoryOptions = {}): Promise<Inventory> {
+  const cwd = options.cwd ?? process.cwd();
+  const warn = options.onWarning ?? ((m: string) => process.stderr.write(`[WARNING]: ${m}\n`));
+  const loader = new SourceLoader(new InventoryBuilder(), warn, options.scriptTimeoutMs ?? 300_000);
+
+  const resolved: string[] = [];
+  const varsDirs: Array<string | undefined> = [];
+  for (const source of sources) {
+    const full = path.resolve(cwd, source);
+    const stat = statOrUndefined(full);
+    if (stat) {
+      resolved.push(full);
+      varsDirs.push(stat.isDirectory() ? full : path.dirname(full));
+      await loader.load(full, stat);
+    } else if (source.includes(',')) {
+      resolved.push(source);
+      varsDirs.push(undefined);
+      loader.hostList(source);
+    } else {
+      throw new InventoryError(
+        `inventory source '${source}' does not exist (looked for ${full}); give a file, a directory, an executable script, or a comma-separated host list such as 'host1,host2,'`,
+      );
+    }
+  }
+
+  const built = loader.builder.finish(sources.length);
+  const implicitFiles = new Map<string, Array<Record<string, unknown> | undefined>>();
+  varsDirs.forEach((dir, source) => {
+    if (!dir) return;
+    loadVarsDirectory(path.join(dir, 'group_vars'), built.groups.keys(), warn, (name, vars) => loader.builder.setFileVars('group', name, source, vars));
+    const implicitNames = LOCALHOST_NAMES.filter((n) => !built.hosts.has(n));
+    loadVarsDirectory(path.join(dir, 'host_vars'), [...built.hosts.keys(), ...implicitNames], warn, (name, vars) => {
+      if (built.hosts.has(name)) loader.builder.setFileVars('host', name, source, vars);
+      else {
+        const layers = implicitFiles.get(name) ?? [];
+        layers[source] = assignOwn(layers[source] ?? {}, vars);
+        implicitFiles.set(name, layers);
+      }
+    });
+  });
+  return new LoadedInventory(resolved, built, implicitFiles, cwd);
+}
+
+/** Read DIR's files for each name (skipping names with no file: one directory listing). */
+function loadVarsDirectory(
+  dir: string,
+  names: Iterable<string>,
+  warn: (m: string) => void,
+  apply: (name: string, vars: Record<string, unknown>) => void,
+): void {
+  const st = statOrUndefined(dir);
+  if (!st) return;
+  if (!st.isDirectory()) {
+    warn(`found ${dir} that is not a directory, skipping it`);
+    return;
+  }
+  const entries = listVarsDir(dir)!;
+  for (const name of names) {
+    if (name.includes('/') || name === '.' || name === '..') continue; // never look outside DIR
+    if (!entries.has(name) && !YAML_EXTENSIONS.some((ext) => entries.has(name + ext))) continue;
+    const merged: Record<string, unknown> = {};
+    for (const file of findVarsFiles(dir, name)) assignOwn(merged, loadVarsFile(file));
+    apply(name, merged);
+  }
+}
+
+class SourceLoader {
+  constructor(
+    readonly builder: InventoryBuilder,
+    private readonly warn: (m: string) => void,
+    private readonly scriptTimeoutMs: number,
+  ) {}
+
+  async load(file: string, stat: Stats): Promise<void> {
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(file).sort(compareCodePoints)) {
+        if (IGNORED_NAMES.some((re) => re.test(entry)) || IGNORED_ENDINGS.some((end) => entry.endsWith(end))) continue;
+        const full = path.join(file, entry);
+        const st = statOrUndefined(full);
+        if (st) await this.load(full, st);
+      }
+      return;
+    }
+    this.builder.currentSource = file;
+    try {
+      if (isScript(file)) {
+        await loadInventoryScript(file, this.builder, { timeoutMs: this.scriptTimeoutMs, warn: this.warn });
+        return;
+      }
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new InventoryError(`cannot read inventory: ${(e as Error).message}`, { file });
+      }
+      this.parseStatic(file, text);
+    } finally {
+      this.builder.currentSource = undefined;
+    }
+  }
+
+  hostList(list: string): void {
+    for (const entry of list.split(',')) {
+      const text = entry.trim();
+      if (!text) continue;
+      const parsed = text.includes('[') ? undefined : parseAddress(text);
+      const name = parsed ? parsed.host : text;
+      if (!this.builder.hosts.has(name)) this.builder.addHost(name, UNGROUPED, parsed?.port);
+    }
+  }
+
+  private parseStatic(file: string, text: string): void {
+    const ext = path.extname(file).toLowerCase();
+    if (YAML_EXTENSIONS.includes(ext)) {
+      parseYamlInventory(parseAnsibleYaml(text, file), this.builder, this.warn);
+      return;
+    }
+    if (ext === '.ini') {
+      parseIni(text, file, this.builder);
+      return;
+    }
+    // No telling extension: YAML when it reads as a YAML mapping, otherwise INI.
+    let yaml: ReturnType<typeof parseAnsibleYaml> | undefined;
+    let yamlError: InventoryError | undefined;
+    try {
+      yaml = parseAnsibleYaml(text, file);
+    } catch (e) {
+      if (!(e instanceof InventoryError)) throw e;
+      yamlError = e;
+    }
+    if (yaml && isMap(yaml.doc.contents)) {
+      parseYamlInventory(yaml, this.builder, this.warn);
+      return;
+    }
+    try {
+      parseIni(text, file, this.builder);
+    } catch (e) {
+      // A YAML file with a syntax error also fails as INI; the YAML message is the useful one.
+      if (yamlError && looksLikeYaml(text)) throw yamlError;
+      throw e;
+    }
+  }
+}
+
+function isScript(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+  } catch {
+    return false;
+  }
+  const head = Buffer.alloc(2);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.toString('latin1') === '#!';
+}
+
+function looksLikeYaml(text: string): boolean {
+  const first = text.split(/\r?\n/).find((l) => l.trim() && !l.trim().startsWith('#'));
+  return first !== undefined && /^(---|[\w.-]+:\s*(#.*)?$)/.test(first.trim());
+}
+
+function statOrUndefined(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}

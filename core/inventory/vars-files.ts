@@ -1,0 +1,81 @@
+/**
+ * group_vars/ and host_vars/ beside an inventory (Ansible's host_group_vars plugin).
+ * For an entity NAME in DIR (DIR/group_vars or DIR/host_vars), the first of these that
+ * exists is used:
+ *
+ *   NAME (a file, or a directory), NAME.yml, NAME.yaml, NAME.json
+ *
+ * A directory contributes every file inside it (recursively, in lexical order) whose
+ * name has no extension or ends in .yml/.yaml/.json, skipping hidden files and `~`
+ * backups; later files override earlier ones, key by key at the top level.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { loadVarsYaml } from './ansible-yaml.js';
+import { InventoryError } from './errors.js';
+import { assignOwn } from './own.js';
+
+const VARS_EXTENSIONS = ['.yml', '.yaml', '.json'];
+
+/** The files holding NAME's variables in `dir` (group_vars/ or host_vars/), in load order. */
+export function findVarsFiles(dir: string, name: string): string[] {
+  const base = path.join(dir, name);
+  for (const candidate of [base, ...VARS_EXTENSIONS.map((ext) => base + ext)]) {
+    const kind = kindOf(candidate);
+    if (kind === 'dir') return filesInVarsDir(candidate);
+    if (kind === 'file') return [candidate];
+  }
+  return [];
+}
+
+/** NAME's variables from `dir`, merged; empty when there is no file for it. */
+export function loadVarsFor(dir: string, name: string): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const file of findVarsFiles(dir, name)) assignOwn(merged, loadVarsFile(file));
+  return merged;
+}
+
+export function loadVarsFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InventoryError(`cannot read vars file: ${(e as Error).message}`, { file });
+  }
+  return loadVarsYaml(text, file);
+}
+
+/** Names of the entries of a group_vars/ or host_vars/ directory, for quick lookups. */
+export function listVarsDir(dir: string): Set<string> | undefined {
+  if (kindOf(dir) !== 'dir') return undefined;
+  return new Set(readdirSync(dir));
+}
+
+function filesInVarsDir(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir).sort(compareCodePoints)) {
+    if (entry.startsWith('.') || entry.endsWith('~')) continue;
+    const full = path.join(dir, entry);
+    const ext = path.extname(entry);
+    const kind = kindOf(full);
+    if (kind === 'dir' && !ext) found.push(...filesInVarsDir(full));
+    else if (kind === 'file' && (!ext || VARS_EXTENSIONS.includes(ext))) found.push(full);
+  }
+  return found;
+}
+
+function kindOf(p: string): 'file' | 'dir' | undefined {
+  try {
+    const st = statSync(p);
+    if (st.isDirectory()) return 'dir';
+    if (st.isFile()) return 'file';
+  } catch {
+    // missing: not a candidate
+  }
+  return undefined;
+}
+
+/** Python's sorted(): by code point, not by locale. */
+export function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
