@@ -151,7 +151,7 @@ export class InventoryBuilder {
     if (parent.children.includes(childName)) return;
     if (this.ancestorsOf(parent).has(childName)) {
       throw new InventoryError(
-        `adding group '${childName}' as a child of '${parentName}' creates a loop (${childName} is already an ancestor of ${parentName}); remove one of the two :children entries`,
+        `adding group '${childName}' as a child of '${parentName}' creates a loop (${childName} is already an ancestor of ${parentName}); remove one of the two parent-child links`,
         place,
       );
     }
