@@ -3,6 +3,7 @@ export { defineModule, ModuleFailure } from './modules/api.js';
 export type {
   DiffEntry,
   FactCache,
+  HostConnection,
   JsonSchema,
   ModuleContext,
   ModuleDefinition,

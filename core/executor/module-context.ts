@@ -9,6 +9,7 @@ import { ModuleFailure } from '../modules/api.js';
 import type { BecomeSpec, ExecOptions, Transport } from '../transport/transport.js';
 import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/remote-shell.js';
 import { quote, quoteArgv } from '../transport/shell-quote.js';
+import { LocalTransport } from '../transport/local.js';
 
 export interface ContextOptions<Args> {
   args: Args;
@@ -76,6 +77,11 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
     predicted: o.predicted,
     facts: o.facts,
     log: o.log,
+    connection: {
+      local: o.transport instanceof LocalTransport || o.host.vars.ansible_connection === 'local',
+      close: () => o.transport.close(),
+      connect: () => o.transport.connect(),
+    },
   };
   return ctx;
 }

@@ -89,6 +89,19 @@ export interface FactCache {
   invalidate(prefix?: string): void;
 }
 
+/**
+ * The host's connection itself, for the rare module that must drop and re-open it
+ * (`reboot` waits for the host to come back). Everything else uses `run`.
+ */
+export interface HostConnection {
+  /** Commands run on the controller itself (`ansible_connection=local`). */
+  readonly local: boolean;
+  /** Close the connection; the next command, or `connect()`, opens a new one. */
+  close(): Promise<void>;
+  /** Open the connection now. Throws UnreachableError while the host cannot be reached. */
+  connect(): Promise<void>;
+}
+
 export interface ModuleContext<Args> {
   /** Arguments after templating and JSON Schema validation (defaults applied). */
   readonly args: Args;
@@ -121,6 +134,7 @@ export interface ModuleContext<Args> {
   readonly predicted: PredictedState;
   readonly facts: FactCache;
   readonly log: Logger;
+  readonly connection: HostConnection;
 }
 
 export interface ModuleDefinition<Args = Record<string, unknown>> {
