@@ -98,15 +98,20 @@ function yes(value: string | undefined): boolean | undefined {
   return ['yes', 'true', 'on'].includes(value.toLowerCase());
 }
 
+/** `what: text`, or just `text` for the target host (its name is on the UNREACHABLE line). */
+function withContext(what: string, text: string): string {
+  return what ? `${what}: ${text}` : text;
+}
+
 function parsePort(value: string | number, what: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new SshSettingsError(`${what}: invalid port '${value}' (expected 1-65535)`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new SshSettingsError(withContext(what, `invalid port '${value}' (expected 1-65535)`));
   return n;
 }
 
 function parseSeconds(value: string, what: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new SshSettingsError(`${what}: invalid number of seconds '${value}'`);
+  if (!Number.isFinite(n) || n < 0) throw new SshSettingsError(withContext(what, `invalid number of seconds '${value}'`));
   return n;
 }
 
@@ -124,7 +129,7 @@ export function hostKeyCheckingFromSsh(value: string, what: string): HostKeyChec
     case 'false':
       return 'off';
     default:
-      throw new SshSettingsError(`${what}: StrictHostKeyChecking must be yes, accept-new, no or ask, not '${value}'`);
+      throw new SshSettingsError(withContext(what, `StrictHostKeyChecking must be yes, accept-new, no or ask, not '${value}'`));
   }
 }
 
@@ -192,7 +197,7 @@ export function expandTokens(value: string, tokens: Record<string, string>, what
   const expanded = value.replace(/%(.)/g, (whole, t: string) => {
     if (t === '%') return '%';
     const v = tokens[t];
-    if (v === undefined) throw new SshSettingsError(`${what}: unsupported token '${whole}' in '${value}'`);
+    if (v === undefined) throw new SshSettingsError(withContext(what, `unsupported token '${whole}' in '${value}'`));
     return v;
   });
   return expandHome(expanded);
@@ -209,12 +214,12 @@ function parseKex(value: string): AlgorithmList {
 /** Resolve the settings of the target host. Throws SshSettingsError for bad configuration. */
 export function resolveSshSettings(spec: SshConnectionSpec, ctx: ResolveContext = {}): SshSettings {
   const env = ctx.env ?? process.env;
-  const what = `host ${spec.host}`;
+  const what = '';
   let parsed;
   try {
     parsed = parseSshArgs(spec.sshArgs ?? []);
   } catch (e) {
-    throw new SshSettingsError(`${what}: ${(e as Error).message}`);
+    throw new SshSettingsError((e as Error).message);
   }
   const args = parsed.options;
   const config = (ctx.config ?? loadSshConfig(parsed.configFile ? expandHome(parsed.configFile) : undefined)).lookup(spec.address);
@@ -222,7 +227,7 @@ export function resolveSshSettings(spec: SshConnectionSpec, ctx: ResolveContext 
   const pickList = (key: string) => list(args, key) ?? list(config, key);
 
   const localUser = ctx.localUser ?? localUserName();
-  const hostname = expandTokens(pick('hostname') ?? spec.address, { h: spec.address }, `${what}: HostName`);
+  const hostname = expandTokens(pick('hostname') ?? spec.address, { h: spec.address }, withContext(what, 'HostName'));
   const portValue = spec.port ?? pick('port');
   const port = portValue === undefined ? 22 : parsePort(portValue, what);
   const user = spec.user ?? pick('user') ?? localUser;
@@ -236,7 +241,7 @@ export function resolveSshSettings(spec: SshConnectionSpec, ctx: ResolveContext 
     n: spec.address,
     i: String(process.getuid?.() ?? 0),
   };
-  const files = (values: string[], key: string) => values.map((v) => expandTokens(v, tokens, `${what}: ${key}`));
+  const files = (values: string[], key: string) => values.map((v) => expandTokens(v, tokens, withContext(what, key)));
 
   const identityFiles = [
     ...(spec.privateKeyFile ? [expandHome(spec.privateKeyFile)] : []),
@@ -271,7 +276,7 @@ export function resolveSshSettings(spec: SshConnectionSpec, ctx: ResolveContext 
   const hostKeyChecking = relaxed ?? (strict !== undefined ? hostKeyCheckingFromSsh(strict, what) : 'strict');
 
   const timeout = pick('connecttimeout');
-  const connectTimeoutMs = spec.connectTimeoutMs ?? (timeout !== undefined ? parseSeconds(timeout, `${what}: ConnectTimeout`) * 1000 : DEFAULT_CONNECT_TIMEOUT_MS);
+  const connectTimeoutMs = spec.connectTimeoutMs ?? (timeout !== undefined ? parseSeconds(timeout, withContext(what, 'ConnectTimeout')) * 1000 : DEFAULT_CONNECT_TIMEOUT_MS);
   const aliveInterval = pick('serveraliveinterval');
   const aliveCount = pick('serveralivecountmax');
   const kex = pick('kexalgorithms');
@@ -292,8 +297,8 @@ export function resolveSshSettings(spec: SshConnectionSpec, ctx: ResolveContext 
     hostKeyChecking,
     hashKnownHosts: yes(pick('hashknownhosts')) ?? false,
     connectTimeoutMs,
-    keepaliveIntervalMs: aliveInterval !== undefined ? parseSeconds(aliveInterval, `${what}: ServerAliveInterval`) * 1000 : 15_000,
-    keepaliveCountMax: aliveCount !== undefined ? Math.max(1, Math.floor(parseSeconds(aliveCount, `${what}: ServerAliveCountMax`))) : 3,
+    keepaliveIntervalMs: aliveInterval !== undefined ? parseSeconds(aliveInterval, withContext(what, 'ServerAliveInterval')) * 1000 : 15_000,
+    keepaliveCountMax: aliveCount !== undefined ? Math.max(1, Math.floor(parseSeconds(aliveCount, withContext(what, 'ServerAliveCountMax')))) : 3,
   };
   if (spec.password !== undefined) settings.password = spec.password;
   if (agentSocket) settings.agentSocket = agentSocket;
@@ -311,12 +316,12 @@ export function resolveJumpSettings(jump: JumpHostSpec, target: SshSettings, ctx
   const config = (ctx.config ?? loadSshConfig()).lookup(jump.host);
   const localUser = ctx.localUser ?? localUserName();
   const what = `jump host ${jump.host} (for ${target.host})`;
-  const hostname = expandTokens(single(config, 'hostname') ?? jump.host, { h: jump.host }, `${what}: HostName`);
+  const hostname = expandTokens(single(config, 'hostname') ?? jump.host, { h: jump.host }, withContext(what, 'HostName'));
   const portValue = jump.port ?? single(config, 'port');
   const port = portValue === undefined ? 22 : parsePort(portValue, what);
   const user = jump.user ?? single(config, 'user') ?? localUser;
   const tokens: Record<string, string> = { h: hostname, p: String(port), r: user, u: localUser, d: os.homedir(), n: jump.host, l: os.hostname().split('.')[0]!, i: String(process.getuid?.() ?? 0) };
-  const files = (values: string[], key: string) => values.map((v) => expandTokens(v, tokens, `${what}: ${key}`));
+  const files = (values: string[], key: string) => values.map((v) => expandTokens(v, tokens, withContext(what, key)));
   const configKeys = files(list(config, 'identityfile') ?? [], 'IdentityFile');
   const identityFiles = configKeys.length > 0 ? configKeys : target.identityFiles;
   const known = list(config, 'userknownhostsfile');
