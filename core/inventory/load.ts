@@ -66,6 +66,9 @@ export async function loadInventory(sources: string[], options: LoadInventoryOpt
   }
 
   const built = loader.builder.finish(sources.length);
+  for (const name of built.hosts.keys()) {
+    if (built.groups.has(name)) warn(`found both a group and a host named '${name}': the pattern '${name}' selects the host`);
+  }
   const implicitFiles = new Map<string, Array<Record<string, unknown> | undefined>>();
   varsDirs.forEach((dir, source) => {
     if (!dir) return;
@@ -145,7 +148,9 @@ class SourceLoader {
     for (const entry of list.split(',')) {
       const text = entry.trim();
       if (!text) continue;
-      const parsed = text.includes('[') ? undefined : parseAddress(text);
+      // As Ansible's host_list plugin: `host:port` and `[v6]:port`, but no ranges.
+      const address = parseAddress(text);
+      const parsed = address && !address.host.includes('[') ? address : undefined;
       const name = parsed ? parsed.host : text;
       if (!this.builder.hosts.has(name)) this.builder.addHost(name, UNGROUPED, parsed?.port);
     }

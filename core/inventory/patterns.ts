@@ -5,7 +5,7 @@
  *   web, db1          a group (all hosts in it and its children) or a host
  *   web:db  web,db    union (commas also split; a comma list never splits on ':')
  *   web:&prod         intersection      web:!db   exclusion
- *   web*  *.example.com  db[0-9]        shell wildcards (fnmatch), on groups and hosts
+ *   web*  *.example.com  db[!0-4]       shell wildcards (Python fnmatch), on groups and hosts
  *   ~web\d+           regular expression, matched at the start of the name
  *   web[0] web[-1] web[0:2] web[1:]     subscripts on the hosts of a pattern
  *
@@ -19,9 +19,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import type { Inventory, InventoryHost } from './model.js';
 import { InventoryError } from './errors.js';
+import { fnmatchRegExp } from './fnmatch.js';
 import { parseAddress } from './host-pattern.js';
 import { LOCALHOST_NAMES } from './builder.js';
 
@@ -64,8 +64,8 @@ export function compileNameMatcher(pattern: string): (name: string) => boolean {
     };
   }
   if (!/[*?[]/.test(pattern)) return (name) => name === pattern;
-  // Python fnmatch semantics: no braces, extglobs or negation; `*` also matches dots.
-  return picomatch(pattern, { dot: true, nobrace: true, noextglob: true, noglobstar: true, nonegate: true });
+  const re = fnmatchRegExp(pattern);
+  return (name) => re.test(name);
 }
 
 export class HostSelector {
