@@ -4,7 +4,7 @@
  * with one read and at most one write per task, whatever the number of keys. Everything
  * the task does not touch stays byte for byte (see modules/_lib/ini.ts).
  */
-import { defineModule, type DiffEntry, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
+import { defineModule, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { applyIniEdits, parseIni, renderIni, type IniEdit, type IniEditOptions } from './_lib/ini.js';
 import {
   applyAttributes,
@@ -12,6 +12,7 @@ import {
   checkModeArgument,
   contentDiff,
   decodeText,
+  FROM_PACKAGE_NOTE,
   readConfigFile,
   writeConfigFile,
   type ConfigFileState,
@@ -40,9 +41,6 @@ interface IniSetArgs {
   owner?: string;
   group?: string;
 }
-
-/** Where check mode keeps the keys it set on a file whose content only a package knows. */
-const OVERLAY_NS = 'ini_set-overlay';
 
 const scalar = { type: ['string', 'number', 'boolean'] };
 
@@ -188,8 +186,7 @@ export default defineModule<IniSetArgs>({
     };
 
     const file = await readConfigFile(ctx, path);
-    if (file.fromPackage) return predictOnPackageFile(ctx, path, edits, options);
-    if (file.content === null && !a.create) {
+    if (file.content === null && !file.fromPackage && !a.create) {
       ctx.fail(`${path} does not exist on ${ctx.host.name}; set create: true to create it`, { path, rc: 257 });
     }
     return editFile(ctx, file, edits, options);
@@ -216,7 +213,8 @@ async function editFile(ctx: ModuleContext<IniSetArgs>, file: ConfigFileState, e
   const contentChanged = after !== decoded.text;
   const changes = result.changes.map(decoded.display);
   const wish = { mode: a.mode, owner: a.owner, group: a.group };
-  const attrChanges = file.content === null ? [] : attributeChanges(file.attrs, wish);
+  // A new file gets mode/owner/group as it is written; only an existing one can differ.
+  const attrChanges = file.attrs === null ? [] : attributeChanges(file.attrs, wish);
 
   const out: ModuleResult = { changed: contentChanged || attrChanges.length > 0, path: file.path, changes: [...changes, ...attrChanges] };
   if (contentChanged) {
@@ -225,41 +223,9 @@ async function editFile(ctx: ModuleContext<IniSetArgs>, file: ConfigFileState, e
   } else if (attrChanges.length > 0) {
     await applyAttributes(ctx, file.path, wish);
   }
-  out.msg = (out.changes as string[]).length ? (out.changes as string[]).join('; ') : 'OK';
-  if (ctx.diff && contentChanged) {
-    out.diff = contentDiff(file.path, decoded.display(decoded.text), decoded.display(after), file.content === null ? 'new file' : '');
-  }
-  return out;
-}
-
-/**
- * Check mode, file missing on the host but provided by a package an earlier task would
- * install: its content is unknown. Setting options is reported as a change; the options set
- * are remembered per file so a later task setting the same values predicts no change.
- */
-function predictOnPackageFile(ctx: ModuleContext<IniSetArgs>, path: string, edits: IniEdit[], options: Partial<IniEditOptions>): ModuleResult {
-  const before = ctx.predicted.get<string>(OVERLAY_NS, path) ?? '';
-  let result;
-  try {
-    result = applyIniEdits(parseIni(before), edits, options);
-  } catch (err) {
-    ctx.fail(`${path}: ${(err as Error).message}`);
-  }
-  const after = renderIni(result.doc);
-  // Removing options from a file whose content is unknown is predicted as no change: packaged
-  // configuration files carry their defaults commented out.
-  const changed = after !== before;
-  ctx.predicted.set(OVERLAY_NS, path, after);
-  const out: ModuleResult = {
-    changed,
-    path,
-    changes: result.changes,
-    msg: changed ? `${result.changes.join('; ')} (the file comes from a package an earlier task installs)` : 'OK',
-  };
-  if (ctx.diff && changed) {
-    const entry: DiffEntry = contentDiff(path, before, after, 'provided by a package an earlier task installs; its content is not known in check mode', 'the options tsplay sets in it');
-    out.diff = entry;
-  }
+  const all = out.changes as string[];
+  out.msg = all.length ? all.join('; ') + (file.fromPackage ? ` (${FROM_PACKAGE_NOTE})` : '') : 'OK';
+  if (ctx.diff && contentChanged) out.diff = contentDiff(file, decoded.display(decoded.text), decoded.display(after));
   return out;
 }
 

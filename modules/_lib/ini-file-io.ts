@@ -18,7 +18,11 @@ export interface FileAttributes {
 
 export interface ConfigFileState {
   path: string;
-  /** The content to edit: the host's, or in check mode what earlier tasks would leave. Null: missing. */
+  /**
+   * The content to edit: the host's, or in check mode what earlier tasks would leave. Null:
+   * missing. For a file a package would provide (`fromPackage`), only what earlier tasks of
+   * this check run set in it (null before the first of them).
+   */
   content: Buffer | null;
   /** Check mode: missing on the host, but a package an earlier task would install provides it. */
   fromPackage: boolean;
@@ -58,6 +62,13 @@ export function parseReadOutput(stdout: Buffer): { content: Buffer | null; attrs
   };
 }
 
+/**
+ * Check mode keeps what tasks set in a file whose packaged content is unknown here, apart
+ * from the file predictions, which stay 'exists' so other modules still know that the
+ * content is not known.
+ */
+const PACKAGE_OVERLAY_NS = 'config-file-overlay';
+
 export async function readConfigFile(ctx: ModuleContext<unknown>, path: string): Promise<ConfigFileState> {
   const res = await ctx.run(readScript(path, ctx.quote));
   if (res.rc !== 0) {
@@ -74,6 +85,7 @@ export async function readConfigFile(ctx: ModuleContext<unknown>, path: string):
       state.content = null;
     } else if (predicted === 'exists' && state.content === null) {
       state.fromPackage = true;
+      state.content = ctx.predicted.get<Buffer>(PACKAGE_OVERLAY_NS, path) ?? null;
       // The package creates the directory too.
       state.parentExists = true;
     }
@@ -100,17 +112,10 @@ export function checkModeArgument(ctx: ModuleContext<unknown>, mode: string | un
 }
 
 /** What would change in mode/owner/group of an existing file ("mode 0600 -> 0640"). */
-export function attributeChanges(attrs: FileAttributes | null, wish: AttributeWish): string[] {
+export function attributeChanges(attrs: FileAttributes, wish: AttributeWish): string[] {
   const out: string[] = [];
   const octal = (n: number): string => `0${n.toString(8).padStart(3, '0')}`;
   const mode = wish.mode === undefined ? null : parseMode(wish.mode);
-  if (!attrs) {
-    // A new file: report only what differs from what a plain create would give.
-    if (mode !== null) out.push(`mode ${octal(mode)}`);
-    if (wish.owner !== undefined) out.push(`owner ${wish.owner}`);
-    if (wish.group !== undefined) out.push(`group ${wish.group}`);
-    return out;
-  }
   if (mode !== null && mode !== attrs.mode) out.push(`mode ${octal(attrs.mode)} -> ${octal(mode)}`);
   if (wish.owner !== undefined && wish.owner !== attrs.user && wish.owner !== attrs.uid) out.push(`owner ${attrs.user} -> ${wish.owner}`);
   if (wish.group !== undefined && wish.group !== attrs.group && wish.group !== attrs.gid) out.push(`group ${attrs.group} -> ${wish.group}`);
@@ -148,6 +153,10 @@ export async function writeConfigFile(
   content: string | Buffer,
   options: AttributeWish & { backup?: boolean } = {},
 ): Promise<{ backupFile?: string }> {
+  if (ctx.check && state.fromPackage) {
+    ctx.predicted.set(PACKAGE_OVERLAY_NS, state.path, Buffer.from(content));
+    return {};
+  }
   if (!ctx.check && !state.parentExists) {
     const res = await ctx.run(`mkdir -p -- "$(dirname -- ${ctx.quote(state.path)})"`);
     if (res.rc !== 0) ctx.fail(`cannot create the directory of ${state.path} on ${ctx.host.name}: ${res.stderr.trim()}`);
@@ -172,14 +181,21 @@ export async function removeConfigFile(ctx: ModuleContext<unknown>, path: string
 }
 
 /** A `--diff` entry for a file's content, in Ansible's header style. */
-export function contentDiff(path: string, before: string, after: string, beforeNote = '', afterNote = ''): DiffEntry {
-  return {
-    before,
-    after,
-    beforeHeader: `${path} (content${beforeNote ? `; ${beforeNote}` : ''})`,
-    afterHeader: `${path} (content${afterNote ? `; ${afterNote}` : ''})`,
-  };
+export function contentDiff(state: ConfigFileState, before: string, after: string): DiffEntry {
+  if (state.fromPackage) {
+    return {
+      before,
+      after,
+      beforeHeader: `${state.path} (content; provided by a package an earlier task installs, not known in check mode)`,
+      afterHeader: `${state.path} (content; what tsplay sets in it)`,
+    };
+  }
+  const note = state.content === null ? '; new file' : '';
+  return { before, after, beforeHeader: `${state.path} (content${note})`, afterHeader: `${state.path} (content)` };
 }
+
+/** Message suffix for a change predicted on a package-provided file. */
+export const FROM_PACKAGE_NOTE = 'the file comes from a package an earlier task installs';
 
 /**
  * Text view of a file's bytes that can be turned back into the same bytes. Valid UTF-8 is
