@@ -9,16 +9,21 @@ import { quote } from '../core/transport/shell-quote.js';
 import { fetchCommand } from './_lib/fetch-url.js';
 import { candidateNames, classifySpec, compareEvr, nevra, parseQueryLine, specMatches, type PackageSpec, type RpmPackage } from './_lib/rpm.js';
 import {
+  extractRepoFilesCommand,
   fileListCommand,
+  isRepoFile,
   latestAvailableCommand,
   makecacheCommand,
   NoRpmError,
   ownedFilesCommand,
   packageFilesQuery,
+  parseExtractedFiles,
+  parseFileLists,
   parseOwnedFiles,
   parseStateQuery,
   stateQueryCommand,
   transactionCommand,
+  withRepoOverlay,
   type HostPackageState,
   type ManagerOptions,
   type PackageManager,
@@ -44,6 +49,8 @@ const stringList = { type: 'array', items: { type: 'string' }, default: [] };
 /** Where check mode keeps what earlier tasks would have done to the rpm database. */
 const NS = 'rpm';
 const INDEX_NS = 'rpm-index';
+/** Check mode: repository files earlier tasks would install (key 'files': their paths). */
+const REPOS_NS = 'yum-repos';
 type Predicted = RpmPackage | 'absent';
 
 export default defineModule<YumArgs>({
@@ -161,7 +168,20 @@ class YumRun {
   constructor(
     private readonly ctx: ModuleContext<YumArgs>,
     private readonly o: ManagerOptions,
-  ) {}
+  ) {
+    if (ctx.check && o.installroot === '/') {
+      const overlay = (ctx.predicted.get<string[]>(REPOS_NS, 'files') ?? []).flatMap((path) => {
+        const content = ctx.predicted.file(path);
+        return Buffer.isBuffer(content) ? [{ path, content: content.toString('utf8') }] : [];
+      });
+      if (overlay.length) this.o = { ...o, repoOverlay: overlay };
+    }
+  }
+
+  /** Run a dnf/yum command; in check mode with the predicted repositories available to it. */
+  private runManager(script: string, options: { noBecome?: boolean } = {}) {
+    return this.ctx.run(withRepoOverlay(script, this.o), options);
+  }
 
   private fail(message: string, extra: Record<string, unknown> = {}): never {
     return this.ctx.fail(message, extra);
@@ -188,7 +208,7 @@ class YumRun {
 
   async makecache(): Promise<void> {
     const mgr = await this.detectManager();
-    const res = await this.ctx.run(makecacheCommand(mgr, this.o));
+    const res = await this.runManager(makecacheCommand(mgr, this.o));
     if (res.rc !== 0) this.fail(`${mgr} makecache failed: ${failureSummary(res.stdout, res.stderr)}`, { rc: res.rc });
   }
 
@@ -264,8 +284,21 @@ class YumRun {
     const repoNevras = added.filter((p) => p.repo !== '@commandline').map(nevra);
     const files = added.filter((p) => p.repo === '@commandline').map((p) => localFiles.get(p.name)).filter((f): f is string => !!f);
     if (repoNevras.length || files.length) {
-      const res = await this.ctx.run(fileListCommand(mgr, this.o, repoNevras, files), { noBecome: true });
-      for (const line of res.stdout.split('\n')) if (line.startsWith('/')) this.ctx.predicted.setFile(root + line.trim(), 'exists');
+      const res = await this.runManager(fileListCommand(mgr, this.o, repoNevras, files), { noBecome: true });
+      const lists = parseFileLists(res.stdout);
+      for (const path of [...lists.repo, ...lists.local]) this.ctx.predicted.setFile(root + path, 'exists');
+      // Repository definitions need their content: later dry-run transactions read them.
+      const fromRepo = lists.repo.some(isRepoFile);
+      const fromLocal = lists.local.some(isRepoFile);
+      if (!root && (fromRepo || fromLocal)) {
+        const extracted = await this.runManager(extractRepoFilesCommand(mgr, this.o, fromRepo ? repoNevras : [], fromLocal ? files : []));
+        const known = new Set(this.ctx.predicted.get<string[]>(REPOS_NS, 'files') ?? []);
+        for (const [path, content] of parseExtractedFiles(extracted.stdout)) {
+          this.ctx.predicted.setFile(path, Buffer.from(content));
+          known.add(path);
+        }
+        this.ctx.predicted.set(REPOS_NS, 'files', [...known]);
+      }
     }
     const removed = [...tx.removed, ...tx.obsoleted].map((p) => p.name);
     if (removed.length) {
@@ -278,7 +311,7 @@ class YumRun {
 
   private async transact(action: TransactionAction, targets: string[], opts: { best?: boolean } = {}): Promise<{ tx: Transaction; rc: number; stdout: string }> {
     const mgr = await this.detectManager();
-    const res = await this.ctx.run(transactionCommand(mgr, this.o, action, targets, { check: this.ctx.check, ...opts }));
+    const res = await this.runManager(transactionCommand(mgr, this.o, action, targets, { check: this.ctx.check, ...opts }));
     const output = `${res.stdout}\n${res.stderr}`;
     const unknown = unknownPackages(output);
     if (unknown.length) {
@@ -408,7 +441,7 @@ class YumRun {
       return p && p !== 'absent' && !tx.updated.some((u) => u.name === n);
     });
     if (names.length === 0) return;
-    const res = await this.ctx.run(latestAvailableCommand(await this.detectManager(), this.o, names), { noBecome: true });
+    const res = await this.runManager(latestAvailableCommand(await this.detectManager(), this.o, names), { noBecome: true });
     for (const line of res.stdout.split('\n')) {
       const avail = parseQueryLine(line.trim());
       const pred = avail && this.predicted(avail.name);

@@ -17,6 +17,36 @@ export interface ManagerOptions {
   installroot: string;
   confFile?: string;
   releasever?: string;
+  /**
+   * Check mode: repository files that earlier tasks would install (rdo-release's
+   * rdo-release.repo), given to dnf/yum through an extra reposdir so that the dry run
+   * resolves packages from repositories that do not exist yet. See `withRepoOverlay`.
+   */
+  repoOverlay?: Array<{ path: string; content: string }>;
+}
+
+/** Stands for the overlay directory in an argv; rendered as the shell variable holding it. */
+const OVERLAY_TOKEN = '@@tsplay-overlay-dir@@';
+const DEFAULT_REPOSDIRS = ['/etc/yum.repos.d', '/etc/yum/repos.d', '/etc/distro.repos.d'];
+
+/** Quote a dnf/yum argv, turning the overlay token into a reference to the overlay directory. */
+export function renderArgv(args: string[]): string {
+  return quoteArgv(args).split(OVERLAY_TOKEN).join(`'"$tsplay_repos"'`);
+}
+
+/**
+ * Run `script` with the predicted repository files written to a temporary directory
+ * (skipping any the host already has), and remove it afterwards whatever the script did.
+ */
+export function withRepoOverlay(script: string, o: Pick<ManagerOptions, 'repoOverlay'>): string {
+  if (!o.repoOverlay?.length) return script;
+  const lines = ['tsplay_repos=$(mktemp -d /tmp/tsplay-repos.XXXXXXXX) || exit 1'];
+  for (const f of o.repoOverlay) {
+    const base = f.path.slice(f.path.lastIndexOf('/') + 1);
+    lines.push(`[ -e ${quote(f.path)} ] || printf '%s' ${quote(f.content)} > "$tsplay_repos"/${quote(base)}`);
+  }
+  lines.push(`(\n${script}\n)`, 'tsplay_rc=$?', 'rm -rf -- "$tsplay_repos"', 'exit $tsplay_rc');
+  return lines.join('\n');
 }
 
 /** Options every dnf/yum invocation of the task shares (repo selection, root, config). */
@@ -30,6 +60,7 @@ export function managerArgs(mgr: PackageManager, o: ManagerOptions): string[] {
   if (o.enablerepo.length) args.push(`--enablerepo=${o.enablerepo.join(',')}`);
   for (const e of o.exclude) args.push(`--exclude=${e}`);
   if (o.disableGpgCheck) args.push('--nogpgcheck');
+  if (o.repoOverlay?.length) args.push(`--setopt=reposdir=${[...DEFAULT_REPOSDIRS, OVERLAY_TOKEN].join(',')}`);
   return args;
 }
 
@@ -60,14 +91,14 @@ export function transactionCommand(
   // fail like dnf so one unknown name cannot leave a half-done task.
   if (mgr === 'yum' && action === 'install') args.push('--setopt=skip_missing_names_on_install=0');
   args.push(mgr === 'yum' && action === 'upgrade' ? 'update' : action, ...targets);
-  return `${C_LOCALE} ${quoteArgv(args)}`;
+  return `${C_LOCALE} ${renderArgv(args)}`;
 }
 
 export function makecacheCommand(mgr: PackageManager, o: ManagerOptions): string {
   const args = managerArgs(mgr, o);
   args.push('makecache');
   if (mgr === 'yum') args.push('fast');
-  return `${C_LOCALE} ${quoteArgv(args)}`;
+  return `${C_LOCALE} ${renderArgv(args)}`;
 }
 
 export interface HostPackageState {
@@ -141,18 +172,32 @@ export function packageFilesQuery(files: readonly string[], o: Pick<ManagerOptio
   return [...checks, `${C_LOCALE} ${quoteArgv(q)}`].join('\n');
 }
 
-/** Files the packages would put on disk: `repoquery -l` for repo packages, `rpm -qlp` for files. */
+/**
+ * Files the packages would put on disk: `repoquery -l` for repo packages, `rpm -qlp` for
+ * files; each list after its own marker line (`@@tsplay:repo`, `@@tsplay:local`).
+ */
 export function fileListCommand(mgr: PackageManager, o: ManagerOptions, repoNevras: string[], localFiles: string[]): string {
   const parts: string[] = [];
   if (repoNevras.length) {
     const args = managerArgs(mgr, o);
     // dnf has repoquery built in; on EL7 it comes from yum-utils.
     const cmd = mgr === 'dnf' ? [...args, '-q', 'repoquery', '-l', ...repoNevras] : ['repoquery', '-l', ...repoNevras];
-    parts.push(`${C_LOCALE} ${quoteArgv(cmd)}`);
+    parts.push(`echo '${MARK}repo'`, `${C_LOCALE} ${renderArgv(cmd)}`);
   }
-  if (localFiles.length) parts.push(`${C_LOCALE} ${quoteArgv([...rpmArgs(o), '-qlp', '--nosignature', '--nodigest', ...localFiles])}`);
+  if (localFiles.length) parts.push(`echo '${MARK}local'`, `${C_LOCALE} ${quoteArgv([...rpmArgs(o), '-qlp', '--nosignature', '--nodigest', ...localFiles])}`);
   parts.push('exit 0');
   return parts.join('\n');
+}
+
+export function parseFileLists(stdout: string): { repo: string[]; local: string[] } {
+  const out = { repo: [] as string[], local: [] as string[] };
+  let into: string[] | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line === `${MARK}repo`) into = out.repo;
+    else if (line === `${MARK}local`) into = out.local;
+    else if (into && line.startsWith('/')) into.push(line.trim());
+  }
+  return out;
 }
 
 /** Non-directory files installed packages own (for predicting what a removal deletes). */
@@ -177,5 +222,42 @@ export function latestAvailableCommand(mgr: PackageManager, o: ManagerOptions, n
     mgr === 'dnf'
       ? [...managerArgs(mgr, o), '-q', 'repoquery', '--latest-limit', '1', '--qf', fmt, ...names]
       : ['repoquery', '--qf', fmt, ...names];
-  return `${C_LOCALE} ${quoteArgv(cmd)}; exit 0`;
+  return `${C_LOCALE} ${renderArgv(cmd)}; exit 0`;
+}
+
+const REPO_FILE = /^\/etc\/(yum\.repos\.d|yum\/repos\.d|distro\.repos\.d)\/[^/]+\.repo$/;
+
+/** Is this path a repository definition dnf/yum would read? */
+export function isRepoFile(path: string): boolean {
+  return REPO_FILE.test(path);
+}
+
+/**
+ * Check mode: the content of the repository files that packages would install, read by
+ * unpacking the packages into a throw-away root (`rpm --root T -i --noscripts`; hosts need
+ * not have rpm2cpio). Repo packages are first fetched with `--downloadonly`.
+ */
+export function extractRepoFilesCommand(mgr: PackageManager, o: ManagerOptions, repoNevras: string[], localFiles: string[]): string {
+  const lines = ['t=$(mktemp -d /tmp/tsplay-extract.XXXXXXXX) || exit 1', 'mkdir -p "$t/pkgs" "$t/root"'];
+  if (repoNevras.length) {
+    // dnf and yum take options after the command too; the download directory is a shell variable.
+    const args = [...managerArgs(mgr, o), '-y', 'install', '--downloadonly', ...repoNevras];
+    lines.push(`${C_LOCALE} ${renderArgv(args)} --downloaddir="$t/pkgs" >/dev/null 2>&1`);
+  }
+  for (const f of localFiles) lines.push(`cp -- ${quote(f)} "$t/pkgs/"`);
+  lines.push(
+    `${quoteArgv(rpmArgs({ installroot: '/' }))} --root "$t/root" --initdb`,
+    `${quoteArgv(rpmArgs({ installroot: '/' }))} --root "$t/root" -i --nodeps --noscripts --notriggers --nosignature --nodigest --excludedocs "$t"/pkgs/*.rpm >/dev/null 2>&1`,
+    `for f in "$t"/root/etc/yum.repos.d/*.repo "$t"/root/etc/yum/repos.d/*.repo "$t"/root/etc/distro.repos.d/*.repo; do [ -f "$f" ] || continue; printf '${MARK}file=%s\\n' "\${f#"$t"/root}"; cat -- "$f"; printf '\\n${MARK}end\\n'; done`,
+    'rm -rf -- "$t"',
+    'exit 0',
+  );
+  return lines.join('\n');
+}
+
+export function parseExtractedFiles(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = new RegExp(`${MARK}file=([^\\n]+)\\n([\\s\\S]*?)\\n${MARK}end\\n`, 'g');
+  for (const m of stdout.matchAll(re)) out.set(m[1]!, m[2]!);
+  return out;
 }
