@@ -5,7 +5,7 @@
  *   - a directory: every entry in lexical order (sub-directories too), except hidden
  *     files, group_vars/, host_vars/, vars_plugins/, README files and names ending in
  *     ~ .orig .bak .swp .retry .cfg .md .txt .rst .pyc .pyo .rpm (Ansible's ignore list);
- *   - an executable file starting with `#!`: an inventory script (script.ts);
+ *   - an executable file starting with `#!` (or an ELF binary): an inventory script;
  *   - a file: .yml/.yaml/.json are YAML inventories, .ini is INI; any other name is
  *     YAML if it parses as a YAML mapping, else INI (Ansible tries yaml, then ini);
  *   - a string with a comma that is not a path: a host list, `host1,host2:2222,`.
@@ -195,14 +195,17 @@ function isScript(file: string): boolean {
   } catch {
     return false;
   }
-  const head = Buffer.alloc(2);
+  // Executable alone is not enough: inventories often carry a stray x bit. Like Ansible,
+  // which falls back to the static parsers when running fails, run only real programs.
+  const head = Buffer.alloc(4);
   const fd = openSync(file, 'r');
   try {
-    readSync(fd, head, 0, 2, 0);
+    readSync(fd, head, 0, 4, 0);
   } finally {
     closeSync(fd);
   }
-  return head.toString('latin1') === '#!';
+  const magic = head.toString('latin1');
+  return magic.startsWith('#!') || magic === '\x7fELF';
 }
 
 function looksLikeYaml(text: string): boolean {

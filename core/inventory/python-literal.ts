@@ -49,6 +49,7 @@ const NUMBER_RE = new RegExp(
 );
 const STRING_START = /([rRuUbBfF]{0,2})('''|"""|'|")/y;
 const NAME_RE = /[\p{L}_][\p{L}\p{N}_]*/uy;
+const STRING_PREFIXES = new Set(['', 'r', 'u', 'b', 'br', 'rb']);
 
 class LiteralParser {
   private pos = 0;
@@ -149,7 +150,7 @@ class LiteralParser {
       const m = STRING_START.exec(this.src);
       if (!m) break;
       const prefix = m[1]!.toLowerCase();
-      if (/[^rub]/.test(prefix) || (prefix.includes('u') && prefix.length > 1)) throw new NotALiteral(); // f-strings, bad prefixes
+      if (!STRING_PREFIXES.has(prefix)) throw new NotALiteral(); // f-strings and invalid prefixes
       const thisKind = prefix.includes('b') ? 'bytes' : 'str';
       if (kind && kind !== thisKind) throw new NotALiteral(); // cannot mix bytes and str
       kind = thisKind;

@@ -51,6 +51,8 @@ const CASES: Array<[string, unknown]> = [
   ["f'x'", 'TEXT'],
   ["u'x'", 'x'],
   ['[1,]', [1]],
+  ["bb'x'", 'TEXT'],
+  ["Rb'x'", 'x'],
   ["{'a': 1,}", { a: 1 }],
   ['0', 0],
   ['00', 0],
