@@ -23,7 +23,7 @@ import { parseIni } from './ini.js';
 import { LoadedInventory } from './inventory.js';
 import type { Inventory } from './model.js';
 import { loadInventoryScript } from './script.js';
-import { compareCodePoints, findVarsFiles, listVarsDir, loadVarsFile } from './vars-files.js';
+import { compareCodePoints, listVarsDir, loadVarsFor } from './vars-files.js';
 import { parseYamlInventory } from './yaml.js';
 import { assignOwn } from './own.js';
 
@@ -103,9 +103,7 @@ function loadVarsDirectory(
   for (const name of names) {
     if (name.includes('/') || name === '.' || name === '..') continue; // never look outside DIR
     if (!entries.has(name) && !YAML_EXTENSIONS.some((ext) => entries.has(name + ext))) continue;
-    const merged: Record<string, unknown> = {};
-    for (const file of findVarsFiles(dir, name)) assignOwn(merged, loadVarsFile(file));
-    apply(name, merged);
+    apply(name, loadVarsFor(dir, name));
   }
 }
 
