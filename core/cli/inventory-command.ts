@@ -16,7 +16,6 @@ export async function inventoryCommand(flags: { inventory: string[]; list: boole
     throw err;
   }
   if (flags.host !== undefined) {
-    if (!inventory.hosts.has(flags.host)) throw new CliError(`you must pass a single valid host to --host parameter: '${flags.host}' is not in the inventory`, EXIT.ERROR);
     process.stdout.write(`${renderHost(inventory, flags.host)}\n`);
   } else if (flags.list) {
     process.stdout.write(`${renderList(inventory, flags.limit)}\n`);

@@ -131,6 +131,12 @@ export async function runProgram(argv: string[]): Promise<number> {
       process.stderr.write(`ERROR! ${err.message}\n`);
       return err.exitCode;
     }
+    // Loader errors raised later (a bad --limit pattern, an include_tasks file) are still
+    // the user's input: report them the same way.
+    if (err instanceof Error && ['InventoryError', 'PlaybookError'].includes(err.name)) {
+      process.stderr.write(`ERROR! ${err.message}\n`);
+      return EXIT.BAD_OPTIONS;
+    }
     process.stderr.write(`ERROR! unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
     if (process.env.TSPLAY_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
     return EXIT.ERROR;

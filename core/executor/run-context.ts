@@ -42,7 +42,12 @@ export class HostSession {
   unreachable = false;
   /** Failed in an earlier play: later plays of the run skip it, as Ansible does. */
   failed = false;
+  private inventoryCache?: Vars;
   constructor(readonly name: string) {}
+  /** The host's inventory variables; merged once, they do not change during a run. */
+  inventoryVars(inventory: Inventory): Vars {
+    return (this.inventoryCache ??= inventory.varsFor(this.name));
+  }
 }
 
 /** One host's state within a play. */

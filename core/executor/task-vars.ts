@@ -32,11 +32,8 @@ export function factsLayer(facts: Vars): Vars {
 }
 
 export function groupsObject(ctx: RunContext): Vars {
-  const groups: Vars = { all: [...ctx.inventory.hosts.keys()] };
-  for (const g of ctx.inventory.groups.values()) {
-    if (g.name === 'all') continue;
-    groups[g.name] = ctx.inventory.selectHosts(g.name).map((h) => h.name);
-  }
+  const groups: Vars = {};
+  for (const g of ctx.inventory.groups.keys()) groups[g] = ctx.inventory.hostsOfGroup(g).map((h) => h.name);
   return groups;
 }
 
@@ -63,7 +60,7 @@ export function taskVars(ctx: RunContext, state: PlayState, host: PlayHost, scop
   const merged = mergeLayers(
     [
       role?.defaults,
-      ctx.inventory.varsFor(host.name),
+      host.session.inventoryVars(ctx.inventory),
       factsLayer(host.session.facts),
       state.playVars,
       role?.vars,
@@ -78,7 +75,7 @@ export function taskVars(ctx: RunContext, state: PlayState, host: PlayHost, scop
   const magic: Vars = {
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],
-    group_names: ctx.inventory.groupsOf(host.name).filter((g) => g !== 'all' && g !== 'ungrouped'),
+    group_names: ctx.inventory.groupsOf(host.name).filter((g) => g !== 'all'),
     groups: state.groups,
     hostvars: state.hostvars,
     play_hosts: batch,

@@ -38,6 +38,8 @@ export interface Inventory {
    * after all inline inventory vars of the same kind; exact order: core/inventory/inventory.ts).
    */
   varsFor(host: string): Record<string, unknown>;
+  /** A group's hosts in Ansible's order (its own, then its children's), no duplicates. */
+  hostsOfGroup(name: string): InventoryHost[];
   /** Every group the host belongs to, directly or through children, `all` included. */
   groupsOf(host: string): string[];
 }
