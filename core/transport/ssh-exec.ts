@@ -50,7 +50,9 @@ export function runOnChannel(client: ssh2.Client, commandLine: string, run: Chan
       timeoutMs !== undefined && timeoutMs > 0
         ? setTimeout(() => {
             timedOut = true;
-            if (channel) stopChannel(channel);
+            // With a killer, no TERM over the channel: it would kill the command's shell and
+            // orphan its children before the killer can find them through their parents.
+            if (channel) stopChannel(channel, !onTimeout);
             onTimeout?.();
             // A server that never confirms the close must not hold the caller forever.
             setTimeout(() => finish({ kind: 'timeout' }), KILL_AFTER_MS + CLOSE_GRACE_MS).unref();
@@ -67,7 +69,7 @@ export function runOnChannel(client: ssh2.Client, commandLine: string, run: Chan
         }
         counters.channels++;
         channel = ch;
-        if (timedOut) stopChannel(ch);
+        if (timedOut) stopChannel(ch, !onTimeout);
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         ch.on('data', (d: Buffer) => out.push(d));
@@ -105,14 +107,13 @@ function sendSignal(ch: ClientChannel, name: string): void {
 }
 
 /**
- * Stop what the command started. OpenSSH's sshd delivers a `signal` request with killpg()
- * to the session's process group, which holds the whole command tree (as the login user:
- * sudo passes TERM on to its command, but a non-root login cannot KILL root processes).
- * TERM first lets traps clean up; KILL and the channel close follow, so a server that
- * ignores signal requests at least sees the channel go.
+ * Stop what the command started, as far as the channel can. OpenSSH's sshd delivers a
+ * `signal` request with killpg() to the session's process group (as the login user, and
+ * not at all for root logins); TERM first lets traps clean up. KILL and the channel close
+ * follow, so a server that ignores signal requests at least sees the channel go.
  */
-function stopChannel(ch: ClientChannel): void {
-  sendSignal(ch, 'TERM');
+function stopChannel(ch: ClientChannel, term: boolean): void {
+  if (term) sendSignal(ch, 'TERM');
   setTimeout(() => {
     sendSignal(ch, 'KILL');
     try {
@@ -125,10 +126,12 @@ function stopChannel(ch: ClientChannel): void {
 
 /**
  * Root logins get no privilege separation in sshd, and sshd then refuses `signal`
- * requests ("session signalling requires privilege separation"). So a command run with a
- * timeout carries a marker in its environment, and on timeout a second channel kills every
- * process group led by a marked process (the command's session leader, which also holds
- * anything sudo started as root): TERM, a second look one second later, then KILL.
+ * requests ("session signalling requires privilege separation"); and sudo with `use_pty`
+ * (Debian's default) moves the command into a session of its own, out of reach of the
+ * signal anyway. So a command run with a timeout carries a marker in its environment, and
+ * on timeout a second channel (with the same become) kills the marked processes and all
+ * their descendants, found through /proc: TERM, then one second later KILL to everything
+ * seen in either pass (a process orphaned by the TERM has lost its parent link by then).
  */
 export function markedCommandLine(commandLine: string, marker: string): string {
   return `export TSPLAY_EXEC_ID=${marker}; ${commandLine}`;
@@ -137,8 +140,18 @@ export function markedCommandLine(commandLine: string, marker: string): string {
 export function killMarkedScript(marker: string): string {
   if (!/^[0-9a-f]+$/.test(marker)) throw new Error('marker must be hex');
   return [
-    `scan() { found=; for e in /proc/[0-9]*/environ; do grep -qzx 'TSPLAY_EXEC_ID=${marker}' "$e" 2>/dev/null || continue; p=\${e%/environ}; found="$found \${p#/proc/}"; done; }`,
-    `hit() { for p in $found; do kill -"$1" -- "-$p" 2>/dev/null; kill -"$1" "$p" 2>/dev/null; done; }`,
-    'scan; hit TERM; sleep 1; scan; hit KILL; exit 0',
+    // Marked processes: the command's shell and what inherited its environment.
+    `marked() { for e in /proc/[0-9]*/environ; do grep -qzx 'TSPLAY_EXEC_ID=${marker}' "$e" 2>/dev/null && { p=\${e#/proc/}; printf '%s ' "\${p%/environ}"; }; done; }`,
+    // The given pids plus all their descendants ("pid/stat state ppid ..." after the comm field).
+    `tree() { for s in /proc/[0-9]*/stat; do read -r l < "$s" 2>/dev/null && printf '%s %s\\n' "\${s#/proc/}" "\${l##*) }"; done |`,
+    `  awk -v roots="$1" 'BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }`,
+    `    { sub("/stat", "", $1); parent[$1] = $3 }`,
+    `    END { do { grew = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; grew = 1 } } while (grew); for (p in keep) print p }'; }`,
+    'first=$(tree "$(marked)")',
+    '[ -n "$first" ] && kill -TERM $first 2>/dev/null',
+    'sleep 1',
+    'rest=$(tree "$first $(marked)")',
+    '[ -n "$rest$first" ] && kill -KILL $first $rest 2>/dev/null',
+    'exit 0',
   ].join('\n');
 }
