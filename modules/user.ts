@@ -17,6 +17,7 @@ import {
   type PasswdEntry,
   type UserState,
 } from './_lib/passwd.js';
+import { recordPrediction } from './_lib/path-state.js';
 
 interface UserArgs {
   name: string;
@@ -136,7 +137,7 @@ export default defineModule<UserArgs>({
         if (del.rc !== 0 && !(del.rc === 12 && a.remove)) ctx.fail(`userdel ${a.name} failed on ${ctx.host.name}: ${del.stderr.trim() || `exit ${del.rc}`}`, { rc: del.rc });
       } else {
         ctx.predicted.set('user', a.name, 'absent');
-        if (a.remove) ctx.predicted.setFile(state.user.home, 'absent');
+        if (a.remove) recordPrediction(ctx, state.user.home, { kind: 'absent' });
       }
       const out: Record<string, unknown> & { changed: boolean } = { changed: true, name: a.name, state: 'absent', remove: a.remove, force: a.force };
       if (ctx.diff) out.diff = { before: describeUser(state.user, state.groupNames), after: describeUser(undefined, undefined) };
@@ -179,7 +180,8 @@ export default defineModule<UserArgs>({
     const groupsAfter = groupsArg === undefined ? state.groupNames : predictGroupNames(a.append, groupsArg, state, [...state.groups, ...extraGroups], a.group);
     if (ctx.check && changed && after) {
       ctx.predicted.set<PredictedUser>('user', a.name, { ...after, ...(groupsAfter ? { groupNames: groupsAfter } : {}) });
-      if (!state.user && a.create_home) ctx.predicted.setFile(after.home, 'exists');
+      // The new home directory, so that later tasks (copy into it, file owner=...) predict too.
+      if (!state.user && a.create_home) recordPrediction(ctx, after.home, { kind: 'directory', mode: 0o755, owner: a.name });
     }
     const out: Record<string, unknown> & { changed: boolean } = {
       changed,
