@@ -69,14 +69,30 @@ export function parseReadOutput(stdout: Buffer): { content: Buffer | null; attrs
  */
 const PACKAGE_OVERLAY_NS = 'config-file-overlay';
 
-export async function readConfigFile(ctx: ModuleContext<unknown>, path: string): Promise<ConfigFileState> {
-  const res = await ctx.run(readScript(path, ctx.quote));
+/**
+ * Read `path` in one round trip. `preamble` is a shell snippet run first in the same
+ * command that prints exactly one line (e.g. the live value of a sysctl key); that line is
+ * returned as `preambleLine`.
+ */
+export async function readConfigFile(ctx: ModuleContext<unknown>, path: string): Promise<ConfigFileState>;
+export async function readConfigFile(ctx: ModuleContext<unknown>, path: string, preamble: string): Promise<ConfigFileState & { preambleLine: string }>;
+export async function readConfigFile(ctx: ModuleContext<unknown>, path: string, preamble?: string): Promise<ConfigFileState & { preambleLine?: string }> {
+  const script = preamble === undefined ? readScript(path, ctx.quote) : `${preamble}\n${readScript(path, ctx.quote)}`;
+  const res = await ctx.run(script);
   if (res.rc !== 0) {
     const why = res.stderr.trim() || `exit status ${res.rc}`;
     ctx.fail(`cannot read ${path} on ${ctx.host.name}: ${why}`, { path, rc: res.rc });
   }
-  const read = parseReadOutput(res.stdoutBuffer);
-  const state: ConfigFileState = { path, content: read.content, fromPackage: false, attrs: read.attrs, parentExists: read.parentExists };
+  let stdout = res.stdoutBuffer;
+  let preambleLine: string | undefined;
+  if (preamble !== undefined) {
+    const nl = stdout.indexOf(0x0a);
+    preambleLine = stdout.subarray(0, nl === -1 ? stdout.length : nl).toString('utf8');
+    stdout = stdout.subarray(nl + 1);
+  }
+  const read = parseReadOutput(stdout);
+  const state: ConfigFileState & { preambleLine?: string } = { path, content: read.content, fromPackage: false, attrs: read.attrs, parentExists: read.parentExists };
+  if (preambleLine !== undefined) state.preambleLine = preambleLine;
   if (ctx.check) {
     const predicted = ctx.predicted.file(path);
     if (Buffer.isBuffer(predicted)) {
