@@ -44,6 +44,9 @@ export function describeSshError(err: SshError, settings: SshSettings): string {
     case 'EPIPE':
       return `connection to ${at} broken (EPIPE)`;
   }
+  if (/connection lost before handshake/i.test(err.message)) {
+    return `${at} closed the connection before the SSH handshake (sshd restarting, or its MaxStartups limit reached)`;
+  }
   if (err.level === 'client-timeout' && /keepalive/i.test(err.message)) {
     return `${at} stopped answering keepalives (${settings.keepaliveCountMax} x ${settings.keepaliveIntervalMs / 1000} s)`;
   }

@@ -126,12 +126,13 @@ function stopChannel(ch: ClientChannel, term: boolean): void {
 
 /**
  * Root logins get no privilege separation in sshd, and sshd then refuses `signal`
- * requests ("session signalling requires privilege separation"); and sudo with `use_pty`
- * (Debian's default) moves the command into a session of its own, out of reach of the
- * signal anyway. So a command run with a timeout carries a marker in its environment, and
- * on timeout a second channel (with the same become) kills the marked processes and all
- * their descendants, found through /proc: TERM, then one second later KILL to everything
- * seen in either pass (a process orphaned by the TERM has lost its parent link by then).
+ * requests ("session signalling requires privilege separation"); a non-root login's
+ * killpg() cannot touch what sudo runs as root; and a command can leave the process group
+ * (sudo with a pty, anything calling setsid). So a command run with a timeout carries a
+ * marker in its environment, and on timeout a second channel (with the same become) kills
+ * the marked processes and all their descendants, found through /proc: TERM, then one
+ * second later KILL to everything seen in either pass (a process orphaned by the TERM has
+ * lost its parent link by then).
  */
 export function markedCommandLine(commandLine: string, marker: string): string {
   return `export TSPLAY_EXEC_ID=${marker}; ${commandLine}`;

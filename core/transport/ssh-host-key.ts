@@ -120,7 +120,7 @@ export class HostKeyPolicy {
         `the server's ${type} key fingerprint is ${fp}. If that is the expected key, either add it ` +
         `(ssh-keyscan${scanPort} -t ${keyscanType(type)} ${s.hostname} >> ${s.knownHostsFiles[0] ?? '~/.ssh/known_hosts'}), ` +
         `or set TSPLAY_HOST_KEY_CHECKING=accept-new to record new keys automatically, ` +
-        `or disable checking with ANSIBLE_HOST_KEY_CHECKING=False (host_key_checking = False in ansible.cfg)`,
+        `or disable checking with ANSIBLE_HOST_KEY_CHECKING=False (or the variable ansible_host_key_checking: false)`,
     };
   }
 }
