@@ -1,0 +1,233 @@
+/**
+ * One YAML file as the loader sees it: the parsed document with its line counter, the plain
+ * JavaScript value, and a way back from any path in that value (`['0', 'tasks', 3,
+ * 'notify']`) to the file:line:column where it was written. Schema errors, loader checks
+ * and the model's `loc` fields all go through `locate`.
+ *
+ * The dialect is Ansible's (PyYAML, YAML 1.1): `yes/no/on/off` are booleans, `0644` is
+ * octal, `<<` merge keys work; `y`/`n` and dates stay strings. `!unsafe` yields the plain
+ * string; `!vault` is refused with a message, since tsplay does not decrypt vault data.
+ */
+import { readFileSync } from 'node:fs';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
+import type { SourceLocation } from './model.js';
+import type { Problems } from './errors.js';
+
+export type PathSegment = string | number;
+
+const pyTrue: ScalarTag = {
+  identify: (v) => v === true,
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/,
+  resolve: () => true,
+};
+const pyFalse: ScalarTag = {
+  identify: (v) => v === false,
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
+  resolve: () => false,
+};
+const unsafe: ScalarTag = { tag: '!unsafe', resolve: (s) => s };
+const vault: ScalarTag = {
+  tag: '!vault',
+  resolve: (s, onError) => {
+    onError('vault-encrypted values (!vault) are not supported by tsplay; store the value unencrypted or pass it with -e @file');
+    return s;
+  },
+};
+
+function ansibleTags(tags: Tags): Tags {
+  const kept = tags.filter((t) => {
+    const tag = typeof t === 'object' && t !== null && 'tag' in t ? t.tag : undefined;
+    return tag !== 'tag:yaml.org,2002:bool' && tag !== 'tag:yaml.org,2002:timestamp';
+  });
+  return [pyTrue, pyFalse, ...kept, unsafe, vault];
+}
+
+/** yaml's messages end with "at line N, column M:" and a code frame; we print our own. */
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return key.value === null ? undefined : String(key.value);
+  return key === null || key === undefined ? undefined : String(key);
+}
+
+export class SourceFile {
+  /** The file's content as plain data; undefined when the YAML could not be parsed. */
+  data: unknown;
+  private lineCache: string[] | undefined;
+
+  private constructor(
+    readonly file: string,
+    readonly text: string,
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** Parse YAML text; syntax errors are added to `problems` (and `data` stays undefined). */
+  static parse(file: string, text: string, problems: Problems): SourceFile {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { version: '1.1', customTags: ansibleTags, merge: true, lineCounter: lines, prettyErrors: false });
+    const source = new SourceFile(file, text, doc, lines);
+    for (const error of doc.errors) {
+      const at = lines.linePos(error.pos[0]);
+      const message =
+        error.code === 'DUPLICATE_KEY'
+          ? `${firstLine(error.message).replace('Map keys must be unique', 'duplicate key')}: the same key twice in one mapping (only one value would be used)`
+          : `YAML syntax error: ${firstLine(error.message)}`;
+      problems.add({ file, line: at.line, column: at.col }, message, source.excerpt(at.line));
+    }
+    if (doc.errors.length === 0) {
+      try {
+        source.data = doc.toJS({ maxAliasCount: 10_000 });
+      } catch (err) {
+        problems.add({ file, line: 1, column: 1 }, `YAML error: ${firstLine((err as Error).message)}`);
+      }
+    }
+    return source;
+  }
+
+  /** Read and parse a file; a missing or unreadable file is reported at `from` (the import that named it). */
+  static read(file: string, problems: Problems, from?: SourceLocation, what = 'file'): SourceFile | undefined {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      problems.add(from ?? { file }, `${what} ${file}: ${reason}`);
+      return undefined;
+    }
+    return SourceFile.parse(file, text, problems);
+  }
+
+  /** The source line (1-based), for error excerpts. */
+  excerpt(line: number): string {
+    this.lineCache ??= this.text.split(/\r?\n/);
+    return this.lineCache[line - 1] ?? '';
+  }
+
+  /**
+   * Where the value at `path` was written. With `at: 'key'` and a path ending in a mapping
+   * key, the key's position (messages about a keyword point at the keyword). A path that
+   * leads into merged (`<<`) or missing content falls back to the nearest enclosing node.
+   */
+  locate(path: readonly PathSegment[], at: 'key' | 'value' = 'value'): SourceLocation {
+    let node: unknown = this.doc.contents;
+    let found: unknown = node;
+    for (let i = 0; i < path.length; i++) {
+      node = this.deref(node);
+      const seg = path[i]!;
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = this.findPair(node, String(seg));
+        if (!pair) break;
+        if (last && at === 'key') {
+          found = pair.key ?? found;
+          break;
+        }
+        // `key:` with nothing after it: point at the key.
+        node = pair.value ?? pair.key;
+        if (pair.value === null || pair.value === undefined) {
+          found = pair.key;
+          break;
+        }
+      } else if (isSeq(node)) {
+        const item = node.items[Number(seg)];
+        if (item === undefined || item === null) break;
+        node = item;
+      } else break;
+      found = node;
+    }
+    return this.positionOf(found);
+  }
+
+  private deref(node: unknown): unknown {
+    let n = node;
+    for (let i = 0; i < 100 && isAlias(n); i++) n = n.resolve(this.doc);
+    return n;
+  }
+
+  private findPair(map: { items: unknown[] }, key: string): { key: unknown; value: unknown } | undefined {
+    for (const pair of map.items) if (isPair(pair) && keyText(pair.key) === key) return pair;
+    // A key that came in through `<<: *anchor` lives in the merged mapping.
+    for (const pair of map.items) {
+      if (!isPair(pair) || keyText(pair.key) !== '<<') continue;
+      const sources = this.deref(pair.value);
+      const maps = isSeq(sources) ? sources.items.map((n) => this.deref(n)) : [sources];
+      for (const m of maps) {
+        if (isMap(m)) {
+          const hit = this.findPair(m, key);
+          if (hit) return hit;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private positionOf(node: unknown): SourceLocation {
+    const range = (node as Node | null | undefined)?.range;
+    const offset = range ? range[0] : 0;
+    const pos = this.lines.linePos(offset);
+    return { file: this.file, line: pos.line, column: pos.col };
+  }
+}
+
+/**
+ * A position in a file's data: the value plus the path that leads to it. The loader walks
+ * plain values and asks a cursor for locations only when it needs them.
+ */
+export class Cursor {
+  constructor(
+    readonly source: SourceFile,
+    readonly path: readonly PathSegment[],
+    readonly value: unknown,
+  ) {}
+
+  static root(source: SourceFile): Cursor {
+    return new Cursor(source, [], source.data);
+  }
+
+  get file(): string {
+    return this.source.file;
+  }
+
+  child(key: PathSegment): Cursor {
+    const v = this.value as Record<string | number, unknown> | null | undefined;
+    return new Cursor(this.source, [...this.path, key], v == null || typeof v !== 'object' ? undefined : v[key]);
+  }
+
+  /** Children of a list value (none for anything else). */
+  items(): Cursor[] {
+    return Array.isArray(this.value) ? this.value.map((_, i) => this.child(i)) : [];
+  }
+
+  isMapping(): boolean {
+    return this.value !== null && typeof this.value === 'object' && !Array.isArray(this.value);
+  }
+
+  keys(): string[] {
+    return this.isMapping() ? Object.keys(this.value as object) : [];
+  }
+
+  has(key: string): boolean {
+    return this.isMapping() && Object.prototype.hasOwnProperty.call(this.value, key);
+  }
+
+  loc(): SourceLocation {
+    return this.source.locate(this.path);
+  }
+
+  /** Position of the mapping key `key` inside this value (the keyword itself). */
+  keyLoc(key: string): SourceLocation {
+    return this.source.locate([...this.path, key], 'key');
+  }
+
+  report(problems: Problems, message: string, loc: SourceLocation = this.loc()): void {
+    problems.add(loc, message, loc.file === this.source.file ? this.source.excerpt(loc.line) : undefined);
+  }
+}
