@@ -31,7 +31,16 @@ const DEFAULT_REPOSDIRS = ['/etc/yum.repos.d', '/etc/yum/repos.d', '/etc/distro.
 
 /** Quote a dnf/yum argv, turning the overlay token into a reference to the overlay directory. */
 export function renderArgv(args: string[]): string {
-  return quoteArgv(args).split(OVERLAY_TOKEN).join(`'"$tsplay_repos"'`);
+  return args
+    .map((a) =>
+      a.includes(OVERLAY_TOKEN)
+        ? a
+            .split(OVERLAY_TOKEN)
+            .map((piece) => (piece === '' ? '' : quote(piece)))
+            .join('"$tsplay_repos"')
+        : quote(a),
+    )
+    .join(' ');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   batchedQueryArgs,
@@ -12,7 +12,8 @@ import {
   rpmvercmp,
   specMatches,
 } from '../../../modules/_lib/rpm.js';
-import { parseStateQuery } from '../../../modules/_lib/yum.js';
+import { managerArgs, parseStateQuery, renderArgv, withRepoOverlay } from '../../../modules/_lib/yum.js';
+import { LocalTransport } from '../../../core/transport/local.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/dnf/${name}`, import.meta.url), 'utf8');
 
@@ -126,5 +127,29 @@ describe('batched rpm -q', () => {
 
   it('says clearly when the host has no rpm', () => {
     expect(() => parseStateQuery('@@tsplay:norpm\n', ['x'])).toThrow(/rpm is not installed on this host/);
+  });
+});
+
+describe('check-mode repository overlay', () => {
+  const o = {
+    enablerepo: [],
+    disablerepo: [],
+    exclude: [],
+    disableGpgCheck: false,
+    installroot: '/',
+    repoOverlay: [{ path: '/etc/yum.repos.d/tsplay-test-overlay.repo', content: "[juno]\nname=it's \"quoted\" $releasever\n" }],
+  };
+
+  it('points dnf at the overlay directory through the shell variable, whatever the quoting', () => {
+    expect(renderArgv(managerArgs('dnf', o))).toBe(`dnf --setopt=reposdir=/etc/yum.repos.d,/etc/yum/repos.d,/etc/distro.repos.d,"$tsplay_repos"`);
+    expect(renderArgv(['a b', 'c'])).toBe(`'a b' c`);
+  });
+
+  it('writes the predicted files byte for byte, keeps the script exit status, and cleans up', async () => {
+    const script = withRepoOverlay('cat "$tsplay_repos"/tsplay-test-overlay.repo; echo "$tsplay_repos" > /dev/stderr; exit 7', o);
+    const res = await new LocalTransport('localhost').exec(script);
+    expect(res.rc).toBe(7);
+    expect(res.stdout).toBe(o.repoOverlay[0]!.content);
+    expect(existsSync(res.stderr.trim())).toBe(false);
   });
 });
