@@ -5,6 +5,7 @@
  * byte-exact arguments. Connection settings come from inventories/lab exactly as a run
  * builds them (core/executor/connections.ts).
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -103,6 +104,34 @@ describe('connection reuse', () => {
     expect(rb.stdout.split(' ')[0]).toBe(jumpAddress);
     expect(sshStats().handshakes - before).toBe(3); // one jump connection, two targets
     await Promise.all([a.close(), b.close()]);
+  });
+});
+
+describe('authentication', () => {
+  it('logs in with a password (ansible_password) and names what failed with a wrong one', async () => {
+    const host = hosts[0]!;
+    const password = readFileSync(String(inventory.varsFor(host).lab_sudo_password_file), 'utf8').trim();
+    const noKey = { user: 'tester2', privateKeyFile: undefined, sshArgs: [...specFor(host).sshArgs!, '-o IdentityAgent=none -o IdentityFile=/nonexistent'] };
+    expect((await transport(host, { ...noKey, password }).exec('id -un')).stdout).toBe('tester2\n');
+    const e = await failure(transport(host, { ...noKey, password: 'wrong-password-123' }).connect(), UnreachableError);
+    expect(e.message).toMatch(/authentication failed for user 'tester2' on .*tried: password/);
+    expect(e.message).not.toContain('wrong-password-123');
+  });
+
+  it('logs in with a key held by ssh-agent', async () => {
+    const host = hosts[0]!;
+    const socket = path.join(tmp, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+      const added = spawnSync('ssh-add', ['-q', String(inventory.varsFor(host).ansible_ssh_private_key_file)], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      expect(added.status).toBe(0);
+      const t = transport(host, { privateKeyFile: undefined, sshArgs: [...specFor(host).sshArgs!, `-o IdentityAgent=${socket} -o IdentityFile=/nonexistent`] });
+      expect((await t.exec('id -un')).stdout).toBe('root\n');
+      await t.close();
+    } finally {
+      agent.kill();
+    }
   });
 });
 
