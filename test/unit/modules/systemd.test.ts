@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { actCommand, isEnabled, parseShow, plan, presetFor, showCommand, unitName, unitState } from '../../../modules/_lib/systemd.js';
 
@@ -114,5 +115,28 @@ describe('presets', () => {
   });
   it('a file in /etc hides the same name in /usr/lib', () => {
     expect(presetFor('libvirtd.service', [...lines, '/etc/systemd/system-preset/90-default.preset:disable libvirtd.service'])).toBe('disabled');
+  });
+});
+
+describe('real systemctl show output (systemd 252 on a lab host)', () => {
+  const fixture = (name: string) => readFileSync(new URL(`./fixtures/systemd/${name}`, import.meta.url), 'utf8');
+
+  it('reads running, static, disabled and missing units', () => {
+    expect(unitState(parseShow(fixture('show-ssh.out')))).toEqual({ found: true, active: 'active', unitFileState: 'enabled', masked: false });
+    expect(unitState(parseShow(fixture('show-systemd-journald.out'))).unitFileState).toBe('static');
+    expect(unitState(parseShow(fixture('show-network.out')))).toEqual({ found: true, active: 'inactive', unitFileState: 'disabled', masked: false });
+    const missing = parseShow(fixture('show-no-such-unit.out'));
+    expect(unitState(missing).found).toBe(false);
+    expect(missing.error).toBeUndefined();
+  });
+
+  it('evaluates the lab\'s CentOS-like presets (merged /usr lists every file twice)', () => {
+    const presets = parseShow(fixture('show-no-such-unit.out')).presetLines!;
+    expect(presets.some((l) => l.startsWith('/lib/systemd/system-preset/'))).toBe(true);
+    expect(presetFor('libvirtd.service', presets)).toBe('enabled');
+    expect(presetFor('NetworkManager.service', presets)).toBe('enabled');
+    expect(presetFor('dnsmasq.service', presets)).toBe('disabled');
+    expect(presetFor('openstack-nova-api.service', presets)).toBe('disabled');
+    expect(presetFor('systemd-resolved.service', presets)).toBe('enabled');
   });
 });
