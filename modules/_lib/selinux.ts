@@ -39,7 +39,8 @@ export function readCommand(configfile: string, policy: string): string {
   return [
     `if [ -f ${c} ]; then echo '${MARK}config'; cat -- ${c} || exit 1; printf '\\n${MARK}end\\n'; else echo '${MARK}noconfig'; fi`,
     `d=$(dirname -- ${c}); [ -d "$d" ] && echo '${MARK}dir'`,
-    `if [ -r /sys/fs/selinux/enforce ]; then read e < /sys/fs/selinux/enforce; echo "${MARK}enforce=$e"; fi`,
+    // getenforce where it exists (it knows "Disabled"); the kernel's selinuxfs otherwise.
+    `if command -v getenforce >/dev/null 2>&1; then echo "${MARK}getenforce=$(getenforce 2>/dev/null)"; elif [ -r /sys/fs/selinux/enforce ]; then read e < /sys/fs/selinux/enforce; echo "${MARK}enforce=$e"; fi`,
     `[ -d ${quote(`/etc/selinux/${policy}`)} ] && echo '${MARK}policy-installed'`,
     `command -v setenforce >/dev/null 2>&1 && echo '${MARK}setenforce'`,
     'exit 0',
@@ -50,8 +51,10 @@ export interface HostSelinux {
   /** Exact config bytes, null when the file does not exist. */
   config: string | null;
   configDirExists: boolean;
-  /** Live mode; 'disabled' when selinuxfs is not mounted. */
+  /** Live mode (getenforce, else selinuxfs); 'disabled' when neither says otherwise. */
   runtime: SelinuxState;
+  /** The host has SELinux's userland (getenforce). */
+  selinuxTools: boolean;
   policyInstalled: boolean;
   hasSetenforce: boolean;
 }
@@ -67,10 +70,19 @@ export function parseRead(stdout: string): HostSelinux {
     rest = stdout.slice(stop + end.length);
   }
   const enforce = /@@tsplay:enforce=(\d)/.exec(rest);
+  const getenforce = /@@tsplay:getenforce=(\w*)/.exec(rest);
+  const runtime: SelinuxState = getenforce
+    ? ((['enforcing', 'permissive'].includes(getenforce[1]!.toLowerCase()) ? getenforce[1]!.toLowerCase() : 'disabled') as SelinuxState)
+    : enforce
+      ? enforce[1] === '1'
+        ? 'enforcing'
+        : 'permissive'
+      : 'disabled';
   return {
     config,
     configDirExists: rest.includes(`${MARK}dir`),
-    runtime: enforce ? (enforce[1] === '1' ? 'enforcing' : 'permissive') : 'disabled',
+    runtime,
+    selinuxTools: getenforce !== null,
     policyInstalled: rest.includes(`${MARK}policy-installed`),
     hasSetenforce: rest.includes(`${MARK}setenforce`),
   };
@@ -133,14 +145,16 @@ export function planSelinux(host: HostSelinux, state: SelinuxState, policy: stri
       messages.push(`SELinux policy configuration changed from '${configPolicy}' to '${policy}'`);
     }
   }
-  // A host can run SELinux only with a kernel that has it live, or a policy to boot with.
-  const capable = host.runtime !== 'disabled' || host.policyInstalled;
+  // A host can run SELinux only with its userland, a kernel that has it live, or a policy to boot with.
+  const capable = host.runtime !== 'disabled' || host.policyInstalled || host.selinuxTools;
   if (!capable) {
-    messages.push('SELinux is not active on this host (no selinuxfs, no installed policy): the configuration takes effect only on a system with SELinux');
+    messages.push('SELinux is not active on this host (no selinuxfs, no SELinux tools, no installed policy): the configuration takes effect only on a system with SELinux');
     return plan;
   }
-  if (state !== 'disabled' && !host.policyInstalled) {
+  // As Ansible: a policy must be installed before the configuration may name it.
+  if (configPolicy !== undefined && configPolicy !== policy && !host.policyInstalled) {
     plan.error = `SELinux policy '${policy}' is not installed (no /etc/selinux/${policy}): install selinux-policy-${policy}`;
+    delete plan.newConfig;
     return plan;
   }
   if (host.runtime === 'disabled') {

@@ -10,7 +10,15 @@ import { HostRuntime, runLocal } from './run-local.js';
 const CENTOS7 =
   '\n# This file controls the state of SELinux on the system.\n# SELINUX= can take one of these three values:\n#     enforcing - SELinux security policy is enforced.\n#     permissive - SELinux prints warnings instead of enforcing.\n#     disabled - No SELinux policy is loaded.\nSELINUX=enforcing\n# SELINUXTYPE= can take one of three values:\n#     targeted - Targeted processes are protected,\n#     minimum - Modification of targeted policy. Only selected processes are protected. \n#     mls - Multi Level Security protection.\nSELINUXTYPE=targeted \n\n\n';
 
-const host = (o: Partial<HostSelinux>): HostSelinux => ({ config: CENTOS7, configDirExists: true, runtime: 'enforcing', policyInstalled: true, hasSetenforce: true, ...o });
+const host = (o: Partial<HostSelinux>): HostSelinux => ({
+  config: CENTOS7,
+  configDirExists: true,
+  runtime: 'enforcing',
+  selinuxTools: true,
+  policyInstalled: true,
+  hasSetenforce: true,
+  ...o,
+});
 
 describe('selinux config editing', () => {
   it('changes only the SELINUX= line, byte for byte elsewhere', () => {
@@ -28,8 +36,11 @@ describe('selinux config editing', () => {
   it('reads the exact config bytes back from the read command output', () => {
     const noNewline = 'SELINUX=enforcing';
     const parsed = parseRead(`@@tsplay:config\n${noNewline}\n@@tsplay:end\n@@tsplay:dir\n@@tsplay:enforce=1\n@@tsplay:policy-installed\n@@tsplay:setenforce\n`);
-    expect(parsed).toEqual({ config: noNewline, configDirExists: true, runtime: 'enforcing', policyInstalled: true, hasSetenforce: true });
-    expect(parseRead('@@tsplay:noconfig\n')).toEqual({ config: null, configDirExists: false, runtime: 'disabled', policyInstalled: false, hasSetenforce: false });
+    expect(parsed).toEqual({ config: noNewline, configDirExists: true, runtime: 'enforcing', selinuxTools: false, policyInstalled: true, hasSetenforce: true });
+    expect(parseRead('@@tsplay:noconfig\n')).toEqual({ config: null, configDirExists: false, runtime: 'disabled', selinuxTools: false, policyInstalled: false, hasSetenforce: false });
+    // getenforce, where it exists, is the authority (it also knows "Disabled").
+    expect(parseRead('@@tsplay:noconfig\n@@tsplay:getenforce=Permissive\n')).toMatchObject({ runtime: 'permissive', selinuxTools: true });
+    expect(parseRead('@@tsplay:noconfig\n@@tsplay:getenforce=Disabled\n')).toMatchObject({ runtime: 'disabled', selinuxTools: true });
   });
 });
 
@@ -60,14 +71,16 @@ describe('selinux planning', () => {
   });
 
   it('on a host without SELinux: writes the file, no reboot, says so', () => {
-    const p = planSelinux(host({ config: null, runtime: 'disabled', policyInstalled: false, hasSetenforce: false }), 'permissive', 'targeted', '/etc/selinux/config');
+    const p = planSelinux(host({ config: null, runtime: 'disabled', selinuxTools: false, policyInstalled: false, hasSetenforce: false }), 'permissive', 'targeted', '/etc/selinux/config');
     expect(p.newConfig).toBe(standardConfig('permissive', 'targeted'));
     expect(p.rebootRequired).toBe(false);
     expect(p.messages.join()).toMatch(/SELinux is not active on this host/);
   });
 
-  it('refuses a policy that is not installed on a live system', () => {
+  it('refuses to switch the configuration to a policy that is not installed', () => {
     expect(planSelinux(host({ policyInstalled: false }), 'enforcing', 'mls', '/etc/selinux/config').error).toMatch(/policy 'mls' is not installed/);
+    // The configured policy itself is not checked (the lab's hosts have tools but no policy files).
+    expect(planSelinux(host({ policyInstalled: false }), 'permissive', 'targeted', '/etc/selinux/config').error).toBeUndefined();
   });
 });
 
