@@ -1,0 +1,54 @@
+/**
+ * Errors raised while templating or evaluating expressions. They carry what a user needs
+ * to fix the playbook (the variable, the template text, where it was used) and no stack
+ * trace worth showing: the executor prints `message` and adds the file:line:column.
+ */
+
+const MAX_TEMPLATE_IN_MESSAGE = 120;
+
+function shorten(text: string): string {
+  const oneLine = text.replace(/\s*\n\s*/g, ' ');
+  return oneLine.length > MAX_TEMPLATE_IN_MESSAGE ? `${oneLine.slice(0, MAX_TEMPLATE_IN_MESSAGE - 1)}…` : oneLine;
+}
+
+export class TemplateError extends Error {
+  override name = 'TemplateError';
+  /** The undefined variable (full path such as `a.b.c`), when that is the cause. */
+  readonly variable: string | undefined;
+  /** The message without the context added by the callers. */
+  readonly reason: string;
+  private readonly contexts: string[] = [];
+
+  constructor(reason: string, options: { variable?: string; cause?: unknown } = {}) {
+    super(reason, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.reason = reason;
+    this.variable = options.variable;
+  }
+
+  /**
+   * Say where the error happened. The first (innermost) call names the template text;
+   * outer calls (a variable used by a task) are appended as "via ...".
+   */
+  addContext(where: string | undefined, template?: string): this {
+    const parts: string[] = [];
+    if (where) parts.push(where);
+    if (template !== undefined && this.contexts.length === 0) parts.push(JSON.stringify(shorten(template)));
+    if (!parts.length) return this;
+    this.contexts.push(this.contexts.length === 0 ? `in ${parts.join(': ')}` : `via ${parts[0]}`);
+    this.message = `${this.reason} (${this.contexts.join(', ')})`;
+    return this;
+  }
+}
+
+/** A bare expression (`when:`, `{{ x | upper }}`) that does not parse. */
+export class ExpressionSyntaxError extends TemplateError {
+  override name = 'ExpressionSyntaxError';
+  constructor(
+    readonly detail: string,
+    readonly expression: string,
+    /** 1-based column in `expression`. */
+    readonly column: number,
+  ) {
+    super(`${detail} at column ${column} in ${JSON.stringify(expression)}`);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Functions callable by name in expressions: `range(3)`, `dict(a=1)`,
+ * `lookup('env', 'HOME')`, `query('vars', 'x')`. Lookups run in the controller and
+ * never execute anything (no `pipe`): env, file, vars, and the `items`/`list` shapes.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { TemplateError } from './errors.js';
+import { defined, isUndefined } from './undefined.js';
+import { isMapping, toText, type Mapping } from './values.js';
+
+/** Looks a variable up by name; returns an `Undefined` when there is none. */
+export type Scope = (name: string) => unknown;
+
+type GlobalFn = (args: unknown[], kwargs: Mapping, scope: Scope) => unknown;
+
+function range(args: unknown[]): number[] {
+  const n = args.map((a) => Number(defined(a)));
+  if (!n.length || n.length > 3 || n.some((x) => !Number.isInteger(x))) throw new TemplateError('range() takes 1 to 3 integer arguments');
+  const [start, stop, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
+  if (step === 0) throw new TemplateError('range() step must not be zero');
+  const out: number[] = [];
+  const limit = 1_000_000;
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
+    if (out.length >= limit) throw new TemplateError(`range() longer than ${limit} items`);
+    out.push(i);
+  }
+  return out;
+}
+
+function readControllerFile(term: string, scope: Scope, lstrip: boolean, rstrip: boolean): string {
+  let path = term.startsWith('~/') ? resolve(homedir(), term.slice(2)) : term;
+  if (!isAbsolute(path)) {
+    const base = scope('playbook_dir');
+    path = resolve(typeof base === 'string' ? base : process.cwd(), path);
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TemplateError(`lookup('file'): could not read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (rstrip) text = text.replace(/\s+$/, '');
+  if (lstrip) text = text.replace(/^\s+/, '');
+  return text;
+}
+
+/** Each lookup plugin returns a list of results, one per term (Ansible's contract). */
+const LOOKUPS: Record<string, (terms: unknown[], kwargs: Mapping, scope: Scope) => unknown[]> = {
+  env: (terms, kw) => terms.map((t) => process.env[String(t)] ?? (kw.default !== undefined ? kw.default : '')),
+  file: (terms, kw, scope) => terms.map((t) => readControllerFile(String(t), scope, Boolean(kw.lstrip), kw.rstrip !== false)),
+  vars: (terms, kw, scope) =>
+    terms.map((t) => {
+      const v = scope(String(t));
+      if (isUndefined(v)) {
+        if ('default' in kw) return kw.default;
+        throw new TemplateError(`lookup('vars'): no variable named '${String(t)}'`, { variable: String(t) });
+      }
+      return v;
+    }),
+  items: (terms) => terms.flat(),
+  list: (terms) => terms,
+  indexed_items: (terms) => terms.flat().map((x, i) => [i, x]),
+  dict: (terms) => terms.flatMap((t) => Object.entries((isMapping(t) ? t : {}) as Mapping).map(([key, value]) => ({ key, value }))),
+};
+
+function runLookup(args: unknown[], kwargs: Mapping, scope: Scope, wantList: boolean): unknown {
+  const [plugin, ...terms] = args.map((a) => defined(a));
+  const name = String(plugin ?? '').replace(/^ansible\.builtin\./, '');
+  const fn = LOOKUPS[name];
+  if (!fn) throw new TemplateError(`lookup plugin '${String(plugin)}' is not supported (available: ${Object.keys(LOOKUPS).join(', ')})`);
+  const { wantlist, ...rest } = kwargs;
+  const results = fn(terms, rest, scope);
+  if (wantList || wantlist) return results;
+  // Ansible joins several results with commas unless asked for a list.
+  return results.length === 1 ? results[0] : results.map((r) => toText(r)).join(',');
+}
+
+const GLOBALS: Record<string, GlobalFn> = {
+  range: (args) => range(args),
+  dict: (args, kwargs) => {
+    const out: Mapping = {};
+    for (const a of args) {
+      const v = defined(a);
+      const pairs = isMapping(v) ? Object.entries(v) : Array.isArray(v) ? v : [];
+      for (const pair of pairs) {
+        if (!Array.isArray(pair) || pair.length !== 2) throw new TemplateError('dict() expects a mapping or a list of [key, value] pairs');
+        out[String(pair[0])] = pair[1];
+      }
+    }
+    return Object.assign(out, kwargs);
+  },
+  lookup: (args, kwargs, scope) => runLookup(args, kwargs, scope, false),
+  query: (args, kwargs, scope) => runLookup(args, kwargs, scope, true),
+  q: (args, kwargs, scope) => runLookup(args, kwargs, scope, true),
+};
+
+export function findGlobal(name: string): GlobalFn | undefined {
+  return Object.prototype.hasOwnProperty.call(GLOBALS, name) ? GLOBALS[name] : undefined;
+}
+
+export function globalNames(): string[] {
+  return Object.keys(GLOBALS);
+}

@@ -1,0 +1,194 @@
+/**
+ * Renders `{{ }}` templates in playbook values and template files.
+ *
+ * Each distinct template is prepared once and cached: scanned for Jinja-style
+ * mustaches (mustache-scan.ts), parsed and checked (handlebars-ast.ts), then either
+ * reduced to text-and-variable segments or compiled by Handlebars (handlebars-env.ts).
+ * A value that is exactly one `{{ ... }}` keeps its native type (list, number,
+ * mapping, boolean); anything else renders to a string.
+ */
+import { TemplateError } from './errors.js';
+import { evalNode, parseExpression, scopeOf } from './expression.js';
+import { prepareAst, type Segment } from './handlebars-ast.js';
+import { CAPTURE_HELPER, HandlebarsEnvironment, type CaptureBox } from './handlebars-env.js';
+import { scanTemplate } from './mustache-scan.js';
+import { defined, resolvePath } from './undefined.js';
+import { toText } from './values.js';
+
+type Vars = Record<string, unknown>;
+
+interface Compiled {
+  /** The value of a single-mustache template, natively typed. */
+  native?: (vars: Vars) => unknown;
+  text: (vars: Vars) => string;
+}
+
+const CACHE_LIMIT = 50_000;
+const JINJA_STATEMENT = /\{%-?\s*(if|elif|else|endif|for|endfor|set|raw|endraw|macro|block|include|import|filter|with)\b/;
+
+function rejectJinjaStatements(template: string): void {
+  if (!template.includes('{%')) return;
+  const m = JINJA_STATEMENT.exec(template);
+  if (m) {
+    throw new TemplateError(
+      `Jinja statements such as '{% ${m[1]} %}' are not supported: use Handlebars blocks ({{#if cond}}...{{else}}...{{/if}}, {{#each list}}...{{/each}})`,
+    );
+  }
+}
+
+/** Handlebars' parse errors span four lines (with a caret); keep the first and last. */
+function errorMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!message.startsWith('Parse error')) return message;
+  const lines = message.split('\n');
+  const last = lines[lines.length - 1]!;
+  const got = /got '([^']+)'$/.exec(last)?.[1];
+  const what = got === 'EOF' ? 'unexpected end of template (is a block such as {{#if}} not closed?)' : got ? `unexpected ${got} token` : last;
+  return `Handlebars ${lines[0]!.replace(/:$/, '').toLowerCase()}: ${what}`;
+}
+
+function withContext(err: unknown, where: string | undefined, template: string): TemplateError {
+  const te = err instanceof TemplateError ? err : new TemplateError(errorMessage(err), { cause: err });
+  return te.addContext(where, template);
+}
+
+function renderSegments(segments: Segment[], vars: Vars): string {
+  let out = '';
+  for (const s of segments) out += typeof s === 'string' ? s : toText(resolvePath(vars, s.parts));
+  return out;
+}
+
+export class Templar {
+  private readonly env = new HandlebarsEnvironment();
+  private readonly cache = new Map<string, Compiled>();
+
+  /** The isolated Handlebars instance (tests spy on its `compile`). */
+  get handlebars(): HandlebarsEnvironment['hb'] {
+    return this.env.hb;
+  }
+
+  /** Number of distinct templates prepared so far. */
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  isTemplate(s: string): boolean {
+    return s.includes('{{');
+  }
+
+  /** Render a template to text (template files, `msg:` strings). */
+  renderString(template: string, vars: Vars, where?: string): string {
+    try {
+      if (!this.isTemplate(template)) {
+        rejectJinjaStatements(template);
+        return template;
+      }
+      return this.compiled(template).text(vars);
+    } catch (err) {
+      throw withContext(err, where, template);
+    }
+  }
+
+  /**
+   * Render every template inside `value` (strings, list items, mapping keys and
+   * values). Parts without templates are returned as they are (same object).
+   */
+  render(value: unknown, vars: Vars, where?: string): unknown {
+    return this.renderValue(value, vars, where, '');
+  }
+
+  private renderValue(value: unknown, vars: Vars, where: string | undefined, key: string): unknown {
+    if (typeof value === 'string') {
+      if (!this.isTemplate(value) && !value.includes('{%')) return value;
+      try {
+        rejectJinjaStatements(value);
+        const compiled = this.compiled(value);
+        return compiled.native ? compiled.native(vars) : compiled.text(vars);
+      } catch (err) {
+        const at = key ? `${where ? `${where}, ` : ''}key '${key}'` : where;
+        throw withContext(err, at, value);
+      }
+    }
+    if (Array.isArray(value)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const r = this.renderValue(value[i], vars, where, key ? `${key}[${i}]` : `[${i}]`);
+        if (r !== value[i] && !out) out = value.slice(0, i);
+        if (out) out.push(r);
+      }
+      return out ?? value;
+    }
+    if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+      let out: Record<string, unknown> | undefined;
+      const entries = Object.entries(value as Record<string, unknown>);
+      for (let i = 0; i < entries.length; i++) {
+        const [k, v] = entries[i]!;
+        const path = key ? `${key}.${k}` : k;
+        const rk = this.isTemplate(k) ? this.renderString(k, vars, `${where ? `${where}, ` : ''}key '${path}'`) : k;
+        const rv = this.renderValue(v, vars, where, path);
+        if ((rk !== k || rv !== v) && !out) out = Object.fromEntries(entries.slice(0, i));
+        if (out) out[rk] = rv;
+      }
+      return out ?? value;
+    }
+    return value;
+  }
+
+  private compiled(template: string): Compiled {
+    let c = this.cache.get(template);
+    if (!c) {
+      c = this.compile(template);
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(template, c);
+    }
+    return c;
+  }
+
+  private compile(template: string): Compiled {
+    const scan = scanTemplate(template, this.env);
+
+    // `{{ expression }}` alone: no Handlebars at all.
+    if (scan.single?.kind === 'expr') {
+      const ast = parseExpression(scan.single.expr);
+      const native = (vars: Vars) => defined(evalNode(ast, scopeOf(vars)), 'the expression');
+      return { native, text: (vars) => toText(native(vars)) };
+    }
+
+    let program: hbs.AST.Program;
+    try {
+      program = this.env.parse(scan.source);
+    } catch (err) {
+      throw new TemplateError(errorMessage(err), { cause: err });
+    }
+    const prepared = prepareAst(program, this.env.helperNames);
+
+    if (prepared.segments) {
+      const segments = prepared.segments;
+      const variable = segments.find((s) => typeof s !== 'string');
+      if (scan.single && variable && typeof variable !== 'string') {
+        const native = (vars: Vars) => defined(resolvePath(vars, variable.parts));
+        return { native, text: (vars) => toText(native(vars)) };
+      }
+      return { text: (vars) => renderSegments(segments, vars) };
+    }
+
+    if (scan.single) {
+      // One helper call: capture its value instead of printing it.
+      const captureProgram = this.env.parse(`{{${CAPTURE_HELPER} (${scan.single.inner})}}`);
+      const helpers = this.env.helpersFor(prepareAst(captureProgram, this.env.helperNames).usedHelpers);
+      const render = this.env.compile(captureProgram);
+      const native = (vars: Vars) => {
+        const box: CaptureBox = { set: false };
+        render(vars, { helpers, data: { [CAPTURE_HELPER]: box } });
+        return box.value;
+      };
+      return { native, text: (vars) => toText(native(vars)) };
+    }
+
+    const helpers = this.env.helpersFor(prepared.usedHelpers);
+    const render = this.env.compile(program);
+    return { text: (vars) => render(vars, { helpers }) };
+  }
+}
+
+export { TemplateError } from './errors.js';
