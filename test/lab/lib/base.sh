@@ -3,11 +3,13 @@
 # Two cached stages, each rebuilt only when its inputs change:
 #   1. $STATE/debootstrap/  plain `debootstrap --variant=minbase` with the package list below
 #                           (about a minute; inputs: suite, mirror, package list).
+#                           libnss-myhostname resolves the host's own name without an
+#                           /etc/hosts entry, as on CentOS 7 (sudo needs that).
 #   2. $STATE/base/         a copy of stage 1 configured by base_configure below and
 #                           test/lab/base/files (inputs: those files, the base RPMs, the lab
 #                           SSH key and tester2's password).
 
-BASE_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,python3,iproute2,dnf,rpm,openvswitch-switch,sudo,procps
+BASE_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,python3,iproute2,dnf,rpm,openvswitch-switch,sudo,procps,libnss-myhostname
 DEBOOTSTRAP_ROOT=$STATE/debootstrap
 DEBOOTSTRAP_STAMP=$STATE/debootstrap.stamp
 
