@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { editIfcfg, ifcfgValues, parseIfcfg, quoteIfcfgValue, readShellWord, renderIfcfg } from '../../../modules/_lib/ifcfg.js';
 import ifcfg from '../../../modules/ifcfg.js';
-import { HostRuntime, runLocal } from './run-local.js';
+import { HostRuntime, runModuleLocally } from '../../../core/testing/index.js';
 
 // eth1 of the network node before step 9 (seed 001), with the seed's inline comments.
 const ETH1_BEFORE = `DEVICE=eth1
@@ -143,29 +143,29 @@ describe('ifcfg module on the local transport', () => {
     const path = join(dir, 'ifcfg-eth1');
     writeFileSync(path, ETH1_BEFORE);
     const args = { device: 'eth1', path, exclusive: true, keep: ['HWADDR'], settings: ETH1_PORT };
-    const check = await runLocal(ifcfg, args, { check: true, diff: true });
+    const check = await runModuleLocally(ifcfg, args, { check: true, diff: true });
     expect(check.changed).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe(ETH1_BEFORE);
-    const real = await runLocal(ifcfg, args, { diff: true });
+    const real = await runModuleLocally(ifcfg, args, { diff: true });
     expect(real.changed).toBe(true);
     expect(real.diff).toEqual(check.diff);
     expect(real.changes).toEqual(check.changes);
     expect(sourceWithBash(readFileSync(path, 'utf8'), 'OVS_BRIDGE')).toBe('br-ex');
-    expect((await runLocal(ifcfg, args)).changed).toBe(false);
-    expect((await runLocal(ifcfg, args, { check: true })).changed).toBe(false);
+    expect((await runModuleLocally(ifcfg, args)).changed).toBe(false);
+    expect((await runModuleLocally(ifcfg, args, { check: true })).changed).toBe(false);
   });
 
   it('creates ifcfg-br-ex with booleans as yes/no and numbers as written', async () => {
     const path = join(dir, 'network-scripts', 'ifcfg-br-ex');
     const settings = { DEVICE: 'br-ex', ONBOOT: true, TYPE: 'OVSBridge', IPADDR: '192.168.1.101', PREFIX: 24, NM_CONTROLLED: false, NAME: 'Public bridge' };
-    const r = await runLocal(ifcfg, { device: 'br-ex', path, settings }, { diff: true });
+    const r = await runModuleLocally(ifcfg, { device: 'br-ex', path, settings }, { diff: true });
     expect(r.changed).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('DEVICE=br-ex\nONBOOT=yes\nTYPE=OVSBridge\nIPADDR=192.168.1.101\nPREFIX=24\nNM_CONTROLLED=no\nNAME="Public bridge"\n');
-    expect((await runLocal(ifcfg, { device: 'br-ex', path, settings })).changed).toBe(false);
+    expect((await runModuleLocally(ifcfg, { device: 'br-ex', path, settings })).changed).toBe(false);
   });
 
   it('path defaults to /etc/sysconfig/network-scripts/ifcfg-DEVICE (checked in check mode)', async () => {
-    const r = await runLocal(ifcfg, { device: 'tsplay-test0', settings: { DEVICE: 'tsplay-test0' } }, { check: true });
+    const r = await runModuleLocally(ifcfg, { device: 'tsplay-test0', settings: { DEVICE: 'tsplay-test0' } }, { check: true });
     expect(r.path).toBe('/etc/sysconfig/network-scripts/ifcfg-tsplay-test0');
     expect(r.changed).toBe(true);
   });
@@ -173,20 +173,20 @@ describe('ifcfg module on the local transport', () => {
   it('state=absent removes the file once', async () => {
     const path = join(dir, 'ifcfg-eth0:1');
     writeFileSync(path, 'DEVICE=eth0:1\n');
-    const check = await runLocal(ifcfg, { device: 'eth0:1', path, state: 'absent' }, { check: true });
+    const check = await runModuleLocally(ifcfg, { device: 'eth0:1', path, state: 'absent' }, { check: true });
     expect(check.changed).toBe(true);
     expect(existsSync(path)).toBe(true);
-    expect((await runLocal(ifcfg, { device: 'eth0:1', path, state: 'absent' })).changed).toBe(true);
+    expect((await runModuleLocally(ifcfg, { device: 'eth0:1', path, state: 'absent' })).changed).toBe(true);
     expect(existsSync(path)).toBe(false);
-    expect((await runLocal(ifcfg, { device: 'eth0:1', path, state: 'absent' })).changed).toBe(false);
+    expect((await runModuleLocally(ifcfg, { device: 'eth0:1', path, state: 'absent' })).changed).toBe(false);
   });
 
   it('a check-mode removal is seen by the next check-mode task', async () => {
     const runtime = new HostRuntime();
     const path = join(dir, 'ifcfg-eth9');
     writeFileSync(path, 'DEVICE=eth9\n');
-    await runLocal(ifcfg, { device: 'eth9', path, state: 'absent' }, { check: true, runtime });
-    const again = await runLocal(ifcfg, { device: 'eth9', path, state: 'absent' }, { check: true, runtime });
+    await runModuleLocally(ifcfg, { device: 'eth9', path, state: 'absent' }, { check: true, runtime });
+    const again = await runModuleLocally(ifcfg, { device: 'eth9', path, state: 'absent' }, { check: true, runtime });
     expect(again.changed).toBe(false);
   });
 
@@ -200,7 +200,7 @@ describe('ifcfg module on the local transport', () => {
   ];
   for (const [name, args, message] of bad) {
     it(`bad input: ${name}`, async () => {
-      const r = await runLocal(ifcfg, args);
+      const r = await runModuleLocally(ifcfg, args);
       expect(r.failed).toBe(true);
       expect(r.msg).toMatch(message);
     });

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iniSet from '../../../modules/ini_set.js';
-import { HostRuntime, runLocal } from './run-local.js';
+import { HostRuntime, runModuleLocally } from '../../../core/testing/index.js';
 
 // A trimmed Juno ml2_conf.ini as the RDO package ships it: commented defaults only.
 const ML2_PACKAGED = `[ml2]
@@ -48,12 +48,12 @@ describe('ini_set on the local transport', () => {
     const path = join(dir, 'ml2_conf.ini');
     writeFileSync(path, ML2_PACKAGED);
 
-    const check = await runLocal(iniSet, { path, settings: ML2_SETTINGS }, { check: true, diff: true });
+    const check = await runModuleLocally(iniSet, { path, settings: ML2_SETTINGS }, { check: true, diff: true });
     expect(check.failed).toBe(false);
     expect(check.changed).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe(ML2_PACKAGED);
 
-    const real = await runLocal(iniSet, { path, settings: ML2_SETTINGS }, { diff: true });
+    const real = await runModuleLocally(iniSet, { path, settings: ML2_SETTINGS }, { diff: true });
     expect(real.changed).toBe(true);
     expect(real.changes).toEqual(check.changes);
     expect(real.diff).toEqual(check.diff);
@@ -66,38 +66,38 @@ describe('ini_set on the local transport', () => {
     expect(kept).toEqual(ML2_PACKAGED.split('\n'));
     expect(real.diff).toEqual([{ before: ML2_PACKAGED, after, beforeHeader: `${path} (content)`, afterHeader: `${path} (content)` }]);
 
-    const again = await runLocal(iniSet, { path, settings: ML2_SETTINGS });
+    const again = await runModuleLocally(iniSet, { path, settings: ML2_SETTINGS });
     expect(again.changed).toBe(false);
     expect(again.msg).toBe('OK');
-    const checkAgain = await runLocal(iniSet, { path, settings: ML2_SETTINGS }, { check: true });
+    const checkAgain = await runModuleLocally(iniSet, { path, settings: ML2_SETTINGS }, { check: true });
     expect(checkAgain.changed).toBe(false);
   });
 
   it('single option form, section-less file, and the Ansible alias arguments', async () => {
     const path = join(dir, 'rabbitmq-env.conf');
     writeFileSync(path, '# RabbitMQ environment\n');
-    const r1 = await runLocal(iniSet, { dest: path, option: 'RABBITMQ_NODE_PORT', value: 5672, no_extra_spaces: 'yes' });
+    const r1 = await runModuleLocally(iniSet, { dest: path, option: 'RABBITMQ_NODE_PORT', value: 5672, no_extra_spaces: 'yes' });
     expect(r1.changed).toBe(true);
-    const r2 = await runLocal(iniSet, { path, settings: { RABBITMQ_NODE_IP_ADDRESS: '192.168.1.100', RABBITMQ_NODE_PORT: '5672' }, no_extra_spaces: true });
+    const r2 = await runModuleLocally(iniSet, { path, settings: { RABBITMQ_NODE_IP_ADDRESS: '192.168.1.100', RABBITMQ_NODE_PORT: '5672' }, no_extra_spaces: true });
     expect(r2.changed).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('# RabbitMQ environment\nRABBITMQ_NODE_PORT=5672\nRABBITMQ_NODE_IP_ADDRESS=192.168.1.100\n');
-    expect((await runLocal(iniSet, { path, section: null, option: 'RABBITMQ_NODE_PORT', value: '5672' })).changed).toBe(false);
+    expect((await runModuleLocally(iniSet, { path, section: null, option: 'RABBITMQ_NODE_PORT', value: '5672' })).changed).toBe(false);
   });
 
   it('an existing key with the same value but other spacing is unchanged', async () => {
     const path = join(dir, 'nova.conf');
     writeFileSync(path, '[DEFAULT]\nauth_strategy=keystone\n');
-    const r = await runLocal(iniSet, { path, section: 'DEFAULT', option: 'auth_strategy', value: 'keystone' });
+    const r = await runModuleLocally(iniSet, { path, section: 'DEFAULT', option: 'auth_strategy', value: 'keystone' });
     expect(r.changed).toBe(false);
     expect(readFileSync(path, 'utf8')).toBe('[DEFAULT]\nauth_strategy=keystone\n');
   });
 
   it('creates a missing file and its directory (create defaults to true), with mode', async () => {
     const path = join(dir, 'etc', 'nova', 'nova.conf');
-    const check = await runLocal(iniSet, { path, section: 'libvirt', option: 'virt_type', value: 'kvm', mode: '0640' }, { check: true, diff: true });
+    const check = await runModuleLocally(iniSet, { path, section: 'libvirt', option: 'virt_type', value: 'kvm', mode: '0640' }, { check: true, diff: true });
     expect(check.changed).toBe(true);
     expect(existsSync(join(dir, 'etc'))).toBe(false);
-    const r = await runLocal(iniSet, { path, section: 'libvirt', option: 'virt_type', value: 'kvm', mode: '0640' }, { diff: true });
+    const r = await runModuleLocally(iniSet, { path, section: 'libvirt', option: 'virt_type', value: 'kvm', mode: '0640' }, { diff: true });
     expect(r.changed).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('[libvirt]\nvirt_type = kvm\n');
     expect(statSync(path).mode & 0o777).toBe(0o640);
@@ -106,18 +106,18 @@ describe('ini_set on the local transport', () => {
 
   it('create: false on a missing file is a clear error', async () => {
     const path = join(dir, 'missing.ini');
-    const r = await runLocal(iniSet, { path, section: 'a', option: 'b', value: 'c', create: false });
+    const r = await runModuleLocally(iniSet, { path, section: 'a', option: 'b', value: 'c', create: false });
     expect(r.failed).toBe(true);
     expect(r.msg).toBe(`${path} does not exist on localhost; set create: true to create it`);
   });
 
   it('an unreadable path is a clear error naming the path and what the host said', async () => {
     writeFileSync(join(dir, 'x'), '');
-    const asDir = await runLocal(iniSet, { path: dir, section: 'a', option: 'b', value: 'c' });
+    const asDir = await runModuleLocally(iniSet, { path: dir, section: 'a', option: 'b', value: 'c' });
     expect(asDir.failed).toBe(true);
     expect(asDir.msg).toBe(`cannot read ${dir} on localhost: ${dir} is a directory, not a file`);
     // Through a file used as a directory: the host's own error message is passed on.
-    const notDir = await runLocal(iniSet, { path: join(dir, 'x', 'y.ini'), section: 'a', option: 'b', value: 'c' });
+    const notDir = await runModuleLocally(iniSet, { path: join(dir, 'x', 'y.ini'), section: 'a', option: 'b', value: 'c' });
     expect(notDir.failed).toBe(true);
     expect(notDir.msg).toMatch(new RegExp(`^cannot (read|create the directory of) ${join(dir, 'x', 'y.ini')} on localhost: .+`));
   });
@@ -128,7 +128,7 @@ describe('ini_set on the local transport', () => {
     chmodSync(path, 0o000);
     chmodSync(dir, 0o755);
     // Root reads anything; run the read as an unprivileged shell to see the host's refusal.
-    const r = await runLocal(iniSet, { path, section: 'a', option: 'b', value: 'c' }, { transport: process.getuid?.() === 0 ? nobodyTransport() : undefined });
+    const r = await runModuleLocally(iniSet, { path, section: 'a', option: 'b', value: 'c' }, { transport: process.getuid?.() === 0 ? nobodyTransport() : undefined });
     expect(r.failed).toBe(true);
     expect(r.msg).toMatch(new RegExp(`^cannot read ${path} on localhost: .*${path}.*Permission denied`));
   });
@@ -136,16 +136,16 @@ describe('ini_set on the local transport', () => {
   it('state=absent removes every occurrence; a second run is unchanged', async () => {
     const path = join(dir, 'nova.conf');
     writeFileSync(path, '[DEFAULT]\n#sql_connection=sqlite://\nsql_connection = mysql://a\nsql_connection = mysql://b\ndebug = true\n');
-    const r = await runLocal(iniSet, { path, section: 'DEFAULT', option: 'sql_connection', state: 'absent' });
+    const r = await runModuleLocally(iniSet, { path, section: 'DEFAULT', option: 'sql_connection', state: 'absent' });
     expect(r.changed).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('[DEFAULT]\n#sql_connection=sqlite://\ndebug = true\n');
-    expect((await runLocal(iniSet, { path, section: 'DEFAULT', option: 'sql_connection', state: 'absent' })).changed).toBe(false);
+    expect((await runModuleLocally(iniSet, { path, section: 'DEFAULT', option: 'sql_connection', state: 'absent' })).changed).toBe(false);
   });
 
   it('settings: a null value removes that option', async () => {
     const path = join(dir, 'nova.conf');
     writeFileSync(path, '[DEFAULT]\nnetwork_manager = x\nkeep = 1\n');
-    const r = await runLocal(iniSet, { path, settings: { DEFAULT: { network_manager: null, keep: 1 } } });
+    const r = await runModuleLocally(iniSet, { path, settings: { DEFAULT: { network_manager: null, keep: 1 } } });
     expect(r.changed).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('[DEFAULT]\nkeep = 1\n');
   });
@@ -153,7 +153,7 @@ describe('ini_set on the local transport', () => {
   it('backup keeps the old file and returns its path', async () => {
     const path = join(dir, 'a.ini');
     writeFileSync(path, '[a]\nk = 1\n');
-    const r = await runLocal(iniSet, { path, section: 'a', option: 'k', value: '2', backup: true });
+    const r = await runModuleLocally(iniSet, { path, section: 'a', option: 'k', value: '2', backup: true });
     expect(r.changed).toBe(true);
     expect(typeof r.backup_file).toBe('string');
     expect(readFileSync(r.backup_file as string, 'utf8')).toBe('[a]\nk = 1\n');
@@ -164,24 +164,24 @@ describe('ini_set on the local transport', () => {
     const path = join(dir, 'a.ini');
     writeFileSync(path, '[a]\nk = 1\n');
     chmodSync(path, 0o644);
-    const check = await runLocal(iniSet, { path, section: 'a', option: 'k', value: '1', mode: '0600' }, { check: true });
+    const check = await runModuleLocally(iniSet, { path, section: 'a', option: 'k', value: '1', mode: '0600' }, { check: true });
     expect(check.changed).toBe(true);
     expect(check.changes).toEqual(['mode 0644 -> 0600']);
     expect(statSync(path).mode & 0o777).toBe(0o644);
-    const r = await runLocal(iniSet, { path, section: 'a', option: 'k', value: '1', mode: '0600' });
+    const r = await runModuleLocally(iniSet, { path, section: 'a', option: 'k', value: '1', mode: '0600' });
     expect(r.changed).toBe(true);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect((await runLocal(iniSet, { path, section: 'a', option: 'k', value: '1', mode: '600' })).changed).toBe(false);
+    expect((await runModuleLocally(iniSet, { path, section: 'a', option: 'k', value: '1', mode: '600' })).changed).toBe(false);
   });
 
   it('keeps bytes that are not UTF-8 (a Latin-1 comment) while editing', async () => {
     const path = join(dir, 'latin1.ini');
     const original = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\n[a]\nk = 1\n')]);
     writeFileSync(path, original);
-    const r = await runLocal(iniSet, { path, section: 'a', option: 'k', value: 'é' });
+    const r = await runModuleLocally(iniSet, { path, section: 'a', option: 'k', value: 'é' });
     expect(r.changed).toBe(true);
     expect(readFileSync(path)).toEqual(Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\n[a]\nk = é\n')]));
-    expect((await runLocal(iniSet, { path, section: 'a', option: 'k', value: 'é' })).changed).toBe(false);
+    expect((await runModuleLocally(iniSet, { path, section: 'a', option: 'k', value: 'é' })).changed).toBe(false);
   });
 });
 
@@ -190,7 +190,7 @@ describe('ini_set check mode chained after a package install', () => {
     const runtime = new HostRuntime();
     const path = join(dir, 'etc', 'neutron', 'plugins', 'ml2', 'ml2_conf.ini');
     runtime.predicted.setFile(path, 'exists'); // what yum records in check mode
-    const r = await runLocal(iniSet, { path, settings: ML2_SETTINGS }, { check: true, diff: true, runtime });
+    const r = await runModuleLocally(iniSet, { path, settings: ML2_SETTINGS }, { check: true, diff: true, runtime });
     expect(r.failed).toBe(false);
     expect(r.changed).toBe(true);
     expect(r.msg).toMatch(/the file comes from a package an earlier task installs/);
@@ -199,9 +199,9 @@ describe('ini_set check mode chained after a package install', () => {
     expect(diff.beforeHeader).toMatch(/provided by a package/);
     expect(diff.after).toContain('[ml2_type_vxlan]\nvni_ranges = 10:100\n');
     // The same settings again in the same check run: the earlier task already set them.
-    const again = await runLocal(iniSet, { path, settings: ML2_SETTINGS }, { check: true, runtime });
+    const again = await runModuleLocally(iniSet, { path, settings: ML2_SETTINGS }, { check: true, runtime });
     expect(again.changed).toBe(false);
-    const other = await runLocal(iniSet, { path, section: 'ml2', option: 'type_drivers', value: 'vxlan' }, { check: true, runtime });
+    const other = await runModuleLocally(iniSet, { path, section: 'ml2', option: 'type_drivers', value: 'vxlan' }, { check: true, runtime });
     expect(other.changed).toBe(true);
     expect(existsSync(join(dir, 'etc'))).toBe(false);
   });
@@ -210,9 +210,9 @@ describe('ini_set check mode chained after a package install', () => {
     const runtime = new HostRuntime();
     const path = join(dir, 'answer.txt');
     writeFileSync(path, '[general]\nCONFIG_DEFAULT_PASSWORD=\n');
-    const first = await runLocal(iniSet, { path, settings: { general: { CONFIG_DEFAULT_PASSWORD: 'password' } } }, { check: true, runtime });
+    const first = await runModuleLocally(iniSet, { path, settings: { general: { CONFIG_DEFAULT_PASSWORD: 'password' } } }, { check: true, runtime });
     expect(first.changed).toBe(true);
-    const second = await runLocal(iniSet, { path, section: 'general', option: 'CONFIG_DEFAULT_PASSWORD', value: 'password' }, { check: true, runtime });
+    const second = await runModuleLocally(iniSet, { path, section: 'general', option: 'CONFIG_DEFAULT_PASSWORD', value: 'password' }, { check: true, runtime });
     expect(second.changed).toBe(false);
     expect(readFileSync(path, 'utf8')).toBe('[general]\nCONFIG_DEFAULT_PASSWORD=\n');
   });
@@ -235,7 +235,7 @@ describe('ini_set argument errors', () => {
   ];
   for (const [name, args, message] of cases) {
     it(name, async () => {
-      const r = await runLocal(iniSet, args);
+      const r = await runModuleLocally(iniSet, args);
       expect(r.failed).toBe(true);
       expect(r.msg).toMatch(message);
     });

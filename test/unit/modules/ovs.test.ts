@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describeBridge, OvsOutputError, OvsPlanError, parseOvsState, planBridge, type OvsState, type WantedBridge } from '../../../modules/_lib/ovs.js';
 import ovsBridge from '../../../modules/ovs_bridge.js';
 import type { ExecOptions, ExecResult, Transport } from '../../../core/transport/transport.js';
-import { HostRuntime, runLocal } from './run-local.js';
+import { HostRuntime, runModuleLocally } from '../../../core/testing/index.js';
 
 // Recorded from Open vSwitch 3.1 (Debian 12) with the read ovs_bridge runs, after building the
 // bridges of seed 001's network node: br-int (secure, patch-tun), br-tun (patch-int, a VXLAN
@@ -239,12 +239,12 @@ describe('ovs_bridge module', () => {
 
   it('reads once, applies one transaction; check mode applies nothing and predicts the same', async () => {
     const checkHost = new RecordingOvsHost(FIXTURE);
-    const check = await runLocal(ovsBridge, brEx, { check: true, diff: true, transport: checkHost });
+    const check = await runModuleLocally(ovsBridge, brEx, { check: true, diff: true, transport: checkHost });
     expect(check.changed).toBe(true);
     expect(checkHost.commands).toHaveLength(1);
 
     const host = new RecordingOvsHost(FIXTURE);
-    const real = await runLocal(ovsBridge, brEx, { diff: true, transport: host });
+    const real = await runModuleLocally(ovsBridge, brEx, { diff: true, transport: host });
     expect(real.changed).toBe(true);
     expect(host.commands).toHaveLength(2);
     expect(host.commands[1]).toBe('ovs-vsctl --timeout=5 -- --may-exist add-port br-ex eth1');
@@ -257,14 +257,14 @@ describe('ovs_bridge module', () => {
   it('check mode chains: a second task sees what the first would have done', async () => {
     const runtime = new HostRuntime();
     const host = new RecordingOvsHost(FIXTURE);
-    expect((await runLocal(ovsBridge, brEx, { check: true, runtime, transport: host })).changed).toBe(true);
-    expect((await runLocal(ovsBridge, brEx, { check: true, runtime, transport: host })).changed).toBe(false);
+    expect((await runModuleLocally(ovsBridge, brEx, { check: true, runtime, transport: host })).changed).toBe(true);
+    expect((await runModuleLocally(ovsBridge, brEx, { check: true, runtime, transport: host })).changed).toBe(false);
     expect(host.commands.every((c) => c.includes('list Bridge'))).toBe(true);
   });
 
   it('accepts the Ansible arguments and types (timeout, database_socket, numbers in maps)', async () => {
     const host = new RecordingOvsHost(FIXTURE);
-    const r = await runLocal(ovsBridge, { bridge: 'br-ex', timeout: '10', database_socket: '/run/openvswitch/db.sock', external_ids: { x: 1 }, other_config: { 'disable-in-band': true } }, { transport: host });
+    const r = await runModuleLocally(ovsBridge, { bridge: 'br-ex', timeout: '10', database_socket: '/run/openvswitch/db.sock', external_ids: { x: 1 }, other_config: { 'disable-in-band': true } }, { transport: host });
     expect(r.changed).toBe(false);
     expect(host.commands[0]).toContain("ovs-vsctl --timeout=10 --db=unix:/run/openvswitch/db.sock --format=json");
   });
@@ -281,7 +281,7 @@ describe('ovs_bridge module', () => {
   ];
   for (const [name, args, message] of bad) {
     it(`bad input: ${name}`, async () => {
-      const r = await runLocal(ovsBridge, args, { transport: new RecordingOvsHost(FIXTURE) });
+      const r = await runModuleLocally(ovsBridge, args, { transport: new RecordingOvsHost(FIXTURE) });
       expect(r.failed).toBe(true);
       expect(r.msg).toMatch(message);
     });
@@ -294,12 +294,12 @@ describe('ovs_bridge module', () => {
       close: async () => {},
       exec: async () => ({ rc: 127, stdout: 'lo\n--\n', stderr: 'ovs-vsctl: command not found', stdoutBuffer: Buffer.from('lo\n--\n') }),
     };
-    const r = await runLocal(ovsBridge, brEx, { transport: noOvs });
+    const r = await runModuleLocally(ovsBridge, brEx, { transport: noOvs });
     expect(r.msg).toBe('Open vSwitch is not installed on opctl (no ovs-vsctl): install openvswitch first');
     // In check mode, after a yum task that would install it: an empty database to plan against.
     const runtime = new HostRuntime();
     runtime.predicted.set('rpm', 'openvswitch', { name: 'openvswitch' });
-    const predicted = await runLocal(ovsBridge, { bridge: 'br-ex' }, { check: true, runtime, transport: noOvs });
+    const predicted = await runModuleLocally(ovsBridge, { bridge: 'br-ex' }, { check: true, runtime, transport: noOvs });
     expect(predicted.failed).toBe(false);
     expect(predicted.changed).toBe(true);
 
@@ -307,7 +307,7 @@ describe('ovs_bridge module', () => {
       ...noOvs,
       exec: async () => ({ rc: 1, stdout: 'lo\n--\n', stderr: 'ovs-vsctl: unix:/var/run/openvswitch/db.sock: database connection failed (No such file or directory)', stdoutBuffer: Buffer.alloc(0) }),
     };
-    const r2 = await runLocal(ovsBridge, brEx, { transport: noDb });
+    const r2 = await runModuleLocally(ovsBridge, brEx, { transport: noDb });
     expect(r2.msg).toMatch(/^cannot read the Open vSwitch database on opctl: .*database connection failed.*; is the openvswitch service \(ovsdb-server\) running\?$/);
   });
 });

@@ -12,7 +12,7 @@ import sysctl from '../../../modules/sysctl.js';
 import { LocalTransport } from '../../../core/transport/local.js';
 import { quote } from '../../../core/transport/shell-quote.js';
 import type { ExecOptions, Transport } from '../../../core/transport/transport.js';
-import { HostRuntime, runLocal } from './run-local.js';
+import { HostRuntime, runModuleLocally } from '../../../core/testing/index.js';
 
 const NS = `tsplay-sysctl-${process.pid}`;
 
@@ -67,13 +67,13 @@ describe.skipIf(!netnsAvailable())('sysctl module applying values (network names
   it('reload (default) writes the file and applies it; second run unchanged; check mode changes nothing', async () => {
     writeFileSync(file, '');
     const args = { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: file };
-    const check = await runLocal(sysctl, args, { check: true, diff: true, transport });
+    const check = await runModuleLocally(sysctl, args, { check: true, diff: true, transport });
     expect(check.changed).toBe(true);
     expect(check.live_after).toBe('1');
     expect(nsSysctl('net.ipv4.ip_forward')).toBe('0');
     expect(readFileSync(file, 'utf8')).toBe('');
 
-    const real = await runLocal(sysctl, args, { diff: true, transport });
+    const real = await runModuleLocally(sysctl, args, { diff: true, transport });
     expect(real.failed).toBe(false);
     expect(real.changed).toBe(true);
     expect(real.diff).toEqual(check.diff);
@@ -82,17 +82,17 @@ describe.skipIf(!netnsAvailable())('sysctl module applying values (network names
     expect(nsSysctl('net.ipv4.ip_forward')).toBe('1');
     expect(readFileSync(file, 'utf8')).toBe('net.ipv4.ip_forward = 1\n');
 
-    expect((await runLocal(sysctl, args, { transport })).changed).toBe(false);
-    expect((await runLocal(sysctl, args, { check: true, transport })).changed).toBe(false);
+    expect((await runModuleLocally(sysctl, args, { transport })).changed).toBe(false);
+    expect((await runModuleLocally(sysctl, args, { check: true, transport })).changed).toBe(false);
   });
 
   it('a file that is right but a live value that is not is a change, fixed by the reload', async () => {
     writeFileSync(file, 'net.ipv4.ip_forward = 1\n');
     const args = { name: 'net.ipv4.ip_forward', value: '1', sysctl_file: file };
-    const check = await runLocal(sysctl, args, { check: true, diff: true, transport });
+    const check = await runModuleLocally(sysctl, args, { check: true, diff: true, transport });
     expect(check.changed).toBe(true);
     expect(check.changes).toEqual(['live: "0" -> "1"']);
-    const real = await runLocal(sysctl, args, { transport });
+    const real = await runModuleLocally(sysctl, args, { transport });
     expect(real.changed).toBe(true);
     expect(nsSysctl('net.ipv4.ip_forward')).toBe('1');
     expect(readFileSync(file, 'utf8')).toBe('net.ipv4.ip_forward = 1\n');
@@ -100,7 +100,7 @@ describe.skipIf(!netnsAvailable())('sysctl module applying values (network names
 
   it('sysctl_set without reload sets only this key (sysctl -w)', async () => {
     writeFileSync(file, 'net.ipv4.conf.all.rp_filter = 0\n');
-    const r = await runLocal(sysctl, { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: file, sysctl_set: true, reload: false }, { transport });
+    const r = await runModuleLocally(sysctl, { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: file, sysctl_set: true, reload: false }, { transport });
     expect(r.changed).toBe(true);
     expect(nsSysctl('net.ipv4.ip_forward')).toBe('1');
     // Not reloaded: the other key in the file is still as it was.
@@ -112,9 +112,9 @@ describe.skipIf(!netnsAvailable())('sysctl module applying values (network names
     expect(nsSysctl('net.ipv4.ip_local_port_range')).toContain('\t');
     writeFileSync(file, '');
     const args = { name: 'net.ipv4.ip_local_port_range', value: '20000   40000', sysctl_file: file };
-    expect((await runLocal(sysctl, args, { transport })).changed).toBe(true);
+    expect((await runModuleLocally(sysctl, args, { transport })).changed).toBe(true);
     expect(nsSysctl('net.ipv4.ip_local_port_range')).toBe('20000\t40000');
-    expect((await runLocal(sysctl, { ...args, value: '20000 40000' }, { transport })).changed).toBe(false);
+    expect((await runModuleLocally(sysctl, { ...args, value: '20000 40000' }, { transport })).changed).toBe(false);
   });
 
   it('check mode predicts a loop exactly, including keys another iteration\'s reload applies', async () => {
@@ -127,21 +127,21 @@ describe.skipIf(!netnsAvailable())('sysctl module applying values (network names
     ];
     const runtime = new HostRuntime();
     const predicted: boolean[] = [];
-    for (const [name, value] of loop) predicted.push((await runLocal(sysctl, { name, value, sysctl_file: file }, { check: true, runtime, transport })).changed);
+    for (const [name, value] of loop) predicted.push((await runModuleLocally(sysctl, { name, value, sysctl_file: file }, { check: true, runtime, transport })).changed);
     const actual: boolean[] = [];
-    for (const [name, value] of loop) actual.push((await runLocal(sysctl, { name, value, sysctl_file: file }, { transport })).changed);
+    for (const [name, value] of loop) actual.push((await runModuleLocally(sysctl, { name, value, sysctl_file: file }, { transport })).changed);
     expect(actual).toEqual([true, false, true]);
     expect(predicted).toEqual(actual);
   });
 
   it('a reload that fails on another key of the file names it and suggests ignoreerrors; ignoreerrors applies the rest', async () => {
     writeFileSync(file, 'net.tsplay.missing = 1\n');
-    const failed = await runLocal(sysctl, { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: file }, { transport });
+    const failed = await runModuleLocally(sysctl, { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: file }, { transport });
     expect(failed.failed).toBe(true);
     expect(failed.msg).toMatch(new RegExp(`^sysctl -p ${file} failed on netns: .*net/tsplay/missing.*ignoreerrors: true`));
     // sysctl -p goes on after a bad line; start the second run from a live value that differs.
     nsSet('net.ipv4.ip_forward', '0');
-    const ok = await runLocal(sysctl, { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: file, ignoreerrors: true }, { transport });
+    const ok = await runModuleLocally(sysctl, { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: file, ignoreerrors: true }, { transport });
     expect(ok.failed).toBe(false);
     expect(ok.changed).toBe(true);
     expect(nsSysctl('net.ipv4.ip_forward')).toBe('1');

@@ -13,7 +13,7 @@ import {
   sysctlValue,
 } from '../../../modules/_lib/sysctl.js';
 import sysctl from '../../../modules/sysctl.js';
-import { HostRuntime, runLocal } from './run-local.js';
+import { HostRuntime, runModuleLocally } from '../../../core/testing/index.js';
 
 // /etc/sysctl.conf after step 1 of seed 001, with the stock CentOS 7 header.
 const SEED_CONF = `# System default settings live in /usr/lib/sysctl.d/00-system.conf.
@@ -112,12 +112,12 @@ describe('sysctl module on the local transport (file only)', () => {
     ];
     const runtime = new HostRuntime();
     for (const [name, value] of keys) {
-      const check = await runLocal(sysctl, { name, value, sysctl_file: path, ...fileOnly }, { check: true, diff: true, runtime });
+      const check = await runModuleLocally(sysctl, { name, value, sysctl_file: path, ...fileOnly }, { check: true, diff: true, runtime });
       expect(check.changed).toBe(true);
     }
     expect(readFileSync(path, 'utf8')).toBe('# System default settings\n');
     for (const [name, value] of keys) {
-      const real = await runLocal(sysctl, { name, value, sysctl_file: path, ...fileOnly }, { diff: true });
+      const real = await runModuleLocally(sysctl, { name, value, sysctl_file: path, ...fileOnly }, { diff: true });
       expect(real.changed).toBe(true);
       expect(real.failed).toBe(false);
     }
@@ -125,15 +125,15 @@ describe('sysctl module on the local transport (file only)', () => {
       '# System default settings\nnet.ipv4.ip_forward = 1\nnet.ipv4.conf.default.rp_filter = 0\nnet.ipv4.conf.all.rp_filter = 0\nnet.ipv4.conf.all.forwarding = 1\n',
     );
     for (const [name, value] of keys) {
-      expect((await runLocal(sysctl, { name, value: String(value), sysctl_file: path, ...fileOnly })).changed).toBe(false);
-      expect((await runLocal(sysctl, { name, value, sysctl_file: path, ...fileOnly }, { check: true })).changed).toBe(false);
+      expect((await runModuleLocally(sysctl, { name, value: String(value), sysctl_file: path, ...fileOnly })).changed).toBe(false);
+      expect((await runModuleLocally(sysctl, { name, value, sysctl_file: path, ...fileOnly }, { check: true })).changed).toBe(false);
     }
   });
 
   it('returns the live value it read in the same command', async () => {
     const path = join(dir, 'sysctl.conf');
     const live = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
-    const r = await runLocal(sysctl, { name: 'net.ipv4.ip_forward', value: live, sysctl_file: path, ...fileOnly });
+    const r = await runModuleLocally(sysctl, { name: 'net.ipv4.ip_forward', value: live, sysctl_file: path, ...fileOnly });
     expect(r.live_before).toBe(live);
   });
 
@@ -141,8 +141,8 @@ describe('sysctl module on the local transport (file only)', () => {
     const path = join(dir, 'sysctl.conf');
     writeFileSync(path, 'net.ipv4.ip_forward = 0\n');
     const args = { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: path, ...fileOnly };
-    const check = await runLocal(sysctl, args, { check: true, diff: true });
-    const real = await runLocal(sysctl, args, { diff: true });
+    const check = await runModuleLocally(sysctl, args, { check: true, diff: true });
+    const real = await runModuleLocally(sysctl, args, { diff: true });
     expect(real.diff).toEqual(check.diff);
     expect(real.diff).toEqual([
       { before: 'net.ipv4.ip_forward = 0\n', after: 'net.ipv4.ip_forward = 1\n', beforeHeader: `${path} (content)`, afterHeader: `${path} (content)` },
@@ -152,16 +152,16 @@ describe('sysctl module on the local transport (file only)', () => {
   it('state=absent removes the key from the file only', async () => {
     const path = join(dir, 'sysctl.conf');
     writeFileSync(path, 'net.ipv4.ip_forward = 1\nkernel.panic = 10\n');
-    const r = await runLocal(sysctl, { name: 'kernel.panic', state: 'absent', sysctl_file: path, reload: false });
+    const r = await runModuleLocally(sysctl, { name: 'kernel.panic', state: 'absent', sysctl_file: path, reload: false });
     expect(r.changed).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('net.ipv4.ip_forward = 1\n');
-    expect((await runLocal(sysctl, { name: 'kernel.panic', state: 'absent', sysctl_file: path, reload: false })).changed).toBe(false);
+    expect((await runModuleLocally(sysctl, { name: 'kernel.panic', state: 'absent', sysctl_file: path, reload: false })).changed).toBe(false);
   });
 
   it('an unknown key is a clear error naming it, before the file is touched', async () => {
     const path = join(dir, 'sysctl.conf');
     writeFileSync(path, '');
-    const r = await runLocal(sysctl, { name: 'net.tsplay.no_such_key', value: 1, sysctl_file: path });
+    const r = await runModuleLocally(sysctl, { name: 'net.tsplay.no_such_key', value: 1, sysctl_file: path });
     expect(r.failed).toBe(true);
     expect(r.msg).toMatch(/^unknown sysctl key net\.tsplay\.no_such_key on localhost \(sysctl said: .*No such file or directory\); .*ignoreerrors: true/);
     expect(readFileSync(path, 'utf8')).toBe('');
@@ -170,12 +170,12 @@ describe('sysctl module on the local transport (file only)', () => {
   it('with ignoreerrors an unknown key is managed in the file only, idempotently', async () => {
     const path = join(dir, 'sysctl.conf');
     const args = { name: 'net.tsplay.no_such_key', value: 0, sysctl_file: path, ignoreerrors: true, reload: false };
-    const r = await runLocal(sysctl, args);
+    const r = await runModuleLocally(sysctl, args);
     expect(r.failed).toBe(false);
     expect(r.changed).toBe(true);
     expect(r.live_before).toBeNull();
     expect(r.warnings).toEqual(['net.tsplay.no_such_key is not known to the running kernel (ignored: ignoreerrors)']);
-    expect((await runLocal(sysctl, args)).changed).toBe(false);
+    expect((await runModuleLocally(sysctl, args)).changed).toBe(false);
   });
 
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -189,7 +189,7 @@ describe('sysctl module on the local transport (file only)', () => {
   ];
   for (const [name, args, message] of bad) {
     it(`bad input: ${name}`, async () => {
-      const r = await runLocal(sysctl, args);
+      const r = await runModuleLocally(sysctl, args);
       expect(r.failed).toBe(true);
       expect(r.msg).toMatch(message);
     });
