@@ -131,6 +131,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
         verbosity: flags.verbose,
       },
       connection: {
+        forks: flags.forks,
         ...(flags.user ? { remoteUser: flags.user } : {}),
         ...(flags.privateKey ? { privateKeyFile: flags.privateKey } : {}),
         ...(password !== undefined ? { password } : {}),

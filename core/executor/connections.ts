@@ -14,6 +14,8 @@ export interface ConnectionDefaults {
   password?: string;
   connectTimeoutMs?: number;
   connection?: string;
+  /** --forks: also bounds concurrent SSH handshakes (capped by the SSH transport). */
+  forks?: number;
 }
 
 function str(v: unknown): string | undefined {
@@ -88,7 +90,7 @@ export class ConnectionManager {
     let t = this.transports.get(host);
     if (!t) {
       const spec = connectionSpecFor(host, vars, this.defaults);
-      t = new LazyTransport(host, () => openTransport(spec));
+      t = new LazyTransport(host, () => openTransport(spec, this.defaults));
       this.transports.set(host, t);
     }
     return t;
@@ -100,14 +102,20 @@ export class ConnectionManager {
   }
 }
 
-async function openTransport(spec: ConnectionSpec & { connection: string; sshArgs: string[] }): Promise<Transport> {
+let sshConfigured = false;
+
+async function openTransport(spec: ConnectionSpec & { connection: string; sshArgs: string[] }, defaults: ConnectionDefaults): Promise<Transport> {
   switch (spec.connection) {
     case 'local':
       return new LocalTransport(spec.host);
     case 'ssh':
     case 'paramiko':
     case 'smart': {
-      const { SshTransport } = await import('../transport/ssh.js');
+      const { SshTransport, configureSshTransport } = await import('../transport/ssh.js');
+      if (!sshConfigured) {
+        sshConfigured = true;
+        configureSshTransport(defaults.forks !== undefined ? { forks: defaults.forks } : {});
+      }
       return new SshTransport(spec);
     }
     default:
