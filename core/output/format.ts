@@ -29,11 +29,26 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** JSON of a result as Ansible prints it: sorted keys, compact unless `indent`. */
+/** JSON of a result as Ansible prints it: sorted keys, Python's `, ` / `: ` separators, or indented. */
 export function dumpResult(result: Record<string, unknown>, indent?: number): string {
   const shown: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(result)) if (!HIDDEN.has(k) && !k.startsWith('_')) shown[k] = v;
-  return JSON.stringify(sortKeys(shown), null, indent);
+  for (const [k, v] of Object.entries(result)) {
+    if (HIDDEN.has(k) || k.startsWith('_')) continue;
+    // Status flags that are false carry no information (Ansible omits them too).
+    if ((k === 'skipped' || k === 'failed' || k === 'unreachable') && v === false) continue;
+    shown[k] = v;
+  }
+  const sorted = sortKeys(shown);
+  return indent ? JSON.stringify(sorted, null, indent) : pythonJson(sorted);
+}
+
+/** Compact JSON with Python's default separators, as json.dumps writes it. */
+function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`).join(', ')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** Unified diff (files) or before/after text, as `--diff` prints under a task. */

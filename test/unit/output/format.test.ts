@@ -10,7 +10,7 @@ describe('output format', () => {
     expect(banner('T'.repeat(100)).endsWith(' ***')).toBe(true);
   });
   it('dumps results with sorted keys, without internal keys', () => {
-    expect(dumpResult({ msg: 'm', changed: false, diff: [{}], _x: 1 })).toBe('{"changed":false,"msg":"m"}');
+    expect(dumpResult({ msg: 'm', changed: false, skipped: false, diff: [{}], _x: 1, l: [1, 'a'] })).toBe('{"changed": false, "l": [1, "a"], "msg": "m"}');
   });
   it('renders unified diffs with Ansible headers', () => {
     const text = renderDiff([{ before: 'a\nb\n', after: 'a\nc\n', beforeHeader: '/etc/x', afterHeader: '/etc/x' }]);
