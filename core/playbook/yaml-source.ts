@@ -73,7 +73,11 @@ export class SourceFile {
     const lines = new LineCounter();
     const doc = parseDocument(text, { version: '1.1', customTags: ansibleTags, merge: true, lineCounter: lines, prettyErrors: false });
     const source = new SourceFile(file, text, doc, lines);
+    // After the first real syntax error the parser's later complaints are mostly echoes of
+    // it; duplicate keys are independent mistakes and are all reported.
+    const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
     for (const error of doc.errors) {
+      if (error.code !== 'DUPLICATE_KEY' && error !== firstSyntax) continue;
       const at = lines.linePos(error.pos[0]);
       const message =
         error.code === 'DUPLICATE_KEY'
