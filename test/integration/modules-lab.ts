@@ -29,6 +29,8 @@ export interface Lab {
   sh(host: string, command: string): Promise<ExecResult>;
   /** stdout of a command that must succeed. */
   out(host: string, command: string): Promise<string>;
+  /** Wait (up to `seconds`) until `host` answers over a fresh connection, e.g. after a reboot. */
+  waitUp(host: string, seconds: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,18 @@ export async function openLab(): Promise<Lab> {
       const r = await transport(host).exec(command);
       if (r.rc !== 0) throw new Error(`${host}: '${command}' exited ${r.rc}: ${r.stderr}`);
       return r.stdout;
+    },
+    async waitUp(host, seconds) {
+      const deadline = Date.now() + seconds * 1000;
+      for (;;) {
+        await transport(host).close();
+        const ok = await transport(host)
+          .exec('true')
+          .then((r) => r.rc === 0, () => false);
+        if (ok) return;
+        if (Date.now() > deadline) throw new Error(`${host} did not come back within ${seconds} s`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     },
     async close() {
       await connections.closeAll();

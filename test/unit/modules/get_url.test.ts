@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import getUrl from '../../../modules/get_url.js';
 import { fetchCommand } from '../../../modules/_lib/fetch-url.js';
 import { LocalTransport } from '../../../core/transport/local.js';
-import { runLocal } from './run-local.js';
+import { runModuleLocally as runLocal } from '../../../core/testing/index.js';
 
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 const BODY = 'cirros image bytes\n'.repeat(100);

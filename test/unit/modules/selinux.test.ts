@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import selinux from '../../../modules/selinux.js';
 import { editConfig, parseRead, planSelinux, standardConfig, type HostSelinux } from '../../../modules/_lib/selinux.js';
-import { HostRuntime, runLocal } from './run-local.js';
+import { HostRuntime, runModuleLocally as runLocal } from '../../../core/testing/index.js';
 
 // /etc/selinux/config as CentOS 7 ships it (note the trailing space after "targeted").
 const CENTOS7 =

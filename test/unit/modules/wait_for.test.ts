@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import waitFor, { procAddress } from '../../../modules/wait_for.js';
-import { runLocal } from './run-local.js';
+import { runModuleLocally as runLocal } from '../../../core/testing/index.js';
 
 function listen(host: string, onConnection?: (s: Socket) => void): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yum from '../../../modules/yum.js';
-import { HostRuntime, runLocal } from './run-local.js';
+import { HostRuntime, runModuleLocally as runLocal } from '../../../core/testing/index.js';
 
 const has = (cmd: string) => {
   try {
