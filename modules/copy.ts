@@ -1,0 +1,181 @@
+/**
+ * `copy`: put a controller file, a controller directory (recursively) or inline `content`
+ * on the host. Checksums are compared first, so unchanged files are never transferred.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { posix } from 'node:path';
+import { defineModule, type JsonSchema, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
+import { mutuallyExclusive, requireArg } from './_lib/args.js';
+import { copyTree } from './_lib/copy-tree.js';
+import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
+import { installFile } from './_lib/install-file.js';
+import { statPath } from './_lib/path-state.js';
+
+interface CopyArgs extends AttrArgs {
+  src?: string;
+  content?: unknown;
+  dest?: string;
+  backup: boolean;
+  force: boolean;
+  directory_mode?: string | number;
+  remote_src: boolean;
+  validate?: string;
+}
+
+const anyValue: JsonSchema = { type: ['string', 'number', 'boolean', 'array', 'object'] };
+
+/** Ansible's action plugin turns structured `content` into JSON text. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (typeof content === 'object') return JSON.stringify(content);
+  return String(content);
+}
+
+async function copyFromHost(ctx: ModuleContext<CopyArgs>, a: CopyArgs, dest: string): Promise<ModuleResult> {
+  const src = await statPath(ctx, a.src!, { checksum: 'sha1' });
+  if (src.kind === 'absent') ctx.fail(`Source ${a.src} not found on ${ctx.host.name} (remote_src: true)`);
+  if (src.kind === 'directory') ctx.fail(`remote_src with a directory is not supported (${a.src}); copy its files one by one or use command: cp -a`);
+  if (src.readable === false) ctx.fail(`Source ${a.src} is not readable on ${ctx.host.name}; add become: true`);
+  return installFile(ctx, {
+    data: Buffer.alloc(0),
+    ...(src.contentUnknown || src.checksum === undefined ? {} : { hostSource: { path: a.src!, checksum: src.checksum, size: src.size ?? 0 } }),
+    dest,
+    basename: posix.basename(a.src!.replace(/\/+$/, '')),
+    sourceLabel: a.src!,
+    attrs: parseAttrs(ctx, a, true),
+    ...(src.mode !== undefined ? { preserveMode: src.mode } : {}),
+    backup: a.backup,
+    force: a.force,
+    ...(a.validate ? { validate: a.validate } : {}),
+  });
+}
+
+export default defineModule<CopyArgs>({
+  name: 'copy',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      src: { type: 'string', description: "Controller file or directory (looked up in the role's files/, then beside the playbook). A directory ending in '/' copies its contents." },
+      content: { ...anyValue, description: 'Write this text instead of a src file (lists and mappings become JSON).' },
+      dest: { type: 'string', description: "Path on the host. Ending in '/' (or an existing directory) puts the file inside it." },
+      ...attrSchema,
+      backup: { type: 'boolean', default: false, description: 'Keep a timestamped copy of the file it replaces.' },
+      force: { type: 'boolean', default: true, description: 'Replace a different existing file; with false, only create missing files.' },
+      directory_mode: { type: ['string', 'number'], description: 'Mode of directories created by a recursive copy.' },
+      remote_src: { type: 'boolean', default: false, description: 'src is a file on the host, not on the controller.' },
+      validate: { type: 'string', description: "Command that checks the new file before it is installed; '%s' is the file (e.g. 'visudo -cf %s')." },
+    },
+  },
+  docs: {
+    short: 'Copy files or inline content to the host',
+    description: [
+      'Copies a file or a directory tree from the controller, or writes `content`, to `dest`. The host reports',
+      'the sha1 of each destination first; only files whose checksum differs are sent, each written',
+      'atomically (temporary file in the same directory, then rename). Mode, owner and group are compared',
+      'and corrected in the same step. `dest` ending in `/` or naming an existing directory receives the',
+      "file under the source's name. For a directory `src`, a trailing `/` copies its contents into `dest`;",
+      'without it, the directory itself is created inside `dest`.',
+    ].join('\n'),
+    examples: [
+      '- name: Install a file with its mode',
+      '  copy:',
+      '    src: motd.txt',
+      '    dest: /etc/motd',
+      '    mode: "0644"',
+      '',
+      '- name: Inline content, keeping a backup of the old file',
+      '  copy:',
+      '    content: |',
+      '      dhcp-option=26,1450',
+      '    dest: /etc/dnsmasq.d/dnsmasq.conf',
+      '    backup: true',
+      '',
+      '- name: A whole directory (contents only, thanks to the trailing slash)',
+      '  copy:',
+      '    src: conf.d/',
+      '    dest: /etc/myapp/conf.d',
+      '    directory_mode: "0755"',
+      '',
+      '- name: Check a sudoers drop-in before installing it',
+      '  copy:',
+      '    content: "nova ALL=(ALL) NOPASSWD: ALL\\n"',
+      '    dest: /etc/sudoers.d/nova',
+      '    mode: "0440"',
+      '    validate: visudo -cf %s',
+      '',
+    ].join('\n'),
+    returns: {
+      dest: 'The file (or directory) written.',
+      src: 'The controller source.',
+      checksum: 'sha1 of the new content.',
+      size: 'Size in bytes.',
+      mode: "Mode after the task ('0644').",
+      owner: 'Owner after the task.',
+      group: 'Group after the task.',
+      state: "'file' (or 'directory' for a tree).",
+      backup_file: 'Backup of the replaced file, when backup: true (backup_files: per file, for a tree).',
+    },
+  },
+  async run(ctx) {
+    const a = ctx.args;
+    requireArg(ctx, a, 'dest');
+    mutuallyExclusive(ctx, a, ['src', 'content']);
+    if (a.src === undefined && a.content === undefined) ctx.fail('one of src or content is required');
+    const dest = a.dest!;
+    if (a.remote_src) {
+      if (a.src === undefined) ctx.fail('remote_src needs src (a path on the host)');
+      return copyFromHost(ctx, a, dest);
+    }
+    const attrs = parseAttrs(ctx, a, true);
+    if (a.content !== undefined) {
+      return installFile(ctx, {
+        data: Buffer.from(contentText(a.content)),
+        dest,
+        sourceLabel: 'dynamically generated',
+        attrs,
+        backup: a.backup,
+        force: a.force,
+        ...(a.validate ? { validate: a.validate } : {}),
+      });
+    }
+    const local = ctx.findFile('files', a.src!);
+    let st;
+    try {
+      st = statSync(local);
+    } catch {
+      return ctx.fail(`could not find src=${a.src} on the controller (looked for ${local}; relative paths are searched in the role's files/ and beside the playbook)`);
+    }
+    if (st.isDirectory()) {
+      const dirMode = a.directory_mode !== undefined ? parseAttrs(ctx, { mode: a.directory_mode }).mode : undefined;
+      return copyTree(ctx, {
+        localDir: local,
+        srcArg: a.src!,
+        dest,
+        attrs,
+        ...(dirMode ? { directoryMode: dirMode } : {}),
+        backup: a.backup,
+        force: a.force,
+      });
+    }
+    let data: Buffer;
+    try {
+      data = readFileSync(local);
+    } catch (err) {
+      return ctx.fail(`could not read src=${local}: ${(err as Error).message}`);
+    }
+    const result = await installFile(ctx, {
+      data,
+      dest,
+      basename: basename(local),
+      sourceLabel: local,
+      attrs,
+      preserveMode: st.mode & 0o7777,
+      backup: a.backup,
+      force: a.force,
+      ...(a.validate ? { validate: a.validate } : {}),
+    });
+    return { ...result, src: local };
+  },
+});

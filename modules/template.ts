@@ -1,0 +1,111 @@
+/**
+ * `template`: render a Handlebars file from the controller with the task's variables and
+ * install the result like `copy` does (checksum first, atomic write, mode/owner in the same
+ * step). Rendering happens in the controller; the host only receives the text.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { defineModule } from '../core/modules/api.js';
+import { requireArg } from './_lib/args.js';
+import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
+import { installFile } from './_lib/install-file.js';
+
+interface TemplateArgs extends AttrArgs {
+  src?: string;
+  dest?: string;
+  backup: boolean;
+  force: boolean;
+  validate?: string;
+  newline_sequence: '\n' | '\r' | '\r\n';
+}
+
+export default defineModule<TemplateArgs>({
+  name: 'template',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      src: { type: 'string', description: "Template on the controller (role's templates/, then beside the playbook)." },
+      dest: { type: 'string', description: "Path on the host; ending in '/' or an existing directory puts the file inside it." },
+      ...attrSchema,
+      backup: { type: 'boolean', default: false, description: 'Keep a timestamped copy of the file it replaces.' },
+      force: { type: 'boolean', default: true, description: 'Replace a different existing file; with false, only create a missing one.' },
+      validate: { type: 'string', description: "Command that checks the rendered file before it is installed; '%s' is the file." },
+      newline_sequence: { enum: ['\n', '\r', '\r\n'], default: '\n', description: 'Line ending of the rendered file.' },
+    },
+  },
+  docs: {
+    short: 'Render a Handlebars template to a file on the host',
+    description: [
+      "Renders `src` with Handlebars (the same `{{ }}` syntax and helpers as in playbooks: `{{default x 'y'}}`,",
+      '`{{#each list}}`, `{{#if cond}}`) using every variable visible to the task, then installs the text like',
+      '`copy` with `content` does: the host is asked for the checksum first and the file is only written when',
+      'it differs. An undefined variable fails the task with its name and the template file.',
+    ].join('\n'),
+    examples: [
+      '- name: nova.conf from a template',
+      '  template:',
+      '    src: nova.conf.hbs',
+      '    dest: /etc/nova/nova.conf',
+      '    owner: root',
+      '    group: nova',
+      '    mode: "0640"',
+      '    backup: true',
+      '',
+      '# templates/hosts.hbs:',
+      '#   {{#each cluster_hosts}}',
+      '#   {{this.ip}} {{this.name}}',
+      '#   {{/each}}',
+      '- name: /etc/hosts for the cluster',
+      '  template:',
+      '    src: hosts.hbs',
+      '    dest: /etc/hosts',
+      '',
+    ].join('\n'),
+    returns: {
+      dest: 'The file written.',
+      src: 'The template on the controller.',
+      checksum: 'sha1 of the rendered text.',
+      size: 'Size in bytes.',
+      mode: 'Mode after the task.',
+      owner: 'Owner after the task.',
+      group: 'Group after the task.',
+      backup_file: 'Backup of the replaced file, when backup: true.',
+    },
+  },
+  async run(ctx) {
+    const a = ctx.args;
+    requireArg(ctx, a, 'src');
+    requireArg(ctx, a, 'dest');
+    const local = ctx.findFile('templates', a.src!);
+    let text: string;
+    try {
+      text = readFileSync(local, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return ctx.fail(
+        code === 'ENOENT'
+          ? `could not find template src=${a.src} (looked for ${local}; relative paths are searched in the role's templates/ and beside the playbook)`
+          : `could not read template ${local}: ${(err as Error).message}`,
+      );
+    }
+    let rendered: string;
+    try {
+      rendered = String(ctx.render(text, local));
+    } catch (err) {
+      return ctx.fail(`could not render template ${local}: ${(err as Error).message}`);
+    }
+    if (a.newline_sequence !== '\n') rendered = rendered.replace(/\r?\n/g, a.newline_sequence);
+    const result = await installFile(ctx, {
+      data: Buffer.from(rendered),
+      dest: a.dest!,
+      basename: basename(local),
+      sourceLabel: local,
+      attrs: parseAttrs(ctx, a),
+      backup: a.backup,
+      force: a.force,
+      ...(a.validate ? { validate: a.validate } : {}),
+    });
+    return { ...result, src: local };
+  },
+});
