@@ -261,8 +261,11 @@ describe('PlaybookError', () => {
       'a.yml': '- ping:\n  tags: { x: 1 }\n',
       'b.yml': '- ping:\n  regster: r\n',
     });
-    const err = await loadPlaybook(join(root, 'site.yml'), options).catch((e: unknown) => e as PlaybookError);
-    expect(err).toBeInstanceOf(PlaybookError);
+    const err = await loadPlaybook(join(root, 'site.yml'), options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof PlaybookError)) throw new Error(`expected a PlaybookError, got ${String(err)}`);
     expect(err.problems.map((p) => [p.file.slice(root.length + 1), p.line, p.column])).toEqual([
       ['a.yml', 2, 3],
       ['b.yml', 2, 3],
