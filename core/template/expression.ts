@@ -134,6 +134,39 @@ function slice(value: unknown, start: unknown, stop: unknown, step: unknown): un
   return typeof v === 'string' ? out.join('') : out;
 }
 
+/**
+ * The path of a node with computed indexes filled in (`hostvars[host].ip` →
+ * `hostvars.web1.ip`). Only used to word an error, so re-evaluating indexes is fine.
+ */
+function dynamicPath(node: Node, scope: Scope): string {
+  switch (node.type) {
+    case 'getattr':
+      return joinPath(dynamicPath(node.object, scope), node.name);
+    case 'getitem': {
+      let index: unknown;
+      try {
+        index = evalNode(node.index, scope);
+      } catch {
+        index = undefined;
+      }
+      const base = dynamicPath(node.object, scope);
+      return typeof index === 'string' || typeof index === 'number' ? joinPath(base, index) : `${base}[...]`;
+    }
+    default:
+      return pathOf(node);
+  }
+}
+
+/** `object.key` / `object[key]`; an `Undefined` (naming the path) when there is nothing. */
+function lookup(objectNode: Node, key: string | number, scope: Scope): unknown {
+  const object = evalNode(objectNode, scope);
+  const found = member(object, key, pathOf(objectNode));
+  if (found instanceof Undefined && !(object instanceof Undefined) && pathOf(objectNode).includes('[...]')) {
+    return member(object, key, dynamicPath(objectNode, scope));
+  }
+  return found;
+}
+
 function kwargsOf(pairs: Array<[string, Node]>, scope: Scope): Mapping {
   const out: Mapping = {};
   for (const [k, n] of pairs) out[k] = defined(evalNode(n, scope));
@@ -155,11 +188,11 @@ export function evalNode(node: Node, scope: Scope): unknown {
       return out;
     }
     case 'getattr':
-      return member(evalNode(node.object, scope), node.name, pathOf(node.object));
+      return lookup(node.object, node.name, scope);
     case 'getitem': {
       const index = defined(evalNode(node.index, scope));
       if (typeof index !== 'string' && typeof index !== 'number') throw new TemplateError(`'${pathOf(node.object)}' cannot be indexed by a '${typeName(index)}'`);
-      return member(evalNode(node.object, scope), index, pathOf(node.object));
+      return lookup(node.object, index, scope);
     }
     case 'slice':
       return slice(

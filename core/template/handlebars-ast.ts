@@ -27,8 +27,9 @@ function isPlainPath(path: AST): boolean {
   return path.type === 'PathExpression' && !path.data && path.depth === 0 && path.parts.length > 0 && !/^(\.|this\b)/.test(path.original);
 }
 
+/** Lines match the user's template; columns may not (expression mustaches are rewritten). */
 function location(node: AST): string {
-  return node.loc ? `line ${node.loc.start.line}, column ${node.loc.start.column + 1}` : 'template';
+  return node.loc ? `line ${node.loc.start.line}` : 'template';
 }
 
 export function prepareAst(root: hbs.AST.Program, helperNames: ReadonlySet<string>): PreparedTemplate {
@@ -44,18 +45,24 @@ export function prepareAst(root: hbs.AST.Program, helperNames: ReadonlySet<strin
     }
   };
 
-  const call = (node: AST, isBlock: boolean) => {
+  /**
+   * The head of a mustache, block or subexpression. Handlebars calls a helper for a
+   * subexpression even without arguments, so `(name)` must name a helper; a mustache
+   * without arguments is a variable.
+   */
+  const call = (node: AST, kind: 'mustache' | 'block' | 'sexpr') => {
     const path = node.path as AST;
     const hasArgs = node.params.length > 0 || (node.hash && node.hash.pairs.length > 0);
     if (path.type !== 'PathExpression') return; // literal heads are looked up by name
     const name = path.parts[0] as string;
     const simple = path.parts.length === 1 && !path.data && path.depth === 0 && !/^(\.|this\b)/.test(path.original);
-    if (simple && helperNames.has(name) && (hasArgs || isBlock) && !inBlockParams(name)) {
+    const helper = simple && helperNames.has(name) && !inBlockParams(name);
+    if (helper && (hasArgs || kind !== 'mustache')) {
       used.add(name);
-    } else if (hasArgs) {
+    } else if (hasArgs || kind === 'sexpr') {
       const hint = simple ? closest(name, helperNames) : undefined;
       throw new TemplateError(`unknown helper '${path.original}' at ${location(node)}${hint ? ` (did you mean '${hint}'?)` : ''}`);
-    } else if (!isBlock) {
+    } else if (kind === 'mustache') {
       asVariable(path);
     }
   };
@@ -63,7 +70,7 @@ export function prepareAst(root: hbs.AST.Program, helperNames: ReadonlySet<strin
   const expression = (node: AST | undefined) => {
     if (!node) return;
     if (node.type === 'SubExpression') {
-      call(node, false);
+      call(node, 'sexpr');
       node.params.forEach(expression);
       node.hash?.pairs.forEach((p: AST) => expression(p.value));
     }
@@ -79,12 +86,12 @@ export function prepareAst(root: hbs.AST.Program, helperNames: ReadonlySet<strin
   const statement = (node: AST) => {
     switch (node.type) {
       case 'MustacheStatement':
-        call(node, false);
+        call(node, 'mustache');
         node.params.forEach(expression);
         node.hash?.pairs.forEach((p: AST) => expression(p.value));
         break;
       case 'BlockStatement':
-        call(node, true);
+        call(node, 'block');
         node.params.forEach(expression);
         node.hash?.pairs.forEach((p: AST) => expression(p.value));
         walkProgram(node.program);

@@ -146,6 +146,10 @@ function buildHelpers(hb: typeof Handlebars): Record<string, unknown> {
     with(this: unknown, context: unknown, options: HelperOptions) {
       return withHelper.call(this, defined(context, 'the value given to {{#with}}'), options);
     },
+    // {{{{raw}}}}...{{{{/raw}}}}: the content is printed as written.
+    raw(this: unknown, options: HelperOptions) {
+      return options.fn(this);
+    },
     lookup(obj: unknown, key: unknown, options: HelperOptions) {
       if (options === undefined) throw new TemplateError('lookup takes an object and a key: {{lookup hostvars host}}');
       const k = defined(key, 'the key given to lookup');

@@ -101,7 +101,7 @@ export class Templar {
     if (typeof value === 'string') {
       if (!this.isTemplate(value) && !value.includes('{%')) return value;
       try {
-        rejectJinjaStatements(value);
+        if (!this.isTemplate(value)) rejectJinjaStatements(value);
         const compiled = this.compiled(value);
         return compiled.native ? compiled.native(vars) : compiled.text(vars);
       } catch (err) {
@@ -145,6 +145,7 @@ export class Templar {
   }
 
   private compile(template: string): Compiled {
+    rejectJinjaStatements(template);
     const scan = scanTemplate(template, this.env);
 
     // `{{ expression }}` alone: no Handlebars at all.
@@ -173,8 +174,10 @@ export class Templar {
     }
 
     if (scan.single) {
-      // One helper call: capture its value instead of printing it.
-      const captureProgram = this.env.parse(`{{${CAPTURE_HELPER} (${scan.single.inner})}}`);
+      // One helper call (or a data variable such as @root.x): capture its value instead of printing it.
+      const mustache = program.body.find((n) => n.type === 'MustacheStatement') as hbs.AST.MustacheStatement;
+      const hasArgs = mustache.params.length > 0 || (mustache.hash?.pairs.length ?? 0) > 0;
+      const captureProgram = this.env.parse(`{{${CAPTURE_HELPER} ${hasArgs ? `(${scan.single.inner})` : scan.single.inner}}}`);
       const helpers = this.env.helpersFor(prepareAst(captureProgram, this.env.helperNames).usedHelpers);
       const render = this.env.compile(captureProgram);
       const native = (vars: Vars) => {

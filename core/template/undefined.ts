@@ -12,6 +12,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `a` + `b` → `a.b`; `a` + `0` → `a[0]`; `a` + `web-1` → `a['web-1']`. */
 export function joinPath(base: string, key: string | number): string {
+  if (base === '@') return `@${key}`; // Handlebars data variables: @index, @root
   if (typeof key === 'number' || /^\d+$/.test(key)) return `${base}[${key}]`;
   if (!base) return String(key);
   return IDENTIFIER.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
@@ -84,7 +85,8 @@ export function member(parent: unknown, key: string | number, path: string): unk
   }
   const kind = Array.isArray(parent) ? 'list' : typeof parent === 'object' ? 'mapping' : typeof parent;
   const what = typeof key === 'number' || /^-?\d+$/.test(String(key)) ? `index ${key}` : `key '${key}'`;
-  return new Undefined(joinPath(path, key), path ? `'${path}' (${kind}) has no ${what}` : undefined);
+  const atRoot = path === '' || path === '@';
+  return new Undefined(joinPath(path, key), atRoot ? undefined : `'${path}' (${kind}) has no ${what}`);
 }
 
 /** Follow `parts` from `root`, naming the result `prefix.parts...` in messages. */
