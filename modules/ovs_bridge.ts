@@ -187,8 +187,8 @@ export default defineModule<OvsBridgeArgs>({
       out.diff = {
         before: describeBridge(before, a.bridge),
         after: describeBridge(plan.after, a.bridge),
-        beforeHeader: `Open vSwitch bridge ${a.bridge} (before)`,
-        afterHeader: `Open vSwitch bridge ${a.bridge} (after)`,
+        beforeHeader: `Open vSwitch bridge ${a.bridge}`,
+        afterHeader: `Open vSwitch bridge ${a.bridge}`,
       };
     }
     return out;
