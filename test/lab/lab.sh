@@ -159,6 +159,7 @@ cmd_reset() {
   base_is_current || die "reset: the base image is out of date; run 'npm run lab -- up' (it rebuilds and recreates the hosts)"
   prepare_machine
   parallel_each 64 reset_host "${hosts[@]}"
+  log "reset: ${#hosts[@]} host(s) stopped and their overlays discarded in $(elapsed "$start")"
   net_bridge_up
   for name in "${hosts[@]}"; do host_prepare "$name" "$(host_kind "$name")"; done
   start_and_wait "$(now_ms)" "${hosts[@]}"

@@ -2,7 +2,8 @@
 # container use) the cgroup of whoever started it, so the start shell first moves itself
 # into $CGROUP_NAME/<host>; that keeps hosts apart, lets `down` kill what a host left
 # behind, and gives per-host memory figures.
-#   cgroup v1 (this machine kind): the name=systemd hierarchy, plus memory and pids
+#   cgroup v1 (this machine kind): the name=systemd hierarchy, plus memory and pids, and
+#                                  the unified (cgroup2) one of a hybrid layout
 #   cgroup v2: the unified hierarchy
 
 CG_ROOT=/sys/fs/cgroup
@@ -17,6 +18,12 @@ cg_dirs() {
     for h in systemd memory pids; do
       if [ -d "$CG_ROOT/$h" ]; then echo "$CG_ROOT/$h/$CGROUP_NAME/$1"; fi
     done
+    # Hybrid layout: nspawn takes its own cgroup path from the unified hierarchy and
+    # creates its "supervisor" and "payload" groups there in name=systemd too; if we
+    # stayed at the root of it, every container would land in the same /payload.
+    if [ "$(stat -fc %T "$CG_ROOT/unified" 2>/dev/null)" = cgroup2fs ]; then
+      echo "$CG_ROOT/unified/$CGROUP_NAME/$1"
+    fi
   fi
 }
 
