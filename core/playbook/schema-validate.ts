@@ -103,12 +103,15 @@ function expected(schema: JsonObject | undefined, error: ErrorObject): string {
 function subject(path: readonly PathSegment[], kind: FileKind): string {
   const last = path[path.length - 1];
   if (last === undefined) return FILE_NOUN[kind];
-  if (typeof last === 'number') {
-    const parent = path[path.length - 2];
-    if (parent === undefined) return kind === 'playbook' ? `play ${last + 1}` : `entry ${last + 1}`;
-    return typeof parent === 'string' ? `item ${last + 1} of '${parent}'` : `entry ${last + 1}`;
-  }
-  return `'${last}'`;
+  if (typeof last === 'string') return `'${last}'`;
+  // Walk out through list indexes to the nearest key: "item 2 of item 1 of 'vars_files'".
+  const items: string[] = [];
+  let i = path.length - 1;
+  for (; i >= 0 && typeof path[i] === 'number'; i--) items.push(`item ${(path[i] as number) + 1}`);
+  if (i >= 0) return `${items.join(' of ')} of '${path[i]}'`;
+  // A top-level entry: plays in a playbook, tasks in a tasks file.
+  items[items.length - 1] = `${kind === 'playbook' ? 'play' : 'entry'} ${(path[0] as number) + 1}`;
+  return items.join(' of ');
 }
 
 const ENTITY_DEFINITIONS = new Set<string>(Object.keys(ENTITY_NOUN));

@@ -82,7 +82,7 @@ describe('playbook structure', () => {
         ),
       ),
     ).toEqual([
-      "1:3: 'hosts' must be a host pattern or a list of host patterns, found a list",
+      "1:3: 'hosts' must not be an empty list",
       "2:3: 'gather_facts' must be a boolean (true/false, yes/no), found 'maybe'",
       "3:3: 'strategy' must be one of: linear, free, found 'lnear' - did you mean 'linear'?",
       "4:3: 'max_fail_percentage' must be at most 100, found 150",
@@ -164,11 +164,24 @@ describe('task errors', () => {
       "6:23: unknown loop_control option 'loop_vr' - did you mean 'loop_var'?",
       "7:7: 'register' must be a variable name (letters, digits and underscores, not starting with a digit), found 'my-result'",
       "8:7: 'tags' must be a tag, a comma-separated string of tags, or a list of tags, found a mapping",
-      "9:7: 'notify' must be a name or a list of names, found a list",
+      "9:16: item 1 of 'notify' must be a name, found 1",
       "10:7: 'environment' must be a mapping of environment variables or a template string, found a list",
       "11:7: 'become' must be a boolean (true/false, yes/no) or a template string, found 'sometimes'",
       "12:7: 'name' must be a string, found a list",
       "13:7: 'args' must be a mapping of module arguments, found 'k=v'",
+    ]);
+  });
+
+  it('a bad item inside a list is named and pointed at, not the whole list', async () => {
+    expect(await taskErrors('- debug: msg=x\n  when: [a, { b: 1 }]\n  tags: [ok, [nested]]\n  environment:\n    LANG: C\n    PATH: [a]')).toEqual([
+      "4:17: item 2 of 'when' must be a condition (an expression string or a boolean), found a mapping",
+      "5:18: item 2 of 'tags' must be a tag (a string), found a list",
+      "8:9: 'PATH' must be a string, a number or a boolean, found a list",
+    ]);
+    expect(positions(await errorsOf('- hosts: [web, 3]\n  serial: [1, lots]\n  vars_files: [a.yml, [b.yml, {c: 1}]]\n'))).toEqual([
+      "1:16: item 2 of 'hosts' must be a host pattern, found 3",
+      "2:15: item 2 of 'serial' must be an integer, a percentage ('30%') or a template string, found 'lots'",
+      "3:31: item 2 of item 2 of 'vars_files' must be a file name, found a mapping",
     ]);
   });
 
