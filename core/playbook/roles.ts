@@ -178,10 +178,6 @@ export class RoleExpander {
   /** The role's directory, or undefined (reported) when it cannot be found. */
   private find(entry: RoleEntry, c: Cursor, chain: readonly string[]): string | undefined {
     const { name } = entry;
-    if (/^[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+$/i.test(name)) {
-      c.report(this.ctx.problems, `role '${name}' looks like a collection role; collections are not supported, put the role under roles/`, entry.loc);
-      return undefined;
-    }
     let candidates: string[];
     let roots: string[] = [];
     if (name.includes('/') || name.startsWith('.') || isAbsolute(name)) {
@@ -194,6 +190,10 @@ export class RoleExpander {
     }
     const found = candidates.find(isDir);
     if (found) return found;
+    if (/^[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+$/i.test(name)) {
+      c.report(this.ctx.problems, `role '${name}' looks like a collection role; collections are not supported, put the role under roles/`, entry.loc);
+      return undefined;
+    }
     const known = roots.flatMap((r) => {
       try {
         return readdirSync(r).filter((d) => isDir(join(r, d)));

@@ -129,6 +129,14 @@ describe('roles', () => {
     expect((pb.plays[0]!.roleTasks[0] as Block).role?.params).toEqual({ a: 1, listen_port: 80 });
   });
 
+  it('refuses collection roles unless a directory of that name exists', async () => {
+    const err = await errorsOf('- hosts: all\n  roles: [ns.coll.role]\n');
+    expect(positions(err)).toEqual(["2:11: role 'ns.coll.role' looks like a collection role; collections are not supported, put the role under roles/"]);
+    const { loadText } = await import('./helpers.js');
+    const pb = await loadText('- hosts: all\n  roles: [ns.coll.role]\n', { 'roles/ns.coll.role/tasks/main.yml': '- ping:\n' });
+    expect(pb.plays[0]!.roleTasks[0]!.role?.name).toBe('ns.coll.role');
+  });
+
   it('honours allow_duplicates and finds roles by relative path', async () => {
     const { loadText } = await import('./helpers.js');
     const pb = await loadText('- hosts: all\n  roles: [r, r, ./lib/p]\n', {
