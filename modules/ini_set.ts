@@ -232,7 +232,8 @@ async function editFile(ctx: ModuleContext<IniSetArgs>, file: ConfigFileState, e
 /** Turn `option`/`value(s)` or `settings` into editor edits, with clear argument errors. */
 function buildEdits(ctx: ModuleContext<IniSetArgs>): IniEdit[] {
   const a = ctx.args;
-  const section = a.section ?? null;
+  // Ansible: an empty section, like null, means the lines before the first header.
+  const section = a.section === '' ? null : (a.section ?? null);
   if (section !== null) checkName(ctx, 'section', section);
   if (a.value !== undefined && a.values !== undefined) ctx.fail("give either 'value' or 'values', not both");
   if (a.settings !== undefined) {

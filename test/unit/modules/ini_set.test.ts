@@ -255,3 +255,18 @@ function nobodyTransport() {
     },
   };
 }
+
+describe('ini_set section names', () => {
+  it("section '' means the top of the file, as in Ansible", async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'tsplay-ini-'));
+    try {
+      const path = join(dir2, 'env.conf');
+      writeFileSync(path, 'A=1\n[x]\n');
+      const r = await runModuleLocally(iniSet, { path, section: '', option: 'B', value: 2, no_extra_spaces: true });
+      expect(r.failed).toBe(false);
+      expect(readFileSync(path, 'utf8')).toBe('A=1\nB=2\n[x]\n');
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+});
