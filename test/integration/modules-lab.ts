@@ -29,8 +29,11 @@ export interface Lab {
   sh(host: string, command: string): Promise<ExecResult>;
   /** stdout of a command that must succeed. */
   out(host: string, command: string): Promise<string>;
-  /** Wait (up to `seconds`) until `host` answers over a fresh connection, e.g. after a reboot. */
-  waitUp(host: string, seconds: number): Promise<void>;
+  /**
+   * Wait (up to `seconds`) until `host` answers over a fresh connection with a boot id other
+   * than `oldBootId` (a reboot that was started must have happened, not merely be pending).
+   */
+  waitUp(host: string, seconds: number, oldBootId?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,13 +70,13 @@ export async function openLab(): Promise<Lab> {
       if (r.rc !== 0) throw new Error(`${host}: '${command}' exited ${r.rc}: ${r.stderr}`);
       return r.stdout;
     },
-    async waitUp(host, seconds) {
+    async waitUp(host, seconds, oldBootId) {
       const deadline = Date.now() + seconds * 1000;
       for (;;) {
         await transport(host).close();
         const ok = await transport(host)
-          .exec('true')
-          .then((r) => r.rc === 0, () => false);
+          .exec('cat /proc/sys/kernel/random/boot_id')
+          .then((r) => r.rc === 0 && r.stdout.trim() !== oldBootId, () => false);
         if (ok) return;
         if (Date.now() > deadline) throw new Error(`${host} did not come back within ${seconds} s`);
         await new Promise((r) => setTimeout(r, 1000));

@@ -36,10 +36,12 @@ describe('reboot on a lab host', () => {
   }, 300_000);
 
   it('gives up with a clear message when the host does not come back in time', async () => {
+    const before = await bootId();
     const r = await lab.run(host, reboot, { reboot_timeout: 1, connect_timeout: 1 });
     expect(r.failed).toBe(true);
     expect(r.msg).toMatch(/timed out after 1 s waiting for .* to come back from the reboot/);
     // It did start a reboot: wait for the host so that later tests find it up.
-    await lab.waitUp(host, 180);
+    await lab.waitUp(host, 180, before);
+    await lab.out(host, 'systemctl is-system-running --wait >/dev/null || true');
   }, 300_000);
 });
