@@ -202,7 +202,7 @@ export function contentDiff(state: ConfigFileState, before: string, after: strin
     return {
       before,
       after,
-      beforeHeader: `${state.path} (content; provided by a package an earlier task installs, not known in check mode)`,
+      beforeHeader: `${state.path} (content; created by an earlier task, e.g. a package it installs: not known in check mode)`,
       afterHeader: `${state.path} (content; what tsplay sets in it)`,
     };
   }
@@ -211,7 +211,7 @@ export function contentDiff(state: ConfigFileState, before: string, after: strin
 }
 
 /** Message suffix for a change predicted on a package-provided file. */
-export const FROM_PACKAGE_NOTE = 'the file comes from a package an earlier task installs';
+export const FROM_PACKAGE_NOTE = 'the file is created by an earlier task, e.g. a package it installs';
 
 /**
  * Text view of a file's bytes that can be turned back into the same bytes. Valid UTF-8 is

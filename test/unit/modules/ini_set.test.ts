@@ -193,10 +193,10 @@ describe('ini_set check mode chained after a package install', () => {
     const r = await runModuleLocally(iniSet, { path, settings: ML2_SETTINGS }, { check: true, diff: true, runtime });
     expect(r.failed).toBe(false);
     expect(r.changed).toBe(true);
-    expect(r.msg).toMatch(/the file comes from a package an earlier task installs/);
+    expect(r.msg).toMatch(/the file is created by an earlier task, e.g. a package it installs/);
     const diff = (r.diff as Array<{ before: string; after: string; beforeHeader: string }>)[0]!;
     expect(diff.before).toBe('');
-    expect(diff.beforeHeader).toMatch(/provided by a package/);
+    expect(diff.beforeHeader).toMatch(/created by an earlier task, e.g. a package it installs: not known in check mode/);
     expect(diff.after).toContain('[ml2_type_vxlan]\nvni_ranges = 10:100\n');
     // The same settings again in the same check run: the earlier task already set them.
     const again = await runModuleLocally(iniSet, { path, settings: ML2_SETTINGS }, { check: true, runtime });
