@@ -13,7 +13,7 @@ import { RegexError } from './_lib/python-regex.js';
 interface BlockinfileArgs extends AttrArgs {
   path?: string;
   state: 'present' | 'absent';
-  block: string;
+  block?: string;
   marker: string;
   marker_begin: string;
   marker_end: string;
@@ -37,7 +37,7 @@ export default defineModule<BlockinfileArgs>({
       {
         path: { type: 'string', description: 'The file to edit (aliases: dest, destfile, name).' },
         state: { enum: ['present', 'absent'], default: 'present' },
-        block: { type: 'string', default: '', description: 'The lines to keep between the markers; empty removes the block (alias: content).' },
+        block: { type: 'string', description: "The lines to keep between the markers; empty (the default) removes the block (alias: content)." },
         marker: { type: 'string', default: '# {mark} ANSIBLE MANAGED BLOCK', description: "Marker line template; '{mark}' becomes marker_begin / marker_end." },
         marker_begin: { type: 'string', default: 'BEGIN' },
         marker_end: { type: 'string', default: 'END' },

@@ -11,7 +11,7 @@ interface StatArgs {
   path?: string;
   follow: boolean;
   get_checksum: boolean;
-  checksum_algorithm: ChecksumAlgorithm;
+  checksum_algorithm?: ChecksumAlgorithm;
   get_mime: boolean;
   get_attributes: boolean;
 }
@@ -96,7 +96,7 @@ export default defineModule<StatArgs>({
         path: { type: 'string', description: 'The path on the host (aliases: dest, name).' },
         follow: { type: 'boolean', default: false, description: 'Report on the target of a symbolic link.' },
         get_checksum: { type: 'boolean', default: true, description: 'Checksum regular files.' },
-        checksum_algorithm: { enum: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'], default: 'sha1', description: 'Checksum algorithm (aliases: checksum, checksum_algo).' },
+        checksum_algorithm: { enum: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'], description: "Checksum algorithm, 'sha1' by default (aliases: checksum, checksum_algo)." },
         get_mime: { type: 'boolean', default: true, description: 'Add mimetype and charset (needs `file` on the host).' },
         get_attributes: { type: 'boolean', default: true, description: 'Add attributes (needs `lsattr` on the host).' },
       },
@@ -137,7 +137,7 @@ export default defineModule<StatArgs>({
     requireArg(ctx, a, 'path', ALIASES.path);
     const s = await statPath(ctx, a.path!, {
       follow: a.follow,
-      ...(a.get_checksum ? { checksum: a.checksum_algorithm } : {}),
+      ...(a.get_checksum ? { checksum: a.checksum_algorithm ?? 'sha1' } : {}),
       realPath: true,
       mime: a.get_mime,
       attributes: a.get_attributes,

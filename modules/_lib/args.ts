@@ -6,16 +6,17 @@
 import type { JsonSchema, ModuleContext } from '../../core/modules/api.js';
 
 /**
- * Add each alias as a schema property with the same type as its canonical argument (minus
- * the default, so that we can tell which one the user wrote).
+ * Add each alias as a schema property with the same type as its canonical argument.
  */
 export function withAliases(properties: Record<string, JsonSchema>, aliases: Record<string, string[]>): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = { ...properties };
   for (const [canonical, names] of Object.entries(aliases)) {
     const base = properties[canonical];
     if (!base) throw new Error(`alias for unknown argument '${canonical}'`);
-    const { default: _ignored, ...withoutDefault } = base;
-    for (const name of names) out[name] = { ...withoutDefault, description: `Alias of '${canonical}'.` };
+    // A schema default would fill the canonical key before we can see the alias the user wrote:
+    // aliased arguments take their default in the module's run instead.
+    if ('default' in base) throw new Error(`argument '${canonical}' has aliases, so it cannot have a schema default`);
+    for (const name of names) out[name] = { ...base, description: `Alias of '${canonical}'.` };
   }
   return out;
 }

@@ -251,8 +251,20 @@ export function serviceMgrFacts(sections: Map<string, string>): Facts {
   return { ansible_service_mgr: mgr };
 }
 
-export function pkgMgrFacts(sections: Map<string, string>): Facts {
+/**
+ * Like Ansible: Debian-family hosts use apt and EL hosts dnf (8+) or yum, whatever other
+ * managers happen to be installed; elsewhere the first manager found.
+ */
+export function pkgMgrFacts(sections: Map<string, string>, known: Facts = {}): Facts {
   const found = lines(sections.get('pkg_mgr'));
+  const family = known.ansible_os_family;
+  const major = Number(known.ansible_distribution_major_version);
+  if (family === 'Debian' && found.includes('apt-get')) return { ansible_pkg_mgr: 'apt' };
+  if (family === 'RedHat') {
+    const preferDnf = known.ansible_distribution === 'Fedora' || known.ansible_distribution === 'Amazon' ? true : major >= 8;
+    if (preferDnf && found.includes('dnf')) return { ansible_pkg_mgr: 'dnf' };
+    if (found.includes('yum')) return { ansible_pkg_mgr: 'yum' };
+  }
   const map: Record<string, string> = { 'apt-get': 'apt', emerge: 'portage', pkg: 'pkgng' };
   const first = found[0];
   return { ansible_pkg_mgr: first ? (map[first] ?? first) : 'unknown' };
@@ -629,7 +641,7 @@ export function virtualFacts(sections: Map<string, string>): Facts {
 
 // ------------------------------------------------------------------ all together
 
-const PARSERS: Array<(s: Map<string, string>) => Facts> = [
+const PARSERS: Array<(s: Map<string, string>, known: Facts) => Facts> = [
   platformFacts,
   distributionFacts,
   lsbFacts,
@@ -654,7 +666,7 @@ const PARSERS: Array<(s: Map<string, string>) => Facts> = [
 ];
 
 /** Which parser needs which section: facts of a section that was not gathered are left out. */
-const PARSER_SECTIONS = new Map<(s: Map<string, string>) => Facts, string>([
+const PARSER_SECTIONS = new Map<(s: Map<string, string>, known: Facts) => Facts, string>([
   [platformFacts, 'uname'],
   [distributionFacts, 'os_release'],
   [lsbFacts, 'lsb_release'],
@@ -684,7 +696,7 @@ export function parseFacts(output: string): Facts {
   const facts: Facts = {};
   for (const parse of PARSERS) {
     if (!sections.has(PARSER_SECTIONS.get(parse)!)) continue;
-    Object.assign(facts, parse(sections));
+    Object.assign(facts, parse(sections, facts));
   }
   return facts;
 }

@@ -299,14 +299,19 @@ function ancestors(path: string): string[] {
 function predictedKind(ctx: ModuleContext<unknown>, path: string): { kind: PathKind; record?: PredictedPath; bytes?: Buffer; exists?: true } | undefined {
   const own = ctx.predicted.get<PredictedPath>(NS, path);
   const file = ctx.predicted.file(path);
-  // An ancestor removed after our own latest prediction takes us with it.
+  // Our record is current unless another module predicted new content for the path since.
+  const ownValid = own !== undefined && own.fileMark === file;
+  // An ancestor removed after the newest prediction for this path (and after any later
+  // re-creation of a nearer ancestor) takes the path with it. A write by another module
+  // below a removed directory would fail in a real run, so absent is right for it too.
+  let floor = ownValid ? own.seq : 0;
   for (const a of ancestors(path)) {
     const rec = ctx.predicted.get<PredictedPath>(NS, a);
-    if (rec && rec.kind === 'absent' && (!own || rec.seq > own.seq) && ctx.predicted.file(a) === rec.fileMark) {
-      if (file === undefined || file === 'absent' || file === rec.fileMark) return { kind: 'absent' };
-    }
+    if (!rec || ctx.predicted.file(a) !== rec.fileMark) continue;
+    if (rec.kind === 'absent' && rec.seq > floor) return { kind: 'absent' };
+    floor = Math.max(floor, rec.seq);
   }
-  if (own && own.fileMark === file) {
+  if (ownValid) {
     const kind: PathKind = own.kind === 'hard' ? 'file' : own.kind;
     return Buffer.isBuffer(file) ? { kind, record: own, bytes: file } : { kind, record: own };
   }

@@ -1,0 +1,44 @@
+/**
+ * Every general module is discoverable, its schema compiles and is strict, and its docs
+ * examples are real YAML tasks that use the module with arguments its schema accepts.
+ */
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
+import { ModuleRegistry } from '../../../core/modules/registry.js';
+
+const GENERAL = ['ping', 'command', 'shell', 'raw', 'copy', 'template', 'file', 'lineinfile', 'blockinfile', 'slurp', 'stat', 'debug', 'assert', 'fail', 'set_fact', 'setup', 'meta'];
+
+describe('general modules: registry, schemas, docs', async () => {
+  const registry = await ModuleRegistry.create();
+
+  it.each(GENERAL)('%s is registered with a strict schema and complete docs', (name) => {
+    const m = registry.get(name)!;
+    expect(m, name).toBeDefined();
+    expect(registry.get(`ansible.builtin.${name}`)).toBe(m);
+    new Ajv({ strict: false }).compile(m.schema);
+    if (name !== 'set_fact') expect(m.schema.additionalProperties).toBe(false);
+    expect(m.docs.short.length).toBeGreaterThan(10);
+    expect(m.docs.description?.length ?? 0).toBeGreaterThan(20);
+    expect(Object.keys(m.docs.returns ?? {}).length).toBeGreaterThan(0);
+  });
+
+  it.each(GENERAL)('%s examples are YAML tasks using the module with known arguments', (name) => {
+    const m = registry.get(name)!;
+    const tasks = parse(m.docs.examples) as Array<Record<string, unknown>>;
+    expect(Array.isArray(tasks)).toBe(true);
+    const props = Object.keys((m.schema.properties ?? {}) as object);
+    let uses = 0;
+    const visit = (list: Array<Record<string, unknown>>) => {
+      for (const task of list) {
+        if (Array.isArray(task.tasks)) visit(task.tasks as Array<Record<string, unknown>>);
+        if (!(name in task)) continue;
+        uses++;
+        const args = { ...((typeof task[name] === 'object' && task[name]) || {}), ...((task.args as object) ?? {}) } as Record<string, unknown>;
+        if (name !== 'set_fact') for (const key of Object.keys(args)) expect(props, `${name} example uses '${key}'`).toContain(key);
+      }
+    };
+    visit(tasks);
+    expect(uses).toBeGreaterThan(0);
+  });
+});

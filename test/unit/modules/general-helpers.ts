@@ -1,0 +1,84 @@
+/**
+ * Helpers for the general-module tests: temporary directories, byte-exact snapshots of a
+ * tree (types, modes, owners, contents, link targets) to prove check mode changes nothing,
+ * and a runner that goes through core/testing's runModuleLocally (the real machinery).
+ */
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModuleDefinition } from '../../../core/modules/api.js';
+import { HostRuntime, runModuleLocally, type RunModuleOptions } from '../../../core/testing/index.js';
+import type { TaskResult } from '../../../core/executor/task-result.js';
+import { LocalTransport } from '../../../core/transport/local.js';
+import { quote } from '../../../core/transport/shell-quote.js';
+import type { ExecOptions } from '../../../core/transport/transport.js';
+
+/** Text with every character the remote shell must never interpret. */
+export const NASTY = `a b  "dq" 'sq' $HOME \${X} $(id) \`id\` ; & | > < * ? [x] ~ # \\ \\n\ttab\nsecond line\n`;
+
+export function tempDir(prefix = 'tsplay-mod-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface Snapshot {
+  [path: string]: string;
+}
+
+/** Every entry below `root`: kind, mode, uid/gid, mtime and content or link target. */
+export function snapshot(root: string): Snapshot {
+  const out: Snapshot = {};
+  const visit = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const st = lstatSync(p);
+      const head = `${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.mtimeMs}`;
+      if (st.isSymbolicLink()) out[p] = `${head} -> ${readlinkSync(p)}`;
+      else if (st.isDirectory()) {
+        out[p] = `${head} dir`;
+        visit(p);
+      } else out[p] = `${head} ${readFileSync(p).toString('base64')}`;
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** Run a module for real through the same path a playbook takes. */
+export function run(module: ModuleDefinition<any>, args: Record<string, unknown>, o: RunModuleOptions = {}): Promise<TaskResult> {
+  return runModuleLocally(module, args, { diff: true, ...o });
+}
+
+/**
+ * The contract every state-changing module must keep: a check run predicts `changed` and
+ * changes nothing; the real run agrees; a second real run changes nothing.
+ */
+export async function expectIdempotent(
+  module: ModuleDefinition<any>,
+  args: Record<string, unknown>,
+  root: string,
+  o: RunModuleOptions = {},
+): Promise<{ check: TaskResult; checkChangedNothing: boolean; first: TaskResult; second: TaskResult; checkAfter: TaskResult }> {
+  const before = snapshot(root);
+  const check = await run(module, args, { ...o, check: true, runtime: new HostRuntime() });
+  const unchanged = snapshot(root);
+  const first = await run(module, args, o);
+  const second = await run(module, args, o);
+  const checkAfter = await run(module, args, { ...o, check: true, runtime: new HostRuntime() });
+  return { check, checkChangedNothing: JSON.stringify(before) === JSON.stringify(unchanged), first, second, checkAfter };
+}
+
+export { HostRuntime };
+
+/**
+ * A local transport whose commands run as `nobody` (setpriv), to test what modules say
+ * when the remote user may not read or write a path (tests run as root, who may).
+ */
+export class NobodyTransport extends LocalTransport {
+  override exec(command: string, options: ExecOptions = {}) {
+    return super.exec(`setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh -c ${quote(command)}`, options);
+  }
+}
