@@ -3,24 +3,17 @@
  * expanded and its handlers (role handlers first, then the play's own, as Ansible orders
  * them). Imported playbooks are expanded in place, relative to the importing file.
  */
-import { statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { closest } from '../util/suggest.js';
 import type { LoadContext } from './context.js';
+import { isFile } from './files.js';
+import { buildHandlerList } from './handlers.js';
 import type { Handler, Play } from './model.js';
 import { commonKeywords, isTemplate, toBoolean, toMapping, toTags, toText } from './normalize.js';
 import { RoleExpander } from './roles.js';
-import { buildHandlerList, buildTaskList, type TaskScope } from './tasks.js';
-import { Cursor, type SourceFile } from './yaml-source.js';
 import { shortAction } from './keywords.js';
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
+import { buildTaskList, type TaskScope } from './tasks.js';
+import { Cursor, type SourceFile } from './yaml-source.js';
 
 /** All plays of a playbook file; `imports` is the chain of playbook files being read. */
 export function buildPlays(ctx: LoadContext, source: SourceFile, imports: readonly string[]): Play[] {

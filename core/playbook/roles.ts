@@ -8,14 +8,16 @@
  * tags cover them too, as in Ansible. Like Ansible, a role runs once per play unless it is
  * listed again with different parameters or its meta says `allow_duplicates: true`.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { closest } from '../util/suggest.js';
 import type { LoadContext } from './context.js';
+import { isDir, isFile } from './files.js';
+import { buildHandlerList, inheritInto } from './handlers.js';
 import type { Block, Handler, RoleContext, SourceLocation, TaskBase, TaskNode } from './model.js';
 import { commonKeywords, isTemplate, toBoolean, toConditions, toMapping, toText } from './normalize.js';
 import { keywordsOf } from './schema-file.js';
-import { buildHandlerList, buildTaskList, inheritInto } from './tasks.js';
+import { buildTaskList } from './tasks.js';
 import { Cursor } from './yaml-source.js';
 
 /** import_role/include_role options that do nothing in a `roles:` entry. */
@@ -45,22 +47,6 @@ interface RoleFiles {
   allowDuplicates: boolean;
   tasksFile: string | undefined;
   handlersFile: string | undefined;
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** `tasks/main.yml`, `tasks/main.yaml` or `tasks/main` (Ansible accepts all three). */

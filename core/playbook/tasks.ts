@@ -1,18 +1,16 @@
 /**
  * Task lists to model nodes: tasks (one module plus keywords), blocks, include_tasks
  * (kept for the executor, which loads the file when it is reached) and import_tasks
- * (expanded now, wrapped in a block that carries the import's keywords), and handlers.
+ * (expanded now, wrapped in a block that carries the import's keywords).
  */
-import { statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { LoadContext } from './context.js';
-import { KeyValueError, parseKeyValue, splitArgs } from './kv.js';
-import { keywordHint, ENTITY_NOUN, META_ACTIONS, shortAction } from './keywords.js';
-import type { Block, Handler, IncludeTasks, LoopSpec, RoleContext, SourceLocation, Task, TaskBase, TaskNode } from './model.js';
+import { isFile } from './files.js';
+import { shortAction } from './keywords.js';
+import type { Block, IncludeTasks, LoopSpec, RoleContext, Task, TaskBase, TaskNode } from './model.js';
+import { actionCall, checkMeta, isAction, moduleCall, unknownTaskKey, withArgsKeyword } from './module-call.js';
 import { commonKeywords, isTemplate, toConditions, toIntegerOrTemplate, toMapping, toNames, toText } from './normalize.js';
 import { keywordsOf } from './schema-file.js';
-import { describeValue } from './schema-validate.js';
-import { closest } from '../util/suggest.js';
 import { Cursor } from './yaml-source.js';
 
 export interface TaskScope {
@@ -26,32 +24,21 @@ export interface TaskScope {
   imports: readonly string[];
 }
 
-/** Modules Ansible treats as free-form, for when the caller cannot tell us (no registry). */
-const FREE_FORM_FALLBACK = new Set(['command', 'shell', 'raw', 'script']);
-
 const NO_MODULE =
   "task has no module: expected one of the modules such as 'command', 'shell', 'copy', 'file' or 'debug' (tsplay doc --list shows them all)";
 
 const quoted = (s: string) => `'${s}'`;
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function fieldsOf(c: Cursor): Record<string, unknown> {
+export function fieldsOf(c: Cursor): Record<string, unknown> {
   return (c.isMapping() ? c.value : {}) as Record<string, unknown>;
 }
 
-function findKey(c: Cursor, action: string): string | undefined {
+export function findKey(c: Cursor, action: string): string | undefined {
   return c.keys().find((k) => shortAction(k) === action);
 }
 
 /** Fields every task, block and include has. */
-function baseOf(c: Cursor, scope: TaskScope): TaskBase {
+export function baseOf(c: Cursor, scope: TaskScope): TaskBase {
   const v = fieldsOf(c);
   const base: TaskBase = { loc: c.loc(), when: toConditions(v.when), ...commonKeywords(c) };
   const name = toText(v.name);
@@ -156,7 +143,7 @@ function importCycle(imports: readonly string[], path: string): string {
 }
 
 /** Find, check and load the file an import_tasks names; undefined when it cannot be used. */
-function importedFile(ctx: LoadContext, c: Cursor, key: string, scope: TaskScope, kind: 'tasksFile' | 'handlersFile'): { path: string; root: Cursor } | undefined {
+export function importedFile(ctx: LoadContext, c: Cursor, key: string, scope: TaskScope, kind: 'tasksFile' | 'handlersFile'): { path: string; root: Cursor } | undefined {
   const file = fileNameOf(fieldsOf(c)[key]);
   if (!file) return undefined;
   const at = c.child(key).loc();
@@ -187,105 +174,6 @@ function importTasks(ctx: LoadContext, c: Cursor, key: string, scope: TaskScope)
   return { kind: 'block', ...baseOf(c, scope), block: tasks, rescue: [], always: [] };
 }
 
-function isAction(ctx: LoadContext, key: string): boolean {
-  return shortAction(key) === 'meta' || ctx.isModule(key);
-}
-
-function unknownTaskKey(ctx: LoadContext, entity: 'task' | 'handler', key: string, hasModule: boolean): string {
-  const hint = keywordHint(entity, key);
-  if (hint) return hint;
-  const similar = ctx.options.suggestModules(key).filter((s) => s !== key);
-  if (similar.length) return `unknown module '${key}' - did you mean ${similar.map(quoted).join(' or ')}?`;
-  if (hasModule) return `unknown ${ENTITY_NOUN[entity]} '${key}'`;
-  return `unknown module '${key}': no built-in or custom module has this name (custom modules go in a modules/ folder beside the playbook, or in a -M directory)`;
-}
-
-function checkShortForm(ctx: LoadContext, c: Cursor, text: string, at: SourceLocation): void {
-  try {
-    splitArgs(text);
-  } catch (err) {
-    if (err instanceof KeyValueError) c.report(ctx.problems, err.message, at);
-    else throw err;
-  }
-}
-
-interface ModuleCall {
-  module: string;
-  moduleLoc: SourceLocation;
-  args: Record<string, unknown> | string;
-}
-
-/** `action: copy src=a dest=b` or `action: {module: copy, src: a}` (and local_action). */
-function actionCall(ctx: LoadContext, c: Cursor, key: string): ModuleCall | undefined {
-  const value = fieldsOf(c)[key];
-  const at = c.keyLoc(key);
-  let module: string;
-  let args: Record<string, unknown> | string;
-  if (typeof value === 'string') {
-    const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(value);
-    if (!m) return undefined;
-    module = m[1]!;
-    args = m[2]!;
-    checkShortForm(ctx, c, args, at);
-  } else {
-    const mapping = toMapping(value);
-    if (typeof mapping.module !== 'string') return undefined; // reported by the schema
-    module = mapping.module;
-    delete mapping.module;
-    args = mapping;
-  }
-  if (!isAction(ctx, module)) {
-    const similar = ctx.options.suggestModules(module);
-    c.report(ctx.problems, `unknown module '${module}' in '${key}'${similar.length ? ` - did you mean ${similar.map(quoted).join(' or ')}?` : ''}`, at);
-    return undefined;
-  }
-  return { module, moduleLoc: at, args };
-}
-
-function moduleCall(ctx: LoadContext, c: Cursor, module: string): ModuleCall {
-  const raw = fieldsOf(c)[module];
-  const moduleLoc = c.keyLoc(module);
-  if (raw === null || raw === undefined) return { module, moduleLoc, args: {} };
-  if (typeof raw === 'string') {
-    checkShortForm(ctx, c, raw, moduleLoc);
-    return { module, moduleLoc, args: raw };
-  }
-  if (typeof raw === 'object' && !Array.isArray(raw)) return { module, moduleLoc, args: { ...(raw as object) } };
-  c.report(ctx.problems, `arguments of '${module}' must be a mapping or a 'key=value' string, found ${describeValue(raw)}`, moduleLoc);
-  return { module, moduleLoc, args: {} };
-}
-
-function freeFormOf(ctx: LoadContext, module: string): string | undefined {
-  if (ctx.options.freeFormOf) return ctx.options.freeFormOf(module);
-  return FREE_FORM_FALLBACK.has(shortAction(module)) ? '_raw_params' : undefined;
-}
-
-/** `args:` adds to the module's arguments; those given on the module key win (as in Ansible). */
-function withArgsKeyword(ctx: LoadContext, c: Cursor, call: ModuleCall): ModuleCall {
-  if (!c.has('args')) return call;
-  const extra = toMapping(fieldsOf(c).args);
-  if (typeof call.args !== 'string') return { ...call, args: { ...extra, ...call.args } };
-  try {
-    // A `k=v` string cannot hold a mapping: parse it now, with the module's free-form rule.
-    return { ...call, args: { ...extra, ...parseKeyValue(call.args, freeFormOf(ctx, call.module)) } };
-  } catch (err) {
-    if (err instanceof KeyValueError) return call; // already reported by checkShortForm
-    throw err;
-  }
-}
-
-function checkMeta(ctx: LoadContext, c: Cursor, call: ModuleCall): void {
-  if (shortAction(call.module) !== 'meta') return;
-  if (typeof call.args !== 'string') {
-    c.report(ctx.problems, `meta takes one action name, e.g. 'meta: flush_handlers' (one of: ${META_ACTIONS.join(', ')})`, call.moduleLoc);
-    return;
-  }
-  const action = call.args.trim();
-  if ((META_ACTIONS as readonly string[]).includes(action)) return;
-  const hint = closest(action, META_ACTIONS);
-  c.report(ctx.problems, `unknown meta action '${action}'${hint ? ` - did you mean '${hint}'?` : ''} (supported: ${META_ACTIONS.join(', ')})`, call.moduleLoc);
-}
-
 function recordNotify(ctx: LoadContext, c: Cursor): void {
   const uses = ctx.notifyUses;
   if (!uses || !c.has('notify')) return;
@@ -298,7 +186,7 @@ function recordNotify(ctx: LoadContext, c: Cursor): void {
   }
 }
 
-function buildTask(ctx: LoadContext, c: Cursor, scope: TaskScope, entity: 'task' | 'handler'): Task | undefined {
+export function buildTask(ctx: LoadContext, c: Cursor, scope: TaskScope, entity: 'task' | 'handler'): Task | undefined {
   const v = fieldsOf(c);
   const keywords = keywordsOf(entity);
   const extra = c.keys().filter((k) => !keywords.includes(k));
@@ -339,60 +227,4 @@ function buildTask(ctx: LoadContext, c: Cursor, scope: TaskScope, entity: 'task'
     task.delegateTo = 'localhost';
   }
   return task;
-}
-
-function buildHandler(ctx: LoadContext, c: Cursor, scope: TaskScope): Handler | undefined {
-  const task = buildTask(ctx, c, scope, 'handler');
-  if (!task) return undefined;
-  const listen = toNames(fieldsOf(c).listen);
-  if (task.name === undefined && listen.length === 0) c.report(ctx.problems, "a handler needs a 'name' (or 'listen') so that tasks can notify it");
-  // Ansible also lets tasks notify a role's handler as "role : handler".
-  if (scope.role && task.name !== undefined) listen.push(`${scope.role.name} : ${task.name}`);
-  return { ...task, listen };
-}
-
-/** import_tasks among handlers: every imported task becomes a handler with the import's keywords. */
-function importHandlers(ctx: LoadContext, c: Cursor, key: string, scope: TaskScope): Handler[] {
-  const found = importedFile(ctx, c, key, scope, 'handlersFile');
-  if (!found) return [];
-  const handlers = buildHandlerList(ctx, found.root, { ...scope, dir: dirname(found.path), imports: [...scope.imports, found.path] });
-  return handlers.map((h) => inheritInto(h, baseOf(c, scope)));
-}
-
-/**
- * Handlers have no enclosing block in the model, so keywords of what brought them in
- * (an import, a role entry) are applied to each handler: conditions and tags add up,
- * vars merge under the handler's own, other keywords fill in where the handler has none.
- */
-export function inheritInto(handler: Handler, outer: Omit<TaskBase, 'loc'> & { loc?: SourceLocation }): Handler {
-  const out: Handler = { ...handler, when: [...outer.when, ...handler.when], tags: [...new Set([...outer.tags, ...handler.tags])], vars: { ...outer.vars, ...handler.vars } };
-  const fill = ['become', 'becomeUser', 'checkMode', 'diff', 'noLog', 'ignoreErrors', 'environment', 'anyErrorsFatal', 'delegateTo', 'runOnce', 'remoteUser'] as const;
-  for (const key of fill) {
-    if (out[key] === undefined && outer[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = outer[key];
-  }
-  return out;
-}
-
-export function buildHandlerList(ctx: LoadContext, list: Cursor, scope: TaskScope): Handler[] {
-  const out: Handler[] = [];
-  for (const c of list.items()) {
-    if (!c.isMapping()) continue;
-    const imported = findKey(c, 'import_tasks');
-    if (imported) {
-      out.push(...importHandlers(ctx, c, imported, scope));
-      continue;
-    }
-    if (c.has('block')) {
-      c.report(ctx.problems, 'a handler cannot be a block: make each handler a single task (several handlers may listen to the same topic)', c.keyLoc('block'));
-      continue;
-    }
-    const include = findKey(c, 'include_tasks');
-    if (include) {
-      c.report(ctx.problems, 'include_tasks cannot be a handler: use import_tasks among handlers, or several handlers with the same listen topic', c.keyLoc(include));
-      continue;
-    }
-    const handler = buildHandler(ctx, c, scope);
-    if (handler) out.push(handler);
-  }
-  return out;
 }
