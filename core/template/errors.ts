@@ -17,22 +17,31 @@ export class TemplateError extends Error {
   readonly variable: string | undefined;
   /** The message without the context added by the callers. */
   readonly reason: string;
+  /** Line of the template where it happened, when known. */
+  line: number | undefined;
   private readonly contexts: string[] = [];
 
-  constructor(reason: string, options: { variable?: string; cause?: unknown } = {}) {
+  constructor(reason: string, options: { variable?: string; cause?: unknown; line?: number } = {}) {
     super(reason, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.reason = reason;
     this.variable = options.variable;
+    this.line = options.line;
   }
 
   /**
-   * Say where the error happened. The first (innermost) call names the template text;
-   * outer calls (a variable used by a task) are appended as "via ...".
+   * Say where the error happened. The first (innermost) call names the template text
+   * (for a multi-line template with a known line: that line and its number); outer
+   * calls (a variable used by a task) are appended as "via ...".
    */
   addContext(where: string | undefined, template?: string): this {
     const parts: string[] = [];
-    if (where) parts.push(where);
-    if (template !== undefined && this.contexts.length === 0) parts.push(JSON.stringify(shorten(template)));
+    if (template !== undefined && this.contexts.length === 0) {
+      const lines = template.split('\n');
+      const known = this.line !== undefined && lines.length > 1 && this.line <= lines.length;
+      parts.push([where, known ? `line ${this.line}` : undefined].filter(Boolean).join(', '));
+      parts.push(JSON.stringify(shorten(known ? lines[this.line! - 1]!.trim() : template)));
+      if (!parts[0]) parts.shift();
+    } else if (where) parts.push(where);
     if (!parts.length) return this;
     this.contexts.push(this.contexts.length === 0 ? `in ${parts.join(': ')}` : `via ${parts[0]}`);
     this.message = `${this.reason} (${this.contexts.join(', ')})`;

@@ -15,7 +15,7 @@ import { TemplateError } from './errors.js';
 type AST = hbs.AST.Node & Record<string, any>;
 
 /** Text, or the path of a variable to print. */
-export type Segment = string | { parts: string[] };
+export type Segment = string | { parts: string[]; line: number };
 
 export interface PreparedTemplate {
   usedHelpers: Set<string>;
@@ -120,7 +120,7 @@ function simpleSegments(program: hbs.AST.Program): Segment[] | undefined {
     if (stmt.type === 'ContentStatement') segments.push(stmt.value);
     else if (stmt.type === 'CommentStatement') continue;
     else if (stmt.type === 'MustacheStatement' && !stmt.params.length && !(stmt.hash?.pairs.length > 0) && stmt.path.type === 'PathExpression' && !stmt.path.data && stmt.path.depth === 0) {
-      segments.push({ parts: stmt.path.parts });
+      segments.push({ parts: stmt.path.parts, line: stmt.loc?.start.line ?? 0 });
     } else return undefined;
   }
   return segments;

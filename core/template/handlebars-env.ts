@@ -40,13 +40,18 @@ export interface CaptureBox {
 }
 
 const runtime = {
-  resolve: (parent: unknown, parts: string[], prefix: string) => resolvePath(parent, parts, prefix),
+  resolve: (parent: unknown, parts: string[], prefix: string, line: number) => {
+    const value = resolvePath(parent, parts, prefix);
+    if (value instanceof Undefined && line) value.line = line;
+    return value;
+  },
   str: (value: unknown) => (value === undefined ? '' : toText(value)),
 };
 
 // ---- the compiler subclass -----------------------------------------------------------------
 
 interface CompilerInternals {
+  source: { currentLocation?: { start: { line: number } } };
   popStack(): unknown;
   push(expr: unknown): unknown;
   pushSource(src: unknown): void;
@@ -63,7 +68,8 @@ function createCompiler(Base: any): any {
     if (start >= parts.length) return;
     const prefix = type === 'data' ? '@' : parts.slice(0, start).join('.');
     const parent = this.popStack();
-    this.push([this.aliasable(`helpers.${RUNTIME}.resolve`), '(', parent, ', ', JSON.stringify(parts.slice(start)), ', ', JSON.stringify(prefix), ')']);
+    const line = this.source.currentLocation?.start.line ?? 0;
+    this.push([this.aliasable(`helpers.${RUNTIME}.resolve`), '(', parent, ', ', JSON.stringify(parts.slice(start)), ', ', JSON.stringify(prefix), ', ', String(line), ')']);
   };
   TsplayCompiler.prototype.append = function (this: CompilerInternals) {
     this.pushSource(this.appendToBuffer([this.aliasable(`helpers.${RUNTIME}.str`), '(', this.popStack(), ')']));
@@ -74,6 +80,17 @@ function createCompiler(Base: any): any {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
+/** Errors from a helper carry the template line of the call (Handlebars passes `options.loc`). */
+function atLine<T>(options: HelperOptions | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const line = (options as { loc?: { start?: { line?: number } } } | undefined)?.loc?.start?.line;
+    if (err instanceof TemplateError && err.line === undefined && line) err.line = line;
+    throw err;
+  }
+}
+
 function splitOptions(args: unknown[]): { params: unknown[]; options: HelperOptions } {
   const options = args[args.length - 1] as HelperOptions;
   return { params: args.slice(0, -1), options };
@@ -82,8 +99,10 @@ function splitOptions(args: unknown[]): { params: unknown[]; options: HelperOpti
 function filterHelper(name: string): Helper {
   return function (...args: unknown[]) {
     const { params, options } = splitOptions(args);
-    if (!params.length) throw new TemplateError(`helper '${name}' needs an input: {{${name} value ...}}`);
-    return applyFilter(name, params[0], params.slice(1), { ...(options.hash ?? {}) });
+    return atLine(options, () => {
+      if (!params.length) throw new TemplateError(`helper '${name}' needs an input: {{${name} value ...}}`);
+      return applyFilter(name, params[0], params.slice(1), { ...(options.hash ?? {}) });
+    });
   };
 }
 
@@ -112,9 +131,11 @@ function blockScope(context: unknown, options: HelperOptions): Scope {
 
 function variadic(name: string, fn: (values: unknown[]) => unknown, min: number): Helper {
   return (...args: unknown[]) => {
-    const { params } = splitOptions(args);
-    if (params.length < min) throw new TemplateError(`helper '${name}' needs at least ${min} argument${min === 1 ? '' : 's'}`);
-    return fn(params.map((p) => defined(p)));
+    const { params, options } = splitOptions(args);
+    return atLine(options, () => {
+      if (params.length < min) throw new TemplateError(`helper '${name}' needs at least ${min} argument${min === 1 ? '' : 's'}`);
+      return fn(params.map((p) => defined(p)));
+    });
   };
 }
 
@@ -141,10 +162,10 @@ function buildHelpers(hb: typeof Handlebars): Record<string, unknown> {
       return condition(params[0]) ? options.inverse(this) : options.fn(this);
     },
     each(this: unknown, context: unknown, options: HelperOptions) {
-      return each.call(this, defined(context, 'the list given to {{#each}}'), options);
+      return each.call(this, atLine(options, () => defined(context, 'the list given to {{#each}}')), options);
     },
     with(this: unknown, context: unknown, options: HelperOptions) {
-      return withHelper.call(this, defined(context, 'the value given to {{#with}}'), options);
+      return withHelper.call(this, atLine(options, () => defined(context, 'the value given to {{#with}}')), options);
     },
     // {{{{raw}}}}...{{{{/raw}}}}: the content is printed as written.
     raw(this: unknown, options: HelperOptions) {
@@ -171,7 +192,7 @@ function buildHelpers(hb: typeof Handlebars): Record<string, unknown> {
     not: variadic('not', ([v]) => !truthy(v), 1),
     // A Jinja-style expression the scanner found in the template: {{ x | upper }}.
     [EXPR_HELPER](this: unknown, src: string, options: HelperOptions) {
-      return evalNode(parseExpression(src), blockScope(this, options));
+      return atLine(options, () => evalNode(parseExpression(src), blockScope(this, options)));
     },
     [CAPTURE_HELPER](value: unknown, options: HelperOptions) {
       const box = options.data?.[CAPTURE_HELPER] as CaptureBox | undefined;

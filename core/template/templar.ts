@@ -12,7 +12,7 @@ import { evalNode, parseExpression, scopeOf } from './expression.js';
 import { prepareAst, type Segment } from './handlebars-ast.js';
 import { CAPTURE_HELPER, HandlebarsEnvironment, type CaptureBox } from './handlebars-env.js';
 import { scanTemplate } from './mustache-scan.js';
-import { defined, resolvePath } from './undefined.js';
+import { defined, resolvePath, Undefined } from './undefined.js';
 import { toText } from './values.js';
 
 type Vars = Record<string, unknown>;
@@ -54,7 +54,14 @@ function withContext(err: unknown, where: string | undefined, template: string):
 
 function renderSegments(segments: Segment[], vars: Vars): string {
   let out = '';
-  for (const s of segments) out += typeof s === 'string' ? s : toText(resolvePath(vars, s.parts));
+  for (const s of segments) {
+    if (typeof s === 'string') out += s;
+    else {
+      const value = resolvePath(vars, s.parts);
+      if (value instanceof Undefined) value.line = s.line;
+      out += toText(value);
+    }
+  }
   return out;
 }
 

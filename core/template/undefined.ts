@@ -19,6 +19,9 @@ export function joinPath(base: string, key: string | number): string {
 }
 
 export class Undefined {
+  /** Template line of the lookup (Handlebars templates), for messages. */
+  line: number | undefined;
+
   constructor(
     /** Full path of what was looked up, such as `hostvars['db'].ansible_host`. */
     readonly path: string,
@@ -35,7 +38,7 @@ export class Undefined {
 
   error(): TemplateError {
     const message = this.customMessage ?? `'${this.path}' is undefined${this.cause ? `: ${this.cause}` : ''}`;
-    return new TemplateError(message, { variable: this.path });
+    return new TemplateError(message, { variable: this.path, ...(this.line !== undefined ? { line: this.line } : {}) });
   }
 
   // Any attempt to turn it into text or JSON is a use of an undefined value.

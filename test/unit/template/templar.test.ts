@@ -184,6 +184,26 @@ describe('Jinja-style mustaches', () => {
     expect(r("{{ {'a': {'b': 1}} }}")).toEqual({ a: { b: 1 } });
   });
 
+  it('keeps quotes, backslashes, braces and newlines of expressions intact', () => {
+    expect(r(`{{ "say \\"hi\\"" ~ ' it\\'s' }}`)).toBe(`say "hi" it's`);
+    expect(r("{{ 'a1b22' | regex_replace('\\\\d+', '#') }}")).toBe('a#b#');
+    expect(r('{{ "{{" ~ "}}" }}')).toBe('{{}}');
+    expect(r("{{ list\n   | join(', ') }}")).toBe('a, b');
+  });
+
+  it('reports errors in template files with their line', () => {
+    const file = 'line one\n{{ name | upper }}\n{{#if enabled}}\n  {{uper name}}\n{{/if}}\n';
+    expect(errorOf(() => s(file, vars)).reason).toBe("unknown helper 'uper' at line 4 (did you mean 'upper'?)");
+    const where = '/srv/roles/app/templates/app.conf.hbs';
+    const at = (template: string) => errorOf(() => templar.renderString(template, vars, where)).message;
+    expect(at('a\n{{ missing_var }}\n')).toBe(`'missing_var' is undefined (in ${where}, line 2: "{{ missing_var }}")`);
+    expect(at('port={{port}}\nname={{ missing_var }}\n')).toBe(`'missing_var' is undefined (in ${where}, line 2: "name={{ missing_var }}")`);
+    expect(at('{{#each users}}\n{{name}}\n  {{upper missing_var}}\n{{/each}}')).toBe(`'missing_var' is undefined (in ${where}, line 3: "{{upper missing_var}}")`);
+    expect(at('{{#if enabled}}\n\n{{ missing_var | upper }}\n{{/if}}')).toBe(`'missing_var' is undefined (in ${where}, line 3: "{{ missing_var | upper }}")`);
+    expect(at('x\n{{#each missing_var}}{{/each}}')).toBe(`'missing_var' is undefined (in ${where}, line 2: "{{#each missing_var}}{{/each}}")`);
+    expect(at('x\n\n{{ 1 / 0 }}')).toBe(`division by zero in '/' (in ${where}, line 3: "{{ 1 / 0 }}")`);
+  });
+
   it('accepts expressions as block conditions, including else if', () => {
     expect(r('{{#if missing is defined}}a{{else if port > 80}}b{{else}}c{{/if}}')).toBe('b');
     expect(r('{{#unless users | length > 5}}few{{/unless}}')).toBe('few');
