@@ -187,7 +187,7 @@ export default defineModule<UserArgs>({
       changed,
       name: a.name,
       state: 'present',
-      ...(after ? { uid: after.uid, group: after.gid, home: after.home, shell: after.shell, comment: after.comment } : {}),
+      ...(after ? { ...(after.uid >= 0 ? { uid: after.uid } : {}), ...(after.gid >= 0 ? { group: after.gid } : {}), home: after.home, shell: after.shell, comment: after.comment } : {}),
       ...(groupsArg !== undefined ? { groups: (groupsAfter ?? []).slice(1).join(',') } : {}),
       system: a.system,
       append: a.append,

@@ -103,11 +103,11 @@ export default defineModule<YumArgs>({
     ].join('\n'),
     returns: {
       changes: '{installed: [...], updated: [...], removed: [...]} as NEVRAs (name-[epoch:]version-release.arch)',
-      results: 'One line per package change ("Installed: foo-1.0-1.noarch")',
       rc: 'Exit status of the transaction (0 when none was needed)',
       msg: 'Summary, or the package manager\'s error',
     },
     notes: [
+      "No `results` key (Ansible's yum has one): in tsplay `results` is the executor's list of loop results; `changes` says the same.",
       'Unknown package names fail the task before anything is installed, naming them.',
       'Local paths are paths on the target; URLs are downloaded on the target (curl, wget, or bash for plain http).',
       'state=present does not upgrade an installed package; state=latest does (dnf --best).',
@@ -136,7 +136,7 @@ export default defineModule<YumArgs>({
     const run = new YumRun(ctx, o);
     if (a.update_cache) await run.makecache();
     if (names.length === 0) {
-      return { changed: false, msg: a.update_cache ? 'package metadata refreshed' : 'no packages given', rc: 0, results: [], changes: emptyChanges() };
+      return { changed: false, msg: a.update_cache ? 'package metadata refreshed' : 'no packages given', rc: 0, changes: emptyChanges() };
     }
     try {
       if (names[0] === '*') return await run.fullUpdate();
@@ -397,7 +397,7 @@ class YumRun {
     const targets = latest ? [...nameSpecs, ...fileTargets] : [...missing, ...fileTargets];
     const before = state.all ?? [...state.answers.values()].flat();
     if (targets.length === 0) {
-      return { changed: false, msg: 'all packages are already installed', rc: 0, results: [], changes: emptyChanges() };
+      return { changed: false, msg: 'all packages are already installed', rc: 0, changes: emptyChanges() };
     }
     const { tx, rc } = await this.transact('install', targets, { best: latest });
     return this.finish(tx, rc, before, localByName);
@@ -408,7 +408,7 @@ class YumRun {
     const state = await this.queryState(names, false, this.ctx.diff);
     const installed = names.filter((s) => this.effectiveInstalled(s, state.answers.get(s) ?? []).length > 0);
     const before = state.all ?? [...state.answers.values()].flat();
-    if (installed.length === 0) return { changed: false, msg: 'no package to remove', rc: 0, results: [], changes: emptyChanges() };
+    if (installed.length === 0) return { changed: false, msg: 'no package to remove', rc: 0, changes: emptyChanges() };
     // Packages that only earlier tasks of this check run would install are not on the host:
     // the package manager cannot resolve their removal, so predict just their own removal.
     const onHost = installed.filter((s) => (state.answers.get(s) ?? []).some((p) => this.predicted(p.name) !== 'absent'));
@@ -463,13 +463,6 @@ function result(tx: Transaction, rc: number, before: RpmPackage[] | undefined, c
     ...(tx.downgraded.length ? { downgraded: list(tx.downgraded) } : {}),
     ...(tx.reinstalled.length ? { reinstalled: list(tx.reinstalled) } : {}),
   };
-  const results = [
-    ...changes.installed.map((n) => `Installed: ${n}`),
-    ...changes.updated.map((n) => `Updated: ${n}`),
-    ...(changes.downgraded ?? []).map((n) => `Downgraded: ${n}`),
-    ...(changes.reinstalled ?? []).map((n) => `Reinstalled: ${n}`),
-    ...changes.removed.map((n) => `Removed: ${n}`),
-  ];
   const counts = [
     changes.installed.length && `${changes.installed.length} installed`,
     changes.updated.length && `${changes.updated.length} updated`,
@@ -480,7 +473,6 @@ function result(tx: Transaction, rc: number, before: RpmPackage[] | undefined, c
     changed: !tx.empty,
     msg: tx.empty ? 'nothing to do' : `${check ? 'would be ' : ''}${counts.join(', ') || 'reinstalled'}`,
     rc,
-    results,
     changes,
   };
   if (before && !tx.empty) out.diff = packageDiff(tx, before);

@@ -227,7 +227,9 @@ export function userDelCommand(name: string, o: { remove: boolean; force: boolea
 /** Attributes as diff text (never the password hash). */
 export function describeUser(u: PasswdEntry | undefined, groups: string[] | undefined, extra: { password?: string } = {}): string {
   if (!u) return 'state: absent\n';
-  const lines = [`state: present`, `uid: ${u.uid}`, `gid: ${u.gid}`, ...(groups ? [`groups: ${groups.join(',')}`] : []), `home: ${u.home}`, `shell: ${u.shell}`, `comment: ${u.comment}`];
+  // A dry run cannot know the ids useradd will pick: they show as "(assigned)".
+  const id = (n: number): string => (n < 0 ? '(assigned)' : String(n));
+  const lines = [`state: present`, `uid: ${id(u.uid)}`, `gid: ${id(u.gid)}`, ...(groups ? [`groups: ${groups.join(',')}`] : []), `home: ${u.home}`, `shell: ${u.shell}`, `comment: ${u.comment}`];
   if (extra.password) lines.push(`password: ${extra.password}`);
   return `${lines.join('\n')}\n`;
 }
