@@ -57,25 +57,29 @@ function defineValue(target: Vars, key: string, value: unknown, renderer: Render
     Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
     return;
   }
-  let state: 'raw' | 'rendering' | 'done' = 'raw';
-  let rendered: unknown;
+  // The getter renders against the object it is READ from (`this`): an overlay that adds
+  // magic variables or a loop item copies this getter, and the value must see those.
+  // Results and the recursion guard are therefore kept per reading object.
+  const rendered = new WeakMap<object, unknown>();
+  const rendering = new WeakSet<object>();
   Object.defineProperty(target, key, {
     configurable: true,
     enumerable: true,
-    get() {
-      if (state === 'done') return rendered;
-      if (state === 'rendering') throw new RecursiveVariableError(`recursive loop detected in template for variable '${key}'`);
-      state = 'rendering';
+    get(this: Vars) {
+      const self = this ?? target;
+      if (rendered.has(self)) return rendered.get(self);
+      if (rendering.has(self)) throw new RecursiveVariableError(`recursive loop detected in template for variable '${key}'`);
+      rendering.add(self);
       try {
-        rendered = renderer.render(value, target, `variable '${key}'`);
-        state = 'done';
-        return rendered;
+        const v = renderer.render(value, self, `variable '${key}'`);
+        rendered.set(self, v);
+        return v;
       } finally {
-        if (state !== 'done') state = 'raw';
+        rendering.delete(self);
       }
     },
-    set(v: unknown) {
-      Object.defineProperty(target, key, { value: v, writable: true, configurable: true, enumerable: true });
+    set(this: Vars, v: unknown) {
+      Object.defineProperty(this ?? target, key, { value: v, writable: true, configurable: true, enumerable: true });
     },
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { serialBatches, tagsSelect } from '../../../core/executor/play-runner.js';
 import { RecapStats } from '../../../core/executor/stats.js';
-import { mergeLayers, RecursiveVariableError } from '../../../core/vars/precedence.js';
+import { mergeLayers, overlay, RecursiveVariableError } from '../../../core/vars/precedence.js';
 
 describe('serialBatches', () => {
   const hosts = ['a', 'b', 'c', 'd', 'e'];
@@ -74,6 +74,13 @@ describe('mergeLayers', () => {
   it('renders template values lazily against the final merge', () => {
     const m = mergeLayers([{ url: 'http://{{ host }}/' , host: 'low' }, { host: 'high' }], renderer);
     expect(m.url).toBe('http://high/');
+  });
+  it('renders against the object it is read from, so overlays (magic vars, items) are visible', () => {
+    const m = mergeLayers([{ me: 'host {{ inventory_hostname }}' }], renderer);
+    const a = overlay(m, { inventory_hostname: 'a' });
+    const b = overlay(m, { inventory_hostname: 'b' });
+    expect(a.me).toBe('host a');
+    expect(b.me).toBe('host b');
   });
   it('detects recursion', () => {
     const m = mergeLayers([{ a: '{{ b }}', b: '{{ a }}' }], renderer);
