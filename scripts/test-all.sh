@@ -3,7 +3,7 @@
 # the integration suite against it, and the lab always comes down again, also on failure
 # or Ctrl-C. Exits non-zero when any step failed. TSPLAY_KEEP_LAB=1 leaves the lab up.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 failed=()
 

@@ -87,6 +87,7 @@ cmd_up() {
     esac
   done
   [[ " $HOST_KINDS " == *" $kind "* ]] || die "up: unknown host kind '$kind' (known: $HOST_KINDS)"
+  [ "$kind" = nspawn ] || kind_"$kind"_start ""   # the light kind is not built yet: says so and stops
   local existing=() name
   mapfile -t existing < <(existing_hosts)
   if [ -z "$want" ]; then want=${#existing[@]}; [ "$want" -gt 0 ] || want=$DEFAULT_HOSTS; fi
