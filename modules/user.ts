@@ -108,14 +108,16 @@ export default defineModule<UserArgs>({
     const a = ctx.args;
     const groupsArg = a.groups?.flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean);
     const present = a.state === 'present';
-    const lookups = present ? [...new Set([...(a.group !== undefined ? [a.group] : [a.name]), ...(groupsArg ?? [])])] : [];
+    const lookups = present ? [...new Set([...(a.group !== undefined ? [a.group] : []), ...(groupsArg ?? [])])] : [];
+    // Without `group`, a new user gets -N when a group of its name exists: ask only if it is new.
+    const lookupsIfAbsent = present && a.group === undefined ? [a.name] : [];
     const res = await ctx.run(
-      userReadCommand({ name: a.name, groups: present && groupsArg !== undefined, lookups, password: present && a.password !== undefined }),
+      userReadCommand({ name: a.name, groups: present && groupsArg !== undefined, lookups, lookupsIfAbsent, password: present && a.password !== undefined }),
       a.password !== undefined && present ? { stdin: `${a.password}\n` } : {},
     );
     if (res.rc !== 0) ctx.fail(`could not read user ${a.name} on ${ctx.host.name}: ${res.stderr.trim() || `exit ${res.rc}`}`);
     const state: UserState = parseUserRead(res.stdout);
-    const extraGroups = ctx.check ? predictedGroups(ctx, lookups) : [];
+    const extraGroups = ctx.check ? predictedGroups(ctx, [...lookups, ...lookupsIfAbsent]) : [];
     if (ctx.check) {
       const predicted = ctx.predicted.get<PredictedUser | 'absent'>('user', a.name);
       if (predicted === 'absent') delete state.user;

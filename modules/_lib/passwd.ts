@@ -46,6 +46,8 @@ export interface UserQuery {
   groups: boolean;
   /** Group names or gids to resolve with one `getent group`. */
   lookups: string[];
+  /** Looked up only when the user does not exist (Ansible's -N: a group of the user's name). */
+  lookupsIfAbsent?: string[];
   /** Compare the shadow hash with the one sent on stdin. */
   password: boolean;
 }
@@ -58,6 +60,7 @@ export function userReadCommand(q: UserQuery): string {
     ...(q.groups ? [`  printf '${MARK}groups=%s\\n' "$(id -Gn -- ${n})"`] : []),
     'else',
     `  echo '${MARK}absent'`,
+    ...(q.lookupsIfAbsent?.length ? [`  echo '${MARK}lookup'; getent group -- ${quoteArgv(q.lookupsIfAbsent)}`] : []),
     'fi',
   ];
   if (q.lookups.length) lines.push(`echo '${MARK}lookup'`, `getent group -- ${quoteArgv(q.lookups)}`);

@@ -128,3 +128,13 @@ describe('group planning', () => {
     expect(planGroup({ name: 'nova', system: false, nonUnique: false }, { name: 'nova', gid: 162, members: [] })).toBeUndefined();
   });
 });
+
+describe('user read command', () => {
+  it('asks for the group of the user\'s own name only when the user does not exist', () => {
+    const cmd = userReadCommand({ name: 'pyinfra', groups: false, lookups: [], lookupsIfAbsent: ['pyinfra'], password: false });
+    const [then, otherwise] = cmd.split('\nelse\n');
+    expect(then).not.toContain('getent group');
+    expect(otherwise).toContain("getent group -- pyinfra");
+    expect(parseUserRead('@@tsplay:absent\n@@tsplay:lookup\npyinfra:x:1005:\n').groups).toEqual([{ name: 'pyinfra', gid: 1005, members: [] }]);
+  });
+});
