@@ -32,7 +32,8 @@ interface WalkState extends PlayState {
 }
 
 function displayName(task: Task, scope: Scope | undefined): string {
-  const base = task.name ?? (typeof task.args === 'string' && task.args ? `${task.module} ${task.args}`.slice(0, 60) : task.module);
+  // Ansible names an unnamed task after its module.
+  const base = task.name ?? task.module;
   const role = scope?.role ?? task.role;
   return role ? `${role.name} : ${base}` : base;
 }
