@@ -373,6 +373,11 @@ class YumRun {
     const fileSpecs = specs.filter((s) => s.kind !== 'name');
     const files = await this.readPackageFiles(fileSpecs);
     const nameSpecs = specs.filter((s) => s.kind === 'name').map((s) => s.spec);
+    if (latest && fileSpecs.length === 0 && !this.ctx.diff) {
+      // dnf --best / yum install decide everything themselves: no rpm -q needed first.
+      const { tx, rc } = await this.transact('install', nameSpecs, { best: true });
+      return this.finish(tx, rc, []);
+    }
     const fileNames = [...files.values()].map((f) => f.pkg.name);
     const querySpecs = [...nameSpecs, ...fileNames];
     const state = await this.queryState(querySpecs, false, this.ctx.diff);
