@@ -30,7 +30,7 @@ export default defineModule<AssertArgs>({
           items: { type: ['string', 'boolean'] },
           description: "Expressions that must all be true, as in `when:` (e.g. \"result.rc == 0\", \"'x' in out.stdout\").",
         },
-        fail_msg: { ...message, description: 'Message when an assertion fails (alias: msg).' },
+        fail_msg: { ...message, description: 'Message when an assertion fails.' },
         success_msg: { ...message, description: 'Message when all pass.' },
         quiet: { type: 'boolean', default: false, description: 'Accepted for compatibility (the output is already short).' },
       },

@@ -35,12 +35,12 @@ export default defineModule<BlockinfileArgs>({
     additionalProperties: false,
     properties: withAliases(
       {
-        path: { type: 'string', description: 'The file to edit (aliases: dest, destfile, name).' },
-        state: { enum: ['present', 'absent'], default: 'present' },
-        block: { type: 'string', description: "The lines to keep between the markers; empty (the default) removes the block (alias: content)." },
+        path: { type: 'string', description: 'Required. The file to edit.' },
+        state: { enum: ['present', 'absent'], default: 'present', description: 'Whether the block should be there or not.' },
+        block: { type: 'string', description: 'The lines to keep between the markers; empty (the default) removes the block.' },
         marker: { type: 'string', default: '# {mark} ANSIBLE MANAGED BLOCK', description: "Marker line template; '{mark}' becomes marker_begin / marker_end." },
-        marker_begin: { type: 'string', default: 'BEGIN' },
-        marker_end: { type: 'string', default: 'END' },
+        marker_begin: { type: 'string', default: 'BEGIN', description: "Replaces '{mark}' in the first marker line." },
+        marker_end: { type: 'string', default: 'END', description: "Replaces '{mark}' in the last marker line." },
         insertafter: { type: 'string', description: "Where a new block goes: after the last line matching this regexp, or 'EOF' (default)." },
         insertbefore: { type: 'string', description: "Before the last line matching this regexp, or 'BOF'." },
         create: { type: 'boolean', default: false, description: 'Create the file (and its directory) if missing.' },

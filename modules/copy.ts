@@ -59,7 +59,7 @@ export default defineModule<CopyArgs>({
     properties: {
       src: { type: 'string', description: "Controller file or directory (looked up in the role's files/, then beside the playbook). A directory ending in '/' copies its contents." },
       content: { ...anyValue, description: 'Write this text instead of a src file (lists and mappings become JSON).' },
-      dest: { type: 'string', description: "Path on the host. Ending in '/' (or an existing directory) puts the file inside it." },
+      dest: { type: 'string', description: "Required. Path on the host. Ending in '/' (or an existing directory) puts the file inside it." },
       ...attrSchema,
       backup: { type: 'boolean', default: false, description: 'Keep a timestamped copy of the file it replaces.' },
       force: { type: 'boolean', default: true, description: 'Replace a different existing file; with false, only create missing files.' },

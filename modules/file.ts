@@ -34,6 +34,10 @@ function stateName(kind: PathKind): string {
   return kind === 'other' ? 'file' : kind;
 }
 
+function stateHeader(path: string): string {
+  return `${path} (state)`;
+}
+
 /** Ancestors of an absolute or relative path, nearest first, excluding '/' and '.'. */
 function ancestorsOf(path: string): string[] {
   const out: string[] = [];
@@ -48,7 +52,7 @@ function result(path: string, state: string, changed: boolean, diff: Array<DiffE
 
 async function absent(ctx: ModuleContext<FileArgs>, s: PathState): Promise<ModuleResult> {
   if (s.kind === 'absent') return result(s.path, 'absent', false, []);
-  const diff = stateDiff(s.path, { state: stateName(s.kind) }, { state: 'absent' });
+  const diff = stateDiff(s.path, { state: stateName(s.kind) }, { state: 'absent' }, stateHeader(s.path));
   if (ctx.check) recordPrediction(ctx, s.path, { kind: 'absent' });
   else {
     const res = await ctx.run(`rm -rf -- ${quote(s.path)}`);
@@ -79,7 +83,7 @@ async function directory(ctx: ModuleContext<FileArgs>, s: PathState, ancestors: 
     const op = creationAttrs(desired, true);
     const mkdirs: MkdirOp[] = missing.reverse().map((m) => ({ path: m.path, ...op }));
     await applyPlan(ctx, { mkdirs });
-    const diff = stateDiff(s.path, { state: 'absent' }, { state: 'directory' });
+    const diff = stateDiff(s.path, { state: 'absent' }, { state: 'directory' }, stateHeader(s.path));
     return result(s.path, 'directory', true, [diff], { mode: formatMode(op.resultMode ?? 0o755), ...(a.owner ? { owner: a.owner } : {}), ...(a.group ? { group: a.group } : {}) });
   }
   const cmp = compareAttrs(s, desired);
@@ -130,7 +134,7 @@ async function touch(ctx: ModuleContext<FileArgs>, s: PathState, desired: Desire
     const res = await ctx.run(lines.join('\n'));
     if (res.rc !== 0) ctx.fail(`could not touch ${s.path}: ${res.stderr.trim()}`);
   }
-  const diff = existing ? cmp?.diff : stateDiff(s.path, { state: 'absent' }, { state: 'file' });
+  const diff = existing ? cmp?.diff : stateDiff(s.path, { state: 'absent' }, { state: 'file' }, stateHeader(s.path));
   return result(s.path, 'file', changed, [diff], attrResult(existing ? s : { ...s, mode: 0o644 }, op));
 }
 
@@ -171,7 +175,7 @@ async function link(ctx: ModuleContext<FileArgs>, s: PathState, src: PathState, 
   const changed = !same || Boolean(cmp?.changed);
   const before: Record<string, unknown> = { state: stateName(s.kind) };
   if (s.kind === 'link') before.src = s.linkTarget;
-  const diff = same ? cmp?.diff : stateDiff(s.path, before, { state, src: wanted });
+  const diff = same ? cmp?.diff : stateDiff(s.path, before, { state, src: wanted }, stateHeader(s.path));
   if (!changed) return result(s.path, state, false, [], { src: wanted });
   if (ctx.check) {
     recordPrediction(ctx, s.path, { kind: hard ? 'hard' : 'link', ...(hard ? {} : { linkTarget: wanted }), ...(desired.owner ? { owner: desired.owner } : {}), ...(desired.group ? { group: desired.group } : {}) });
@@ -200,7 +204,7 @@ export default defineModule<FileArgs>({
     additionalProperties: false,
     properties: withAliases(
       {
-        path: { type: 'string', description: 'Path on the host (aliases: dest, name).' },
+        path: { type: 'string', description: 'Required. Path on the host.' },
         state: { enum: ['file', 'directory', 'link', 'hard', 'absent', 'touch'], description: 'What the path should be. Default: its current kind, or file.' },
         src: { type: 'string', description: 'Target of the link (state link or hard). Relative symlink targets are relative to the link.' },
         ...attrSchema,

@@ -34,8 +34,8 @@ export default defineModule<LineinfileArgs>({
     additionalProperties: false,
     properties: withAliases(
       {
-        path: { type: 'string', description: 'The file to edit (aliases: dest, destfile, name).' },
-        state: { enum: ['present', 'absent'], default: 'present' },
+        path: { type: 'string', description: 'Required. The file to edit.' },
+        state: { enum: ['present', 'absent'], default: 'present', description: 'Whether the line should be there or not.' },
         regexp: { type: 'string', description: 'Python regular expression; the last matching line is replaced (or, with state absent, every matching line removed).' },
         search_string: { type: 'string', description: 'Literal text to look for instead of a regexp.' },
         line: { type: 'string', description: 'The line to put in the file (required with state present).' },

@@ -17,7 +17,7 @@ export default defineModule<SlurpArgs>({
   schema: {
     type: 'object',
     additionalProperties: false,
-    properties: withAliases({ src: { type: 'string', description: 'The file on the host to read (alias: path).' } }, ALIASES),
+    properties: withAliases({ src: { type: 'string', description: 'Required. The file on the host to read.' } }, ALIASES),
   },
   docs: {
     short: "Read a file from the host into a variable (base64)",

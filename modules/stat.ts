@@ -93,10 +93,10 @@ export default defineModule<StatArgs>({
     additionalProperties: false,
     properties: withAliases(
       {
-        path: { type: 'string', description: 'The path on the host (aliases: dest, name).' },
+        path: { type: 'string', description: 'Required. The path on the host.' },
         follow: { type: 'boolean', default: false, description: 'Report on the target of a symbolic link.' },
         get_checksum: { type: 'boolean', default: true, description: 'Checksum regular files.' },
-        checksum_algorithm: { enum: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'], description: "Checksum algorithm, 'sha1' by default (aliases: checksum, checksum_algo)." },
+        checksum_algorithm: { enum: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'], description: "Checksum algorithm, 'sha1' by default." },
         get_mime: { type: 'boolean', default: true, description: 'Add mimetype and charset (needs `file` on the host).' },
         get_attributes: { type: 'boolean', default: true, description: 'Add attributes (needs `lsattr` on the host).' },
       },

@@ -25,8 +25,8 @@ export default defineModule<TemplateArgs>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      src: { type: 'string', description: "Template on the controller (role's templates/, then beside the playbook)." },
-      dest: { type: 'string', description: "Path on the host; ending in '/' or an existing directory puts the file inside it." },
+      src: { type: 'string', description: "Required. Template on the controller (role's templates/, then beside the playbook)." },
+      dest: { type: 'string', description: "Required. Path on the host; ending in '/' or an existing directory puts the file inside it." },
       ...attrSchema,
       backup: { type: 'boolean', default: false, description: 'Keep a timestamped copy of the file it replaces.' },
       force: { type: 'boolean', default: true, description: 'Replace a different existing file; with false, only create a missing one.' },

@@ -2,6 +2,8 @@
  * Every general module is discoverable, its schema compiles and is strict, and its docs
  * examples are real YAML tasks that use the module with arguments its schema accepts.
  */
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
@@ -40,5 +42,12 @@ describe('general modules: registry, schemas, docs', async () => {
     };
     visit(tasks);
     expect(uses).toBeGreaterThan(0);
+  });
+});
+
+describe('docs/modules pages', () => {
+  it('are up to date with the modules (scripts/gen-module-docs.mjs --check)', () => {
+    const repo = resolve(__dirname, '../../..');
+    expect(() => execFileSync(process.execPath, ['scripts/gen-module-docs.mjs', '--check'], { cwd: repo, stdio: 'pipe' })).not.toThrow();
   });
 });
