@@ -37,7 +37,7 @@ export default defineModule<SelinuxArgs>({
       'active there.',
     ].join('\n'),
     examples: [
-      '- name: SELinux permissive (seed step 3: packstack fails when it is disabled)',
+      "- name: 'SELinux permissive (seed step 3: packstack fails when it is disabled)'",
       '  selinux:',
       '    policy: targeted',
       '    state: permissive',
