@@ -7,39 +7,10 @@
  *
  * Parse errors become InventoryError with file:line:column.
  */
-import { Document, LineCounter, parseDocument, type ScalarTag, type Tags } from 'yaml';
+import { Document, LineCounter, parseDocument } from 'yaml';
+import { ansibleTags } from '../util/ansible-yaml-dialect.js';
 import { InventoryError } from './errors.js';
 
-const pyTrue: ScalarTag = {
-  identify: (v) => v === true,
-  default: true,
-  tag: 'tag:yaml.org,2002:bool',
-  test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/,
-  resolve: () => true,
-};
-const pyFalse: ScalarTag = {
-  identify: (v) => v === false,
-  default: true,
-  tag: 'tag:yaml.org,2002:bool',
-  test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
-  resolve: () => false,
-};
-const unsafe: ScalarTag = { tag: '!unsafe', resolve: (s) => s };
-const vault: ScalarTag = {
-  tag: '!vault',
-  resolve: (s, onError) => {
-    onError('vault-encrypted values (!vault) are not supported by tsplay; store the value unencrypted or pass it with -e @file');
-    return s;
-  },
-};
-
-function ansibleTags(tags: Tags): Tags {
-  const kept = tags.filter((t) => {
-    const tag = typeof t === 'object' && t !== null && 'tag' in t ? t.tag : undefined;
-    return tag !== 'tag:yaml.org,2002:bool' && tag !== 'tag:yaml.org,2002:timestamp';
-  });
-  return [pyTrue, pyFalse, ...kept, unsafe, vault];
-}
 
 export interface ParsedYaml {
   doc: Document.Parsed;

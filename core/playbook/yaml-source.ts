@@ -9,42 +9,13 @@
  * string; `!vault` is refused with a message, since tsplay does not decrypt vault data.
  */
 import { readFileSync } from 'node:fs';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ansibleTags } from '../util/ansible-yaml-dialect.js';
 import type { SourceLocation } from './model.js';
 import type { Problems } from './errors.js';
 
 export type PathSegment = string | number;
 
-const pyTrue: ScalarTag = {
-  identify: (v) => v === true,
-  default: true,
-  tag: 'tag:yaml.org,2002:bool',
-  test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/,
-  resolve: () => true,
-};
-const pyFalse: ScalarTag = {
-  identify: (v) => v === false,
-  default: true,
-  tag: 'tag:yaml.org,2002:bool',
-  test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
-  resolve: () => false,
-};
-const unsafe: ScalarTag = { tag: '!unsafe', resolve: (s) => s };
-const vault: ScalarTag = {
-  tag: '!vault',
-  resolve: (s, onError) => {
-    onError('vault-encrypted values (!vault) are not supported by tsplay; store the value unencrypted or pass it with -e @file');
-    return s;
-  },
-};
-
-function ansibleTags(tags: Tags): Tags {
-  const kept = tags.filter((t) => {
-    const tag = typeof t === 'object' && t !== null && 'tag' in t ? t.tag : undefined;
-    return tag !== 'tag:yaml.org,2002:bool' && tag !== 'tag:yaml.org,2002:timestamp';
-  });
-  return [pyTrue, pyFalse, ...kept, unsafe, vault];
-}
 
 /** yaml's messages end with "at line N, column M:" and a code frame; we print our own. */
 function firstLine(message: string): string {
