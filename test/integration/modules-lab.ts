@@ -16,13 +16,15 @@ import type { TaskResult } from '../../core/executor/task-result.js';
 import { loadInventory } from '../../core/inventory/load.js';
 import type { Inventory } from '../../core/inventory/model.js';
 import { closeAll } from '../../core/transport/ssh.js';
-import type { ExecResult } from '../../core/transport/transport.js';
+import type { ExecResult, Transport } from '../../core/transport/transport.js';
 
 const LAB_INVENTORY = fileURLToPath(new URL('../../inventories/lab', import.meta.url));
 
 export interface Lab {
   inventory: Inventory;
   hosts: string[];
+  /** Commands sent to `host` so far through `run` (round trips). */
+  execs(host: string): number;
   /** Run a module on `host` (check/diff as a run with -C/-D would). */
   run(host: string, module: ModuleDefinition<any>, args: Record<string, unknown>, o?: { check?: boolean; diff?: boolean; runtime?: HostRuntime }): Promise<TaskResult>;
   /** A plain shell command on `host` (independent verification). */
@@ -45,14 +47,29 @@ export async function openLab(): Promise<Lab> {
   const hosts = inventory.selectHosts('all').map((h) => h.name);
   const connections = new ConnectionManager({});
   const transport = (host: string) => connections.get(host, inventory.varsFor(host));
+  const counts = new Map<string, number>();
+  /** The host's transport, counting the commands modules send through it. */
+  const counted = (host: string): Transport => {
+    const t = transport(host);
+    return {
+      host: t.host,
+      connect: () => t.connect(),
+      close: () => t.close(),
+      exec: (command, options) => {
+        counts.set(host, (counts.get(host) ?? 0) + 1);
+        return t.exec(command, options);
+      },
+    };
+  };
   const log = pino({ level: 'silent' });
   const lab: Lab = {
     inventory,
     hosts,
+    execs: (host) => counts.get(host) ?? 0,
     run(host, module, args, o = {}) {
       const runtime = o.runtime ?? new HostRuntime();
       return runModule(module, args, {
-        transport: transport(host),
+        transport: counted(host),
         host: { name: host, vars: inventory.varsFor(host) },
         check: o.check ?? false,
         diff: o.diff ?? false,
