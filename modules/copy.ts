@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { posix } from 'node:path';
 import { defineModule, type JsonSchema, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { mutuallyExclusive, requireArg } from './_lib/args.js';
-import { copyTree } from './_lib/copy-tree.js';
+import { copyTree, hostSource, localSource } from './_lib/copy-tree.js';
 import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
 import { installFile } from './_lib/install-file.js';
 import { statPath } from './_lib/path-state.js';
@@ -33,9 +33,20 @@ function contentText(content: unknown): string {
 }
 
 async function copyFromHost(ctx: ModuleContext<CopyArgs>, a: CopyArgs, dest: string): Promise<ModuleResult> {
-  const src = await statPath(ctx, a.src!, { checksum: 'sha1' });
+  const src = await statPath(ctx, a.src!, { checksum: 'sha1', follow: true });
   if (src.kind === 'absent') ctx.fail(`Source ${a.src} not found on ${ctx.host.name} (remote_src: true)`);
-  if (src.kind === 'directory') ctx.fail(`remote_src with a directory is not supported (${a.src}); copy its files one by one or use command: cp -a`);
+  if (src.kind === 'directory') {
+    const dirMode = a.directory_mode !== undefined ? parseAttrs(ctx, { mode: a.directory_mode }).mode : undefined;
+    return copyTree(ctx, {
+      source: await hostSource(ctx, a.src!),
+      contentsOnly: a.src!.endsWith('/'),
+      dest,
+      attrs: parseAttrs(ctx, a, true),
+      ...(dirMode ? { directoryMode: dirMode } : {}),
+      backup: a.backup,
+      force: a.force,
+    });
+  }
   if (src.readable === false) ctx.fail(`Source ${a.src} is not readable on ${ctx.host.name}; add become: true`);
   return installFile(ctx, {
     data: Buffer.alloc(0),
@@ -64,7 +75,7 @@ export default defineModule<CopyArgs>({
       backup: { type: 'boolean', default: false, description: 'Keep a timestamped copy of the file it replaces.' },
       force: { type: 'boolean', default: true, description: 'Replace a different existing file; with false, only create missing files.' },
       directory_mode: { type: ['string', 'number'], description: 'Mode of directories created by a recursive copy.' },
-      remote_src: { type: 'boolean', default: false, description: 'src is a file on the host, not on the controller.' },
+      remote_src: { type: 'boolean', default: false, description: 'src is a file or directory on the host, not on the controller.' },
       validate: { type: 'string', description: "Command that checks the new file before it is installed; '%s' is the file (e.g. 'visudo -cf %s')." },
     },
   },
@@ -150,8 +161,8 @@ export default defineModule<CopyArgs>({
     if (st.isDirectory()) {
       const dirMode = a.directory_mode !== undefined ? parseAttrs(ctx, { mode: a.directory_mode }).mode : undefined;
       return copyTree(ctx, {
-        localDir: local,
-        srcArg: a.src!,
+        source: localSource(ctx, local),
+        contentsOnly: a.src!.endsWith('/'),
         dest,
         attrs,
         ...(dirMode ? { directoryMode: dirMode } : {}),

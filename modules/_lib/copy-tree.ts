@@ -1,7 +1,8 @@
 /**
- * `copy` of a controller directory: walk the source, stat every destination path in one
- * round trip, compare checksums and attributes in the controller, then create directories
- * and send only the files that differ - all in one more round trip.
+ * `copy` of a directory (from the controller, or on the host with remote_src): list the
+ * source, stat every destination path in one round trip, compare checksums and attributes
+ * in the controller, then create directories and send (or, on the host, cp) only the files
+ * that differ - all in one more round trip.
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -42,11 +43,29 @@ export function walkLocal(root: string): LocalTree {
   return tree;
 }
 
+/** A file to copy: bytes from the controller, or a path on the host (remote_src). */
+export interface SourceFile {
+  rel: string;
+  mode: number;
+  /** Controller path or host path, for messages and diff headers. */
+  label: string;
+  read?: () => Buffer;
+  host?: { path: string; checksum: string };
+}
+
+export interface TreeSource {
+  /** The source directory, for messages and the result. */
+  label: string;
+  /** Its base name: the directory created inside dest unless only its contents are copied. */
+  name: string;
+  dirs: string[];
+  files: SourceFile[];
+}
+
 export interface TreeSpec {
-  /** Controller path of the source directory. */
-  localDir: string;
-  /** `src` as written: a trailing '/' copies the directory's contents rather than the directory. */
-  srcArg: string;
+  source: TreeSource;
+  /** `src` ended with '/': copy the directory's contents rather than the directory. */
+  contentsOnly: boolean;
   dest: string;
   attrs: DesiredAttrs;
   directoryMode?: DesiredAttrs['mode'];
@@ -54,17 +73,62 @@ export interface TreeSpec {
   force: boolean;
 }
 
-export async function copyTree(ctx: ModuleContext<unknown>, spec: TreeSpec): Promise<ModuleResult> {
+/** A controller directory as a tree source. */
+export function localSource(ctx: ModuleContext<unknown>, dir: string): TreeSource {
   let tree: LocalTree;
   try {
-    tree = walkLocal(spec.localDir);
+    tree = walkLocal(dir);
   } catch (err) {
-    ctx.fail(`could not read the source directory ${spec.localDir}: ${(err as Error).message}`);
+    return ctx.fail(`could not read the source directory ${dir}: ${(err as Error).message}`);
   }
+  return {
+    label: dir,
+    name: basename(dir),
+    dirs: tree.dirs,
+    files: tree.files.map((f) => ({
+      rel: f.rel,
+      mode: f.mode,
+      label: f.abs,
+      read: () => {
+        try {
+          return readFileSync(f.abs);
+        } catch (err) {
+          return ctx.fail(`could not read ${f.abs}: ${(err as Error).message}`);
+        }
+      },
+    })),
+  };
+}
+
+/** A directory on the host as a tree source (copy's remote_src): one listing, one checksum pass. */
+export async function hostSource(ctx: ModuleContext<unknown>, dir: string): Promise<TreeSource> {
+  const root = dir.replace(/\/+$/, '') || '/';
+  const [top] = await statPaths(ctx, [root], { tree: true });
+  const entries = top!.tree ?? [];
+  const rel = (p: string) => p.slice(root.length + (root === '/' ? 0 : 1));
+  const fileEntries = entries.filter((e) => e.type === 'f' || e.type === 'l');
+  const sums = fileEntries.length ? await statPaths(ctx, fileEntries.map((e) => e.path), { checksum: 'sha1', follow: true }) : [];
+  const files: SourceFile[] = [];
+  fileEntries.forEach((e, i) => {
+    const st = sums[i]!;
+    // Symbolic links are followed (cp copies their target); links to directories or to nothing are skipped.
+    if (st.kind !== 'file' || st.checksum === undefined) return;
+    files.push({ rel: rel(e.path), mode: st.mode ?? e.mode, label: e.path, host: { path: e.path, checksum: st.checksum } });
+  });
+  return {
+    label: root,
+    name: posix.basename(root),
+    dirs: entries.filter((e) => e.type === 'd').map((e) => rel(e.path)).sort(),
+    files,
+  };
+}
+
+export async function copyTree(ctx: ModuleContext<unknown>, spec: TreeSpec): Promise<ModuleResult> {
+  const { source } = spec;
   const destBase = spec.dest.replace(/\/+$/, '') || '/';
-  const root = spec.srcArg.endsWith('/') ? destBase : posix.join(destBase, basename(spec.localDir));
-  const dirPaths = [root, ...tree.dirs.map((d) => posix.join(root, d))];
-  const filePaths = tree.files.map((f) => posix.join(root, f.rel));
+  const root = spec.contentsOnly ? destBase : posix.join(destBase, source.name);
+  const dirPaths = [root, ...source.dirs.map((d) => posix.join(root, d))];
+  const filePaths = source.files.map((f) => posix.join(root, f.rel));
   const states = await statPaths(ctx, [...dirPaths, ...filePaths], { checksum: 'sha1' });
   const dirStates = states.slice(0, dirPaths.length);
   const fileStates = states.slice(dirPaths.length);
@@ -87,23 +151,21 @@ export async function copyTree(ctx: ModuleContext<unknown>, spec: TreeSpec): Pro
     }
   });
   const changedExisting: string[] = [];
-  for (let i = 0; i < tree.files.length; i++) {
-    const f = tree.files[i]!;
+  const labels = new Map<string, SourceFile>();
+  for (let i = 0; i < source.files.length; i++) {
+    const f = source.files[i]!;
     const s = fileStates[i]!;
-    if (s.kind === 'directory') ctx.fail(`cannot copy ${f.abs} to ${s.path}: it is a directory`);
+    if (s.kind === 'directory') ctx.fail(`cannot copy ${f.label} to ${s.path}: it is a directory`);
     const exists = s.kind !== 'absent';
     if (exists && !spec.force) continue;
-    let data: Buffer;
-    try {
-      data = readFileSync(f.abs);
-    } catch (err) {
-      ctx.fail(`could not read ${f.abs}: ${(err as Error).message}`);
-    }
-    const contentChanged = !exists || s.contentUnknown === true || s.checksum !== checksumOf(data);
+    const data = f.read ? f.read() : Buffer.alloc(0);
+    const checksum = f.host ? f.host.checksum : checksumOf(data);
+    const contentChanged = !exists || s.contentUnknown === true || s.checksum !== checksum;
     const cmp = exists ? compareAttrs(s, spec.attrs, f.mode) : undefined;
     const op = cmp ? cmp.op : creationAttrs(spec.attrs, false, f.mode);
     if (contentChanged) {
-      writes.push({ path: s.path, data, ...op, backup: spec.backup });
+      writes.push({ path: s.path, data, ...(f.host ? { fromHostPath: f.host.path } : {}), ...op, backup: spec.backup });
+      labels.set(s.path, f);
       if (exists) changedExisting.push(s.path);
     } else if (cmp?.changed) {
       attrs.push({ path: s.path, kind: 'file', ...op });
@@ -113,11 +175,17 @@ export async function copyTree(ctx: ModuleContext<unknown>, spec: TreeSpec): Pro
 
   const changed = mkdirs.length + writes.length + attrs.length > 0;
   if (ctx.diff && writes.length) {
-    const before = changedExisting.length ? await readFiles(ctx, changedExisting) : new Map<string, Buffer | null>();
-    diff.unshift(...writes.map((w) => contentDiff(w.path, before.get(w.path) ?? null, w.data, spec.localDir)));
+    const hostSources = writes.filter((w) => w.fromHostPath !== undefined).map((w) => w.fromHostPath!);
+    const wanted = [...changedExisting, ...hostSources];
+    const contents = wanted.length ? await readFiles(ctx, wanted) : new Map<string, Buffer | null>();
+    diff.unshift(
+      ...writes.map((w) =>
+        contentDiff(w.path, contents.get(w.path) ?? null, w.fromHostPath !== undefined ? (contents.get(w.fromHostPath) ?? null) : w.data, labels.get(w.path)!.label),
+      ),
+    );
   }
   const { backups } = changed ? await applyPlan(ctx, { mkdirs, writes, attrs }) : { backups: {} };
-  const result: ModuleResult = { changed, dest: root, src: spec.localDir, state: 'directory' };
+  const result: ModuleResult = { changed, dest: root, src: source.label, state: 'directory' };
   if (Object.keys(backups).length) result.backup_files = backups;
   if (diff.length) result.diff = diff;
   return result;

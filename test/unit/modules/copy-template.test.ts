@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import copy from '../../../modules/copy.js';
 import template from '../../../modules/template.js';
-import { expectIdempotent, HostRuntime, NASTY, removeDir, run, snapshot, tempDir } from './general-helpers.js';
+import { expectIdempotent, HostRuntime, NASTY, NobodyTransport, removeDir, run, snapshot, tempDir } from './general-helpers.js';
 
 let dir: string;
 let src: string;
@@ -188,6 +188,36 @@ describe('copy src', () => {
     expect([r.check.changed, r.first.changed, r.second.changed]).toEqual([true, true, false]);
     expect(readFileSync(join(dir, 'copy'), 'utf8')).toBe(NASTY);
     expect((await run(copy, { ...args, src: join(dir, 'nope') })).msg).toContain('not found');
+  });
+});
+
+describe('copy remote_src directories and permissions', () => {
+  it('copies a host directory tree (contents only with a trailing slash); idempotent; check predicts', async () => {
+    const from = join(dir, 'from');
+    mkdirSync(join(from, 'sub dir'), { recursive: true });
+    writeFileSync(join(from, 'a.conf'), 'a');
+    writeFileSync(join(from, 'sub dir', "b '$x'"), NASTY);
+    symlinkSync('a.conf', join(from, 'link'));
+    const args = { src: from, dest: join(dir, 'to'), remote_src: true };
+    const r = await expectIdempotent(copy, args, dir);
+    expect(r.checkChangedNothing).toBe(true);
+    expect([r.check.changed, r.first.changed, r.second.changed, r.checkAfter.changed]).toEqual([true, true, false, false]);
+    expect(readFileSync(join(dir, 'to', 'from', 'sub dir', "b '$x'"), 'utf8')).toBe(NASTY);
+    expect(readFileSync(join(dir, 'to', 'from', 'link'), 'utf8')).toBe('a');
+    const contents = await run(copy, { ...args, src: `${from}/`, dest: join(dir, 'flat') });
+    expect(contents.changed).toBe(true);
+    expect(readdirSync(join(dir, 'flat')).sort()).toEqual(['a.conf', 'link', 'sub dir']);
+    writeFileSync(join(from, 'a.conf'), 'changed');
+    const again = await run(copy, { ...args, src: `${from}/`, dest: join(dir, 'flat') });
+    expect(again.changed).toBe(true);
+    expect(again.diff![0]).toMatchObject({ before: 'a', after: 'changed' });
+  });
+
+  it('a destination the remote user may not write: the host says why', async () => {
+    chmodSync(dir, 0o755);
+    const r = await run(copy, { content: 'x', dest: join(dir, 'f') }, { transport: new NobodyTransport('localhost') });
+    expect(r.failed).toBe(true);
+    expect(r.msg).toMatch(/could not write .*Permission denied/);
   });
 });
 
