@@ -6,8 +6,10 @@
  * be mistaken for it.
  */
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import type { JsonSchema, ModuleContext, ModuleResult } from '../../core/modules/api.js';
 import { quote } from '../../core/transport/shell-quote.js';
+import { predictedExistence } from './path-state.js';
 
 export interface GuardArgs {
   chdir?: string;
@@ -120,6 +122,25 @@ function lines(text: string): string[] {
   return text.replace(/\r?\n$/, '').split(/\r?\n/);
 }
 
+/**
+ * Check mode: an earlier task of this run may be predicted to create the `creates` path (or
+ * remove the `removes` one); then the guard holds in the real run, and must here too.
+ * Only literal paths can be looked up this way (globs are evaluated on the host).
+ */
+function predictGuards(ctx: ModuleContext<GuardArgs>): ModuleResult | undefined {
+  const a = ctx.args;
+  if (!ctx.check) return undefined;
+  const resolve = (p: string) => (p.startsWith('/') || !a.chdir ? p : posix.join(a.chdir, p));
+  const literal = (p: string) => !/[*?[]/.test(p) && !p.startsWith('~');
+  if (a.creates && literal(a.creates) && predictedExistence(ctx, resolve(a.creates)) === true) {
+    return { changed: false, msg: `${a.creates} exists, matching creates option`, rc: 0 };
+  }
+  if (a.removes && literal(a.removes) && predictedExistence(ctx, resolve(a.removes)) === false) {
+    return { changed: false, msg: `${a.removes} does not exist, matching removes option`, rc: 0 };
+  }
+  return undefined;
+}
+
 export interface CommandSpec {
   /** The quoted command the script will `exec`. */
   command: string;
@@ -136,6 +157,8 @@ export async function runGuarded(ctx: ModuleContext<GuardArgs>, spec: CommandSpe
   if (ctx.check && !guarded) {
     return { changed: false, skipped: true, msg: 'Command would have run if not in check mode', cmd: spec.display };
   }
+  const predicted = predictGuards(ctx);
+  if (predicted) return { ...predicted, cmd: spec.display };
   const nonce = `tsplay-${randomBytes(12).toString('hex')}`;
   const script = guardScript(nonce, spec.command, a, ctx.check);
   const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? '\n' : '') : undefined;

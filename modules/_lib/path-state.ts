@@ -432,3 +432,13 @@ export async function readFiles(ctx: ModuleContext<unknown>, paths: readonly str
   }
   return out;
 }
+
+/**
+ * Check mode: whether earlier tasks of this run would have created (true) or removed
+ * (false) `path`; undefined when no prediction concerns it.
+ */
+export function predictedExistence(ctx: ModuleContext<unknown>, path: string): boolean | undefined {
+  if (!ctx.check) return undefined;
+  const p = predictedKind(ctx, posix.normalize(path));
+  return p === undefined ? undefined : p.kind !== 'absent';
+}

@@ -3,11 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import command from '../../../modules/command.js';
+import copy from '../../../modules/copy.js';
+import file from '../../../modules/file.js';
 import ping from '../../../modules/ping.js';
 import raw from '../../../modules/raw.js';
 import shell from '../../../modules/shell.js';
 import { duration, globWord, guardScript, timestamp } from '../../../modules/_lib/command-runner.js';
-import { NASTY, removeDir, run, snapshot, tempDir } from './general-helpers.js';
+import { HostRuntime, NASTY, removeDir, run, snapshot, tempDir } from './general-helpers.js';
 
 let dir: string;
 beforeEach(() => {
@@ -76,6 +78,18 @@ describe('command', () => {
     const second = await run(command, args);
     expect(second).toMatchObject({ changed: false, rc: 0, msg: `${marker} exists, matching creates option` });
     expect((await run(command, args, { check: true })).changed).toBe(false);
+  });
+
+  it('check mode: creates/removes see what earlier check-mode tasks would have done', async () => {
+    const runtime = new HostRuntime();
+    const made = join(dir, 'made');
+    await run(copy, { content: 'x', dest: made }, { check: true, runtime });
+    expect((await run(command, { cmd: 'false', creates: made }, { check: true, runtime })).changed).toBe(false);
+    expect((await run(command, { cmd: 'false', chdir: dir, creates: 'made' }, { check: true, runtime })).changed).toBe(false);
+    writeFileSync(join(dir, 'gone'), '');
+    await run(file, { path: join(dir, 'gone'), state: 'absent' }, { check: true, runtime });
+    expect((await run(command, { cmd: 'false', removes: join(dir, 'gone') }, { check: true, runtime })).changed).toBe(false);
+    expect(existsSync(made)).toBe(false);
   });
 
   it('creates/removes accept globs, resolved after chdir', async () => {
