@@ -11,7 +11,7 @@ import { applyPlan, type AttrOp, type MkdirOp } from './_lib/apply-plan.js';
 import { stateDiff } from './_lib/diff.js';
 import { attrResult, attrSchema, compareAttrs, creationAttrs, parseAttrs, type AttrArgs, type DesiredAttrs } from './_lib/file-attrs.js';
 import { chmodArgument, formatMode, resultingMode } from './_lib/file-mode.js';
-import { recordPrediction, statPaths, type PathKind, type PathState } from './_lib/path-state.js';
+import { recordPrediction, statPaths, type PathKind, type PathState, type TreeEntry } from './_lib/path-state.js';
 
 type State = 'file' | 'directory' | 'link' | 'hard' | 'absent' | 'touch';
 
@@ -62,14 +62,29 @@ async function absent(ctx: ModuleContext<FileArgs>, s: PathState): Promise<Modul
 }
 
 /** Entries below a directory whose mode/owner/group differ from what `recurse` asks. */
-function treeNeedsChange(s: PathState, desired: DesiredAttrs): boolean {
-  for (const e of s.tree ?? []) {
-    if (e.type === 'l') continue; // chmod/chown -R leave symbolic links alone
+function entriesToChange(s: PathState, desired: DesiredAttrs): TreeEntry[] {
+  return (s.tree ?? []).filter((e) => {
+    if (e.type === 'l') return false; // chmod/chown -R leave symbolic links alone
     if (desired.mode && resultingMode(e.mode, desired.mode, e.type === 'd') !== e.mode) return true;
     if (desired.owner && desired.owner !== e.owner && desired.owner !== String(e.uid)) return true;
-    if (desired.group && desired.group !== e.group && desired.group !== String(e.gid)) return true;
-  }
-  return false;
+    return Boolean(desired.group && desired.group !== e.group && desired.group !== String(e.gid));
+  });
+}
+
+/** --diff for recurse: which entries below change, before and after (first few listed). */
+function treeDiff(root: string, entries: TreeEntry[], desired: DesiredAttrs): DiffEntry {
+  const shown = entries.slice(0, 20);
+  const more = entries.length > shown.length ? [`... and ${entries.length - shown.length} more\n`] : [];
+  const line = (e: TreeEntry, mode: number, owner: string, group: string) => `${e.path}: ${formatMode(mode)} ${owner}:${group}\n`;
+  return {
+    before: [...shown.map((e) => line(e, e.mode, e.owner, e.group)), ...more].join(''),
+    after: [
+      ...shown.map((e) => line(e, desired.mode ? resultingMode(e.mode, desired.mode, e.type === 'd') : e.mode, desired.owner ?? e.owner, desired.group ?? e.group)),
+      ...more,
+    ].join(''),
+    beforeHeader: `${root} (recurse)`,
+    afterHeader: `${root} (recurse)`,
+  };
 }
 
 async function directory(ctx: ModuleContext<FileArgs>, s: PathState, ancestors: PathState[], desired: DesiredAttrs): Promise<ModuleResult> {
@@ -88,9 +103,9 @@ async function directory(ctx: ModuleContext<FileArgs>, s: PathState, ancestors: 
   }
   const cmp = compareAttrs(s, desired);
   const attrs: AttrOp[] = [];
-  let treeChanged = false;
+  const below = a.recurse ? entriesToChange(s, desired) : [];
+  const treeChanged = below.length > 0;
   if (a.recurse) {
-    treeChanged = treeNeedsChange(s, desired);
     if (treeChanged) {
       const op: AttrOp = { path: s.path, kind: 'directory', recurse: true };
       if (desired.mode) op.chmod = chmodArgument(desired.mode);
@@ -103,7 +118,7 @@ async function directory(ctx: ModuleContext<FileArgs>, s: PathState, ancestors: 
   if (!treeChanged && cmp.changed) attrs.push({ path: s.path, kind: 'directory', ...cmp.op });
   await applyPlan(ctx, { attrs });
   const diffs: Array<DiffEntry | undefined> = [cmp.diff];
-  if (treeChanged && !cmp.changed) diffs.push({ before: `${s.path}: contents with other mode/owner\n`, after: `${s.path}: contents recursively set\n`, beforeHeader: `${s.path} (recurse)`, afterHeader: `${s.path} (recurse)` });
+  if (treeChanged) diffs.push(treeDiff(s.path, below, desired));
   return result(s.path, 'directory', cmp.changed || treeChanged, diffs, attrResult(s, cmp.op));
 }
 

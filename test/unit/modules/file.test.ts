@@ -49,6 +49,10 @@ describe('file state=directory', () => {
     expect(modeOf(join(root, 'sub'))).toBe('755');
     expect(modeOf(join(root, 'sub', 'f'))).toBe('644');
     expect(statSync(join(root, 'sub', 'f')).uid).toBe(65534);
+    expect(r.check.diff!.at(-1)).toMatchObject({
+      before: expect.stringContaining(`${join(root, 'sub', 'f')}: 0600 root:root`),
+      after: expect.stringContaining(`${join(root, 'sub', 'f')}: 0644 nobody:root`),
+    });
   });
 
   it('refuses to turn a file into a directory', async () => {
