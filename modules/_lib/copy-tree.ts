@@ -129,7 +129,7 @@ export async function copyTree(ctx: ModuleContext<unknown>, spec: TreeSpec): Pro
   const root = spec.contentsOnly ? destBase : posix.join(destBase, source.name);
   const dirPaths = [root, ...source.dirs.map((d) => posix.join(root, d))];
   const filePaths = source.files.map((f) => posix.join(root, f.rel));
-  const states = await statPaths(ctx, [...dirPaths, ...filePaths], { checksum: 'sha1' });
+  const states = await statPaths(ctx, [...dirPaths, ...filePaths], { checksum: 'sha1', follow: true });
   const dirStates = states.slice(0, dirPaths.length);
   const fileStates = states.slice(dirPaths.length);
 

@@ -18,11 +18,10 @@ export interface FileForEdit {
 }
 
 export async function readForEdit(ctx: ModuleContext<unknown>, path: string): Promise<FileForEdit> {
-  const state = await statPath(ctx, path, { content: true, realPath: true });
+  // Links are followed: the real file is read, compared and written (a dangling link reads as missing).
+  const state = await statPath(ctx, path, { content: true, realPath: true, follow: true });
   if (state.kind === 'directory') ctx.fail(`Path ${path} is a directory !`, { rc: 256 });
-  if (state.kind !== 'absent' && state.kind !== 'file' && state.kind !== 'link') ctx.fail(`Path ${path} is not a regular file (${state.kind})`);
-  // A symbolic link to nothing reads as a missing file (Ansible's os.path.exists).
-  if (state.kind === 'link' && state.content === null) return { state: { ...state, kind: 'absent' }, content: null };
+  if (state.kind !== 'absent' && state.kind !== 'file') ctx.fail(`Path ${path} is not a regular file (${state.kind})`);
   // Check mode: an earlier task creates this file but we cannot know its content; edit an empty one.
   if (state.contentUnknown) return { state, content: Buffer.alloc(0) };
   return { state, content: state.kind === 'absent' ? null : (state.content ?? null) };

@@ -35,7 +35,9 @@ export async function installFile(ctx: ModuleContext<unknown>, spec: InstallSpec
   if (spec.basename === undefined && trailingSlash) ctx.fail(`can not use content with a dir as dest (${spec.dest})`);
   const destPath = trailingSlash ? spec.dest.replace(/\/+$/, '') || '/' : spec.dest;
   const inside = spec.basename !== undefined ? posix.join(destPath, spec.basename) : undefined;
-  const states = await statPaths(ctx, inside ? [destPath, inside] : [destPath], { checksum: 'sha1' });
+  // Links are followed, as Ansible's os.path checks do: a link to a file is compared (and its
+  // target's attributes fixed); a different content replaces the link itself.
+  const states = await statPaths(ctx, inside ? [destPath, inside] : [destPath], { checksum: 'sha1', follow: true });
   const destState = states[0]!;
 
   let target = destState;

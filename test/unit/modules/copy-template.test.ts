@@ -129,6 +129,15 @@ describe('copy src', () => {
     expect((await run(copy, { src: join(src, 'motd.txt'), dest: `${dir}/new/deeper/` })).changed).toBe(false);
   });
 
+  it('a destination that is a link to a file: same content fixes the target, idempotently', async () => {
+    writeFileSync(join(dir, 'real'), 'same');
+    symlinkSync('real', join(dir, 'link'));
+    expect((await run(copy, { content: 'same', dest: join(dir, 'link'), mode: '0600' })).changed).toBe(true);
+    expect(modeOf(join(dir, 'real'))).toBe('600');
+    expect((await run(copy, { content: 'same', dest: join(dir, 'link'), mode: '0600' })).changed).toBe(false);
+    expect(lstatSync(join(dir, 'link')).isSymbolicLink()).toBe(true);
+  });
+
   it('mode: preserve takes the source mode', async () => {
     writeFileSync(join(src, 'run.sh'), '#!/bin/sh\n');
     chmodSync(join(src, 'run.sh'), 0o751);

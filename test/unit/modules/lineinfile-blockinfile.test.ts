@@ -148,9 +148,11 @@ describe('lineinfile module', () => {
   it('writes through a symbolic link to the real file', async () => {
     writeFileSync(join(dir, 'real'), 'a\n');
     symlinkSync('real', join(dir, 'link'));
-    await run(lineinfile, { path: join(dir, 'link'), line: 'b' });
+    await run(lineinfile, { path: join(dir, 'link'), line: 'b', mode: '0600' });
     expect(readFileSync(join(dir, 'real'), 'utf8')).toBe('a\nb\n');
     expect(readdirSync(dir).sort()).toEqual(['link', 'real']);
+    expect((statSync(join(dir, 'real')).mode & 0o777).toString(8)).toBe('600');
+    expect((await run(lineinfile, { path: join(dir, 'link'), line: 'b', mode: '0600' })).changed).toBe(false);
   });
 
   it('state absent and its counts', async () => {
