@@ -327,7 +327,11 @@ async function runTask(
         ctx.events.hostResult?.(host.name, info, result, { ...(delegatedTo ? { delegatedTo } : {}), ...(ignore ? { ignored: true } : {}) });
         ctx.log.info({ host: host.name, task: info.name, status: statusOf(result), ms: Date.now() - started }, 'task result');
         const apply = runOnce ? hosts : [host];
-        for (const h of apply) account(ctx, state, h, task, result, Boolean(ignore));
+        for (const h of apply) {
+          // run_once: every host of the batch gets the one result, registered too (as Ansible does).
+          if (h !== host && task.register) h.session.hostVars[task.register] = result;
+          account(ctx, state, h, task, result, Boolean(ignore));
+        }
       }),
     ),
   );
