@@ -131,9 +131,36 @@ function mkdirLines(op: MkdirOp): string[] {
   return [`[ -d ${q} ] || mkdir ${op.parents ? '-p ' : ''}-- ${q} || exit 1`, ...attrLines(q, op)];
 }
 
-function attrOpLines(op: AttrOp): string[] {
-  const flags = `${op.recurse ? '-R ' : ''}${op.noDereference ? '-h ' : ''}`;
-  return attrLines(quote(op.path), op, flags);
+/**
+ * Attribute changes, one chmod/chown per distinct change rather than per path: a tree whose
+ * 500 files all need mode 0644 costs one chmod with 500 arguments.
+ */
+function attrGroups(ops: readonly AttrOp[]): string[][] {
+  const groups = new Map<string, AttrOp[]>();
+  for (const op of ops) {
+    const key = JSON.stringify([op.recurse, op.noDereference, op.chmod, ownerSpec(op)]);
+    groups.set(key, [...(groups.get(key) ?? []), op]);
+  }
+  const out: string[][] = [];
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const flags = `${first.recurse ? '-R ' : ''}${first.noDereference ? '-h ' : ''}`;
+    let words: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (words.length) out.push(attrLines(words.join(' '), first, flags));
+      words = [];
+      size = 0;
+    };
+    for (const op of group) {
+      const word = quote(op.path);
+      if (size + word.length > MAX_SCRIPT_BYTES / 4) flush();
+      words.push(word);
+      size += word.length + 1;
+    }
+    flush();
+  }
+  return out;
 }
 
 interface Batch {
@@ -164,7 +191,7 @@ export function planScripts(plan: FilePlan): Array<{ script: string; stdin: Buff
   };
   for (const op of plan.mkdirs ?? []) add(() => mkdirLines(op));
   for (const op of plan.writes ?? []) add((index) => writeLines(op, index), op);
-  for (const op of plan.attrs ?? []) add(() => attrOpLines(op));
+  for (const lines of attrGroups(plan.attrs ?? [])) add(() => lines);
   if (size > 0) batches.push(current);
   return batches.map((b) => ({ script: b.script.join('\n'), stdin: Buffer.concat(b.stdin), writes: b.writes }));
 }

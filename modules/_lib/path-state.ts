@@ -99,18 +99,19 @@ const KINDS: Record<string, PathKind> = {
 /** Command lines stay far below Linux's 128 KiB limit for one argument (sh -c, sudo, sshd). */
 const MAX_SCRIPT_BYTES = 96 * 1024;
 
+/**
+ * Per path, builtins only (plus readlink for links and the optional file/lsattr/readlink -m):
+ * existence, link target, canonical path, access, the parent's kind, mime type, attributes.
+ * The stat(1) fields and checksums of all paths then come from ONE stat and ONE sha1sum
+ * call per batch, so a 500-file tree costs two processes, not a thousand.
+ */
 function functionText(o: StatOptions): string {
-  const absent = `printf 'absent${'\\0'.repeat(STAT_FIELDS)}'`;
-  const sum = o.checksum ? `${o.checksum}sum` : '';
   const lines = [
     '_s() {',
     '  printf "@\\000"',
-    o.follow ? '  if [ -e "$1" ]; then' : '  if [ -e "$1" ] || [ -L "$1" ]; then',
-    `    stat ${o.follow ? '-L ' : ''}--printf '%F\\0%a\\0%u\\0%g\\0%U\\0%G\\0%s\\0%Y\\0%X\\0%Z\\0%i\\0%d\\0%h\\0%b\\0%B\\0%t\\0%T\\0' -- "$1" 2>/dev/null || { printf 'error${'\\0'.repeat(STAT_FIELDS - 1)}'; }`,
-    `  else ${absent}; fi`,
+    '  if [ -e "$1" ]; then printf e; elif [ -L "$1" ]; then printf l; fi; printf "\\000"',
     '  if [ -L "$1" ]; then readlink -- "$1"; fi; printf "\\000"',
     o.realPath ? '  readlink -m -- "$1"; printf "\\000"' : '  printf "\\000"',
-    sum ? `  if [ -f "$1" ] && [ -r "$1" ]; then h=$(${sum} < "$1") && printf '%s' "\${h%% *}"; fi; printf "\\000"` : '  printf "\\000"',
     '  [ -r "$1" ] && printf r; [ -w "$1" ] && printf w; [ -x "$1" ] && printf x; printf "\\000"',
     '  if [ -d "$2" ]; then printf directory; elif [ -e "$2" ]; then printf other; else printf absent; fi; printf "\\000"',
     o.mime
@@ -124,8 +125,20 @@ function functionText(o: StatOptions): string {
   return lines.join('\n');
 }
 
-function callLine(path: string): string {
-  return `_s ${quote(path)} ${quote(posix.dirname(path))}`;
+const STAT_FORMAT = '%n\\0%F\\0%a\\0%u\\0%g\\0%U\\0%G\\0%s\\0%Y\\0%X\\0%Z\\0%i\\0%d\\0%h\\0%b\\0%B\\0%t\\0%T\\0';
+
+/** The script for one batch: a record per path, then one stat and one checksum pass over all. */
+function batchScript(head: string, batch: readonly string[], o: StatOptions): string {
+  const words = batch.map((p) => quote(p)).join(' ');
+  const lines = [head, ...batch.map((p) => `_s ${quote(p)} ${quote(posix.dirname(p))}`)];
+  // Missing paths make stat complain (ignored) and print nothing; an empty field ends the records.
+  lines.push(`stat ${o.follow ? '-L ' : ''}--printf '${STAT_FORMAT}' -- ${words} 2>/dev/null; printf '\\000'`);
+  if (o.checksum) {
+    // Only readable regular files: a fifo would block, a directory is an error.
+    lines.push(`set --; for p in ${words}; do [ -f "$p" ] && [ -r "$p" ] && set -- "$@" "$p"; done`, `[ $# -gt 0 ] && ${o.checksum}sum -- "$@" 2>/dev/null`);
+  }
+  lines.push(`printf '\\000'`);
+  return lines.join('\n');
 }
 
 /** Shell scripts (one per batch that fits in a command line) that report on `paths`. */
@@ -133,20 +146,22 @@ export function statCommands(paths: readonly string[], o: StatOptions = {}): str
   if ((o.content || o.tree) && paths.length < 1) throw new Error('statCommands: content and tree need a path');
   if (o.content && paths.length !== 1) throw new Error('statCommands: content can only be read for a single path');
   const head = functionText(o);
-  const scripts: string[] = [];
-  let calls: string[] = [];
-  let size = head.length;
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let size = head.length + 512;
   for (const p of paths) {
-    const line = callLine(p);
-    if (calls.length && size + line.length + 1 > MAX_SCRIPT_BYTES) {
-      scripts.push([head, ...calls].join('\n'));
-      calls = [];
-      size = head.length;
+    // Each path appears in its record call, the stat call and the checksum loop.
+    const cost = 4 * quote(p).length + quote(posix.dirname(p)).length + 8;
+    if (batch.length && size + cost > MAX_SCRIPT_BYTES) {
+      batches.push(batch);
+      batch = [];
+      size = head.length + 512;
     }
-    calls.push(line);
-    size += line.length + 1;
+    batch.push(p);
+    size += cost;
   }
-  if (calls.length) scripts.push([head, ...calls].join('\n'));
+  if (batch.length) batches.push(batch);
+  const scripts = batches.map((b) => batchScript(head, b, o));
   if (o.tree) {
     // The tree belongs to the first path; it goes in the last script so it follows every record.
     const q = quote(paths[0]!);
@@ -159,13 +174,32 @@ export function statCommands(paths: readonly string[], o: StatOptions = {}): str
   return scripts;
 }
 
+/** The number of paths a script from `statCommands` reports on. */
+export function pathsInScript(script: string): number {
+  return script.match(/^_s /gm)?.length ?? 0;
+}
+
 function stripNewline(s: string): string {
   return s.endsWith('\n') ? s.slice(0, -1) : s;
 }
 
+/** `sha1sum` output: "HASH  NAME", or "\HASH  NAME" with \\ and \n escaped in NAME. */
+export function parseChecksums(text: string): Map<string, string> {
+  const sums = new Map<string, string>();
+  for (const raw of text.split('\n')) {
+    if (!raw) continue;
+    const escaped = raw.startsWith('\\');
+    const line = escaped ? raw.slice(1) : raw;
+    const m = /^([0-9a-f]+) [ *](.*)$/s.exec(line);
+    if (!m) continue;
+    const name = escaped ? m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : m[2]!;
+    sums.set(name, m[1]!);
+  }
+  return sums;
+}
+
 /** Parse the output of `statCommands` (pure; unit-tested). */
 export function parseStatOutput(out: Buffer, paths: readonly string[], o: StatOptions = {}): PathState[] {
-  const states: PathState[] = [];
   let pos = 0;
   const next = (): string => {
     const end = out.indexOf(0, pos);
@@ -174,21 +208,21 @@ export function parseStatOutput(out: Buffer, paths: readonly string[], o: StatOp
     pos = end + 1;
     return field;
   };
-  for (const path of paths) {
+  const records = paths.map((path) => {
     if (next() !== '@') throw new Error(`unexpected stat output for ${path}`);
-    const f = Array.from({ length: STAT_FIELDS }, next);
-    const linkTarget = next();
-    const realPath = next();
-    const checksum = next();
-    const access = next();
-    const parent = next();
-    const mime = stripNewline(next());
-    const attrs = stripNewline(next());
-    const kindText = f[0]!;
-    const state: PathState = { path, kind: 'absent', parentKind: (parent as PathKind) || 'absent' };
-    if (kindText === 'error') throw new Error(`could not stat ${path}`);
-    if (kindText !== 'absent') {
-      state.kind = KINDS[kindText] ?? 'other';
+    const [exists, linkTarget, realPath, access, parent, mime, attrs] = Array.from({ length: 7 }, next);
+    return { path, exists: exists!, linkTarget: linkTarget!, realPath: realPath!, access: access!, parent: parent!, mime: stripNewline(mime!), attrs: stripNewline(attrs!) };
+  });
+  const statted = new Map<string, string[]>();
+  for (let name = next(); name !== ''; name = next()) statted.set(name, Array.from({ length: STAT_FIELDS }, next));
+  const sums = parseChecksums(next());
+
+  const states = records.map((r) => {
+    const state: PathState = { path: r.path, kind: 'absent', parentKind: (r.parent as PathKind) || 'absent' };
+    const f = statted.get(r.path);
+    const present = o.follow ? r.exists === 'e' : r.exists !== '';
+    if (present && f) {
+      state.kind = KINDS[f[0]!] ?? 'other';
       state.mode = parseInt(f[1]!, 8);
       state.uid = Number(f[2]);
       state.gid = Number(f[3]);
@@ -204,22 +238,25 @@ export function parseStatOutput(out: Buffer, paths: readonly string[], o: StatOp
       state.blocks = Number(f[13]);
       state.blockSize = Number(f[14]);
       state.deviceType = [parseInt(f[15]!, 16), parseInt(f[16]!, 16)];
-      state.readable = access.includes('r');
-      state.writable = access.includes('w');
-      state.executable = access.includes('x');
+      state.readable = r.access.includes('r');
+      state.writable = r.access.includes('w');
+      state.executable = r.access.includes('x');
+    } else if (present) {
+      throw new Error(`could not stat ${r.path}`);
     }
-    if (linkTarget) state.linkTarget = stripNewline(linkTarget);
-    if (o.realPath && realPath) state.realPath = stripNewline(realPath);
-    if (checksum) state.checksum = checksum;
-    if (mime) {
-      const [type, ...params] = mime.split(';').map((s) => s.trim());
+    if (r.linkTarget) state.linkTarget = stripNewline(r.linkTarget);
+    if (o.realPath && r.realPath) state.realPath = stripNewline(r.realPath);
+    const sum = sums.get(r.path);
+    if (sum && present) state.checksum = sum;
+    if (r.mime) {
+      const [type, ...params] = r.mime.split(';').map((x) => x.trim());
       state.mimeType = type!;
-      const cs = params.find((p) => p.startsWith('charset='));
+      const cs = params.find((x) => x.startsWith('charset='));
       if (cs) state.charset = cs.slice('charset='.length);
     }
-    if (attrs) state.attrFlags = attrs.split(/\s/)[0]!;
-    states.push(state);
-  }
+    if (r.attrs) state.attrFlags = r.attrs.split(/\s/)[0]!;
+    return state;
+  });
   if (o.tree) {
     if (next() !== 'tree') throw new Error('missing tree listing');
     const tree: TreeEntry[] = [];
@@ -357,7 +394,7 @@ export async function statPaths(ctx: ModuleContext<unknown>, paths: readonly str
   const scripts = statCommands(paths, o);
   let offset = 0;
   for (const [i, script] of scripts.entries()) {
-    const batch = paths.slice(offset, offset + (script.match(/^_s /gm)?.length ?? 0));
+    const batch = paths.slice(offset, offset + pathsInScript(script));
     offset += batch.length;
     const last = i === scripts.length - 1;
     const batchOptions = { ...o, tree: Boolean(o.tree && last) };

@@ -155,6 +155,13 @@ describe('file plans', () => {
     expect(readFileSync(backup!, 'utf8')).toBe('old');
   });
 
+  it('groups attribute changes: one chmod per distinct mode, whatever the number of paths', () => {
+    const attrs = ['/a b', "/c'd", '/e'].map((path) => ({ path, kind: 'file' as const, chmod: '0600' }));
+    const [batch] = planScripts({ attrs: [...attrs, { path: '/f', kind: 'file', chmod: '0644', owner: 'nobody' }] });
+    const lines = batch!.script.split('\n').filter((l) => /^ch(mod|own)/.test(l));
+    expect(lines).toEqual([`chmod 0600 -- '/a b' '/c'"'"'d' /e || exit 1`, 'chown nobody -- /f || exit 1', 'chmod 0644 -- /f || exit 1']);
+  });
+
   it('validate commands quote every word and splice the temp file for %s', () => {
     expect(validateCommand("visudo -cf %s")).toBe(`visudo -cf "$t"`);
     expect(validateCommand("sh -c 'test -s %s'")).toBe(`sh -c 'test -s '"$t"`);
