@@ -1,5 +1,6 @@
 /** The shared helpers of the general modules: modes, Python regexps, stat parsing, plans. */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -99,6 +100,9 @@ describe('stat records', () => {
     const states = parseStatOutput(execFileSync('/bin/sh', ['-c', script!]), paths, o);
     expect(states.map((s) => s.kind)).toEqual(['file', 'link', 'directory', 'absent']);
     expect(states[1]!.linkTarget).toBe('a\nb $c');
+    // sha1sum escapes the newline in this name; the checksum must still be found.
+    expect(states[0]!.checksum).toBe(createHash('sha1').update(NASTY).digest('hex'));
+    expect(states[2]!.checksum).toBeUndefined();
     expect(states[1]!.realPath).toBe(weird);
     expect(states[3]!.parentKind).toBe('absent');
     const single = statCommands([weird], { content: true });
