@@ -127,11 +127,20 @@ function lines(text: string): string[] {
  * remove the `removes` one); then the guard holds in the real run, and must here too.
  * Only literal paths can be looked up this way (globs are evaluated on the host).
  */
+/** A guard path relative to `chdir`, as the host would see it. */
+function guardPath(a: GuardArgs, p: string): string {
+  return p.startsWith('/') || !a.chdir ? p : posix.join(a.chdir, p);
+}
+
+/** Only literal paths can be predicted; globs and ~ are evaluated on the host. */
+function literal(p: string): boolean {
+  return !/[*?[]/.test(p) && !p.startsWith('~');
+}
+
 function predictGuards(ctx: ModuleContext<GuardArgs>): ModuleResult | undefined {
   const a = ctx.args;
   if (!ctx.check) return undefined;
-  const resolve = (p: string) => (p.startsWith('/') || !a.chdir ? p : posix.join(a.chdir, p));
-  const literal = (p: string) => !/[*?[]/.test(p) && !p.startsWith('~');
+  const resolve = (p: string) => guardPath(a, p);
   if (a.creates && literal(a.creates) && predictedExistence(ctx, resolve(a.creates)) === true) {
     return { changed: false, msg: `${a.creates} exists, matching creates option`, rc: 0 };
   }
@@ -192,8 +201,13 @@ export async function runGuarded(ctx: ModuleContext<GuardArgs>, spec: CommandSpe
         rc: 0,
         cmd: spec.display,
       };
-    case 'would-run':
+    case 'would-run': {
+      // The guard names what the command makes or removes: later tasks of this dry run
+      // must see that (packstack --gen-answer-file creates the file ini_set then edits).
+      if (a.creates && literal(a.creates)) ctx.predicted.setFile(guardPath(a, a.creates), 'exists');
+      if (a.removes && literal(a.removes)) ctx.predicted.setFile(guardPath(a, a.removes), 'absent');
       return { changed: true, msg: 'Command would have run if not in check mode', rc: 0, cmd: spec.display };
+    }
     case 'ran':
       break;
   }
