@@ -1,5 +1,5 @@
 # Host kind "light" (issue 5): the same network namespace, overlay root, host key and
-# cgroups as an nspawn host, but no systemd: network + mount + pid namespaces (unshare)
+# cgroups as an nspawn host, but no systemd: network + mount + uts + pid namespaces (unshare)
 # whose only process is `sshd -D`. Boots in milliseconds and costs a few MB per host, so
 # a hundred of them fit comfortably for scale benchmarks. What it cannot do: anything
 # that needs systemd as PID 1 (systemctl, services, handlers that restart units).
@@ -18,11 +18,12 @@ light_cg_extra_dirs() {
 # propagation: nothing mounted here is seen by this machine, and all of it vanishes with
 # the namespace). Mounts what sshd and the modules need, then becomes sshd.
 #   $1 root of the host (its overlay), $2 the lab's rpm repository (bind-mounted read-only
-#   at the same path, as the nspawn hosts have it).
+#   at the same path, as the nspawn hosts have it), $3 its host name (own uts namespace).
 light_init_script() {
   cat <<'EOF'
 set -eu
-root=$1 repo=$2
+root=$1 repo=$2 name=$3
+hostname "$name"
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 # /proc/sys read-only except net.* (this host's own network namespace): `sysctl -w
 # kernel.*` in a playbook must not change the machine the benchmark runs on.
@@ -54,8 +55,8 @@ kind_light_start() {
       mkdir -p "$d" && echo "$BASHPID" > "$d/cgroup.procs" || exit 1
     done
     # fd 9 may be a lock of the caller: the long-lived host must not hold it.
-    exec setsid nsenter --net="$ns" unshare --mount --pid --fork --kill-child --propagation private \
-      bash -c "$(light_init_script)" light-init "$dir/root" "$RPM_REPO"
+    exec setsid nsenter --net="$ns" unshare --mount --uts --pid --fork --kill-child --propagation private \
+      bash -c "$(light_init_script)" light-init "$dir/root" "$RPM_REPO" "$name"
   ) </dev/null >> "$dir/console.log" 2>&1 9>&- &
   echo $! > "$dir/supervisor.pid"
   for ((i = 0; i < 100; i++)); do

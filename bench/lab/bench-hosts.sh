@@ -1,0 +1,228 @@
+#!/bin/bash
+# The benchmark's own lab hosts, beside (never instead of) the regular lab's: names
+# bench1..benchN, addresses 198.18.0.100.. on the lab bridge tsplaybr0, network
+# namespaces tsplay-benchN, state under /var/lib/tsplay-lab/bench (overlays, host keys,
+# known_hosts), the lab's base image and client key. Needs root.
+#
+#   bench-hosts.sh up N [--kind light|nspawn]   start bench1..benchN (prints JSON timings)
+#   bench-hosts.sh reset                        the same hosts on fresh overlays (JSON timings)
+#   bench-hosts.sh down                         stop and remove them (and the bridge if we made it)
+#   bench-hosts.sh memory                       JSON: memory cgroup bytes per host
+#   bench-hosts.sh cpu-ns                       total CPU ns of the hosts' cpuacct groups (light)
+#
+# Kinds: light (test/lab/lib/light-hosts.sh: only sshd -D in its namespaces) and nspawn
+# (the lab's booted systemd hosts, for workloads that need systemd).
+set -euo pipefail
+
+MAIN_STATE=${TSPLAY_LAB_STATE:-/var/lib/tsplay-lab}
+# The lab scripts derive every path from TSPLAY_LAB_STATE; pointing it at our own
+# directory gives the bench hosts their own host dirs, host keys and known_hosts, also in
+# the nspawn supervisor process, which sources common.sh itself.
+export TSPLAY_LAB_STATE=$MAIN_STATE/bench
+LAB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../test/lab/lib" && pwd)
+source "$LAB_LIB/common.sh"
+source "$LAB_LIB/net.sh"
+source "$LAB_LIB/cgroup.sh"
+source "$LAB_LIB/hosts.sh"
+source "$LAB_LIB/inventory.sh"   # known_hosts_write
+source "$LAB_LIB/light-hosts.sh"
+
+# Shared with the regular lab: the base image (lowerdir), the client key every base
+# accepts, and the rpm repository.
+BASE_ROOT=$MAIN_STATE/base
+LAB_KEY=$MAIN_STATE/ssh/id_ed25519
+MAIN_REPO=$MAIN_STATE/repo
+RPM_REPO=$MAIN_REPO
+BENCH_FIRST_OCTET=100
+BENCH_MAX_HOSTS=151          # .100 .. .250
+
+host_names() { local i; for ((i = 1; i <= $1; i++)); do echo "bench$i"; done; }
+host_index() {
+  [[ $1 =~ ^bench([0-9]+)$ ]] || die "not a bench host name: '$1'"
+  echo $(( BENCH_FIRST_OCTET - FIRST_HOST_OCTET + BASH_REMATCH[1] - 1 ))
+}
+host_veth() { echo "tsb-$1"; }
+existing_hosts() {
+  local d
+  [ -d "$HOSTS_DIR" ] || return 0
+  for d in "$HOSTS_DIR"/bench*/; do [ -d "$d" ] && basename "$d"; done | sort -V
+}
+
+bench_running() {
+  case $(host_kind "$1") in
+    light) light_host_running "$1" ;;
+    *) host_running "$1" ;;
+  esac
+}
+
+bench_stop() {
+  case $(host_kind "$1") in
+    light) light_host_stop "$1" ;;
+    *) host_stop "$1" 0 ;;
+  esac
+}
+
+# The bridge: the regular lab's, when it is up; else we create it the same way and note
+# that we did, so `down` removes it only then (and only when nothing else is attached).
+bridge_ensure() {
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    mkdir -p "$STATE"; touch "$STATE/bridge-created-by-bench"
+  fi
+  net_bridge_up
+}
+
+# nspawn hosts get the repository at $STATE/repo (the supervisor derives that path); a
+# symlink makes it visible where the base's repo files point.
+seed_nspawn_repo_link() {
+  local up=$(host_dir "$1")/upper
+  ln -sfn "$MAIN_REPO" "$STATE/repo"
+  mkdir -p "$up${MAIN_REPO%/*}"
+  ln -sfn "$STATE/repo" "$up$MAIN_REPO"
+}
+
+# Waits for every host's sshd banner; prints the ms since $1 when the last one answered.
+wait_banners() {
+  local start=$1; shift
+  local dir name last=0 t
+  dir=$(mktemp -d)
+  one() {
+    local deadline=$(( $(date +%s) + 120 ))
+    until host_ssh_banner "$1"; do
+      [ "$(date +%s)" -lt "$deadline" ] || return 1
+      sleep 0.05
+    done
+    now_ms > "$dir/$1"
+  }
+  parallel_each 160 one "$@" || die "some bench hosts did not answer on ssh within 120 s"
+  for name in "$@"; do t=$(cat "$dir/$name"); [ "$t" -gt "$last" ] && last=$t; done
+  rm -rf "$dir"
+  echo $(( last - start ))
+}
+
+start_hosts() {
+  local kind=$1; shift
+  local start name ready
+  start=$(now_ms)
+  for name in "$@"; do
+    host_prepare "$name" "$kind"
+    net_host_add "$name"
+  done
+  for name in "$@"; do
+    bench_running "$name" && continue
+    rm -f "$(host_dir "$name")/stop"
+    "kind_${kind}_start" "$name"
+  done
+  ready=$(wait_banners "$start" "$@")
+  printf '{"hosts":%d,"kind":"%s","sshReadyMs":%d}\n' "$#" "$kind" "$ready"
+}
+
+cmd_up() {
+  local n=${1:-} kind=light
+  shift || true
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --kind) kind=${2:-}; shift 2 ;;
+      *) die "up: unknown option '$1'" ;;
+    esac
+  done
+  [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le "$BENCH_MAX_HOSTS" ] \
+    || die "up: the host count must be 1..$BENCH_MAX_HOSTS, not '$n'"
+  [[ $kind == light || $kind == nspawn ]] || die "up: kind must be light or nspawn, not '$kind'"
+  [ -f "$MAIN_STATE/base.stamp" ] || die "the lab base image is not built; run 'npm run lab -- up' once first"
+  local have=() want=() name
+  mapfile -t have < <(existing_hosts)
+  mapfile -t want < <(host_names "$n")
+  for name in "${have[@]}"; do
+    if [[ " ${want[*]} " != *" $name "* ]] || [ "$(host_kind "$name")" != "$kind" ]; then remove_one "$name"; fi
+  done
+  net_tune_kernel
+  if [ "$kind" = nspawn ]; then
+    mkdir -p /run/systemd/nspawn
+    mountpoint -q /run/systemd/nspawn || mount -t tmpfs -o mode=0755 tmpfs /run/systemd/nspawn
+  fi
+  bridge_ensure
+  for name in "${want[@]}"; do
+    host_key_ensure "$name"
+    if [ "$kind" = nspawn ] && [ ! -d "$(host_dir "$name")/upper" ]; then
+      host_prepare "$name" nspawn; umount "$(host_dir "$name")/root"; seed_nspawn_repo_link "$name"
+    fi
+  done
+  known_hosts_write "${want[@]}"
+  start_hosts "$kind" "${want[@]}"
+}
+
+remove_one() {
+  bench_stop "$1"
+  host_teardown "$1"
+  rm -rf "$(host_dir "$1")"
+}
+
+reset_one() {
+  local dir
+  dir=$(host_dir "$1")
+  bench_stop "$1"
+  host_teardown "$1"
+  rm -rf "$dir/upper" "$dir/work" "$dir/root" "$dir/console.log"
+}
+
+cmd_reset() {
+  local hosts=() kind name
+  mapfile -t hosts < <(existing_hosts)
+  [ ${#hosts[@]} -gt 0 ] || die "reset: no bench hosts exist"
+  kind=$(host_kind "${hosts[0]}")
+  parallel_each 32 reset_one "${hosts[@]}"
+  bridge_ensure
+  if [ "$kind" = nspawn ]; then
+    for name in "${hosts[@]}"; do
+      host_prepare "$name" nspawn; umount "$(host_dir "$name")/root"; seed_nspawn_repo_link "$name"
+    done
+  fi
+  start_hosts "$kind" "${hosts[@]}"
+}
+
+cmd_down() {
+  local hosts=()
+  mapfile -t hosts < <(existing_hosts)
+  [ ${#hosts[@]} -eq 0 ] || parallel_each 32 remove_one "${hosts[@]}"
+  rm -f "$STATE/repo"
+  if [ -e "$STATE/bridge-created-by-bench" ]; then
+    # Only when nothing else (the regular lab came up meanwhile?) is attached to it.
+    if [ -z "$(ip -o link show master "$BRIDGE" 2>/dev/null)" ]; then net_bridge_down; fi
+    rm -f "$STATE/bridge-created-by-bench"
+  fi
+  log "bench hosts down: ${#hosts[@]} removed"
+}
+
+cmd_memory() {
+  local name sep='' hosts=()
+  mapfile -t hosts < <(existing_hosts)
+  printf '{'
+  for name in "${hosts[@]}"; do
+    printf '%s"%s":%s' "$sep" "$name" "$(cg_memory_bytes "$name" || echo null)"; sep=,
+  done
+  printf '}\n'
+}
+
+cmd_cpu_ns() {
+  local name total=0 v f hosts=()
+  mapfile -t hosts < <(existing_hosts)
+  for name in "${hosts[@]}"; do
+    f=$(light_cg_extra_dirs "$name")/cpuacct.usage
+    [ -r "$f" ] || { echo null; return; }
+    v=$(cat "$f"); total=$((total + v))
+  done
+  echo "$total"
+}
+
+require_root
+cmd=${1:-}; shift || true
+exec 9> "$MAIN_STATE/bench.lock"   # fd 9: light-hosts.sh closes it for the hosts
+flock -w 300 9 || die "another bench-hosts command is running"
+case $cmd in
+  up) cmd_up "$@" ;;
+  reset) cmd_reset ;;
+  down) cmd_down ;;
+  memory) cmd_memory ;;
+  cpu-ns) cmd_cpu_ns ;;
+  *) die "usage: bench-hosts.sh up N [--kind light|nspawn] | reset | down | memory | cpu-ns" ;;
+esac
