@@ -4,8 +4,11 @@
  *  1. --check changes nothing: file trees, rpm db, sysctl values, OVS db, unit states;
  *  2. the real run succeeds, and its end state is checked independently of tsplay;
  *  3. a second run reports changed=0 on every host, and so does --check after it;
- *  4. --check predicted the real run task by task and host by host; the only allowed
- *     shortfall is a command that check mode cannot predict (reported skipped).
+ *  4. --check predicted the real run task by task and host by host. The only allowed
+ *     shortfall is a command that check mode cannot predict (reported skipped), and on a
+ *     host where such a command then changed something (packstack --answer-file writes
+ *     the plugin ini files), a later task predicted "changed" may find nothing left to do.
+ *     An under-prediction (real change not predicted) is never allowed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -79,17 +82,35 @@ describe('playbooks/juno-2node.yml on fresh lab hosts', () => {
     const predicted = outcomes(check);
     const actual = outcomes(real);
     const mismatches: string[] = [];
+    const overPredicted: string[] = [];
+    const unpredictableRan = new Set<string>();
     for (const [key, status] of actual) {
+      const host = key.replace(/^.* @ (\S+) #\d+$/, '$1');
       const p = predicted.get(key);
-      // Allowed shortfall: a command that cannot be predicted is skipped in check mode.
-      if (p === 'skipped' && (key.includes('run packstack') || status === 'ok')) continue;
+      // A command that cannot be predicted is skipped in check mode.
+      if (p === 'skipped' && status !== 'skipped' && key.includes('run packstack')) {
+        if (status === 'changed') unpredictableRan.add(host);
+        continue;
+      }
+      // Read-only commands (changed_when: false) are skipped in check mode and ok for real:
+      // no change went unpredicted.
+      if (p === 'skipped' && status === 'ok') continue;
+      if (p === 'changed' && status === 'ok' && unpredictableRan.has(host)) {
+        overPredicted.push(key);
+        continue;
+      }
       if (p !== status) mismatches.push(`${key}: predicted ${p ?? 'nothing'}, got ${status}`);
     }
+    // Only the files packstack writes may be over-predicted, and only on the host it ran on.
+    expect(overPredicted.every((k) => /plugin|ML2/i.test(k) && k.includes('@ opctl'))).toBe(true);
     for (const key of predicted.keys()) if (!actual.has(key)) mismatches.push(`${key}: predicted ${predicted.get(key)}, did not run`);
     expect(mismatches).toEqual([]);
   }, 900_000);
 
   it('leaves the state the seed describes (checked without tsplay)', async () => {
+    // The run rebooted the hosts: the test's own connections are gone.
+    await lab.close();
+    lab = await openLab();
     for (const h of HOSTS) {
       expect((await lab.out(h, 'sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.forwarding net.bridge.bridge-nf-call-iptables')).split('\n').slice(0, 3)).toEqual(['1', '1', '0']);
       expect(await lab.out(h, 'grep -c "^net.ipv4.conf.all.rp_filter = 0$" /etc/sysctl.conf')).toBe('1\n');
