@@ -1,0 +1,48 @@
+/** The benchmark's own lab hosts, through bench/lab/bench-hosts.sh (see there). */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export const BENCH_STATE = join(process.env.TSPLAY_LAB_STATE ?? '/var/lib/tsplay-lab', 'bench');
+export const LAB_KEY = join(process.env.TSPLAY_LAB_STATE ?? '/var/lib/tsplay-lab', 'ssh', 'id_ed25519');
+export const BENCH_KNOWN_HOSTS = join(BENCH_STATE, 'ssh', 'known_hosts');
+
+export type HostKind = 'light' | 'nspawn';
+
+export interface BootTiming {
+  hosts: number;
+  kind: HostKind;
+  sshReadyMs: number;
+}
+
+export function benchHostAddress(i: number): string {
+  return `198.18.0.${99 + i}`;
+}
+
+export class BenchHosts {
+  constructor(private readonly repoRoot: string) {}
+
+  private run(args: string[]): string {
+    const script = join(this.repoRoot, 'bench', 'lab', 'bench-hosts.sh');
+    const r = spawnSync('bash', [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status !== 0) throw new Error(`bench-hosts.sh ${args.join(' ')} failed (exit ${r.status})`);
+    return r.stdout.trim();
+  }
+
+  up(n: number, kind: HostKind): BootTiming {
+    return JSON.parse(this.run(['up', String(n), '--kind', kind])) as BootTiming;
+  }
+
+  /** The same hosts on fresh overlay upper dirs (what a FIRST run starts from). */
+  reset(): BootTiming {
+    return JSON.parse(this.run(['reset'])) as BootTiming;
+  }
+
+  /** Memory charged to each host's cgroup, bytes. */
+  memory(): Record<string, number | null> {
+    return JSON.parse(this.run(['memory'])) as Record<string, number | null>;
+  }
+
+  down(): void {
+    this.run(['down']);
+  }
+}
