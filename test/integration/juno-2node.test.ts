@@ -61,6 +61,9 @@ describe('playbooks/juno-2node.yml on fresh lab hosts', () => {
   beforeAll(async () => {
     execFileSync('bash', [`${repo}/test/lab/lab.sh`, 'reset'], { stdio: 'inherit', timeout: 300_000 });
     lab = await openLab();
+    // Fresh hosts are still booting: units come and go until systemd settles, and the
+    // snapshots below must only see what tsplay could have changed.
+    for (const h of HOSTS) await lab.sh(h, 'systemctl is-system-running --wait >/dev/null 2>&1; true');
   }, 600_000);
   afterAll(async () => lab?.close());
 
