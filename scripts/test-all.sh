@@ -7,14 +7,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 failed=()
 
+# Each vitest run also writes a JSON report, so the last line can count every test.
+reports=$(mktemp -d)
 echo "== unit tests"
-npx vitest run --project unit || failed+=("unit tests")
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json" || failed+=("unit tests")
 
 if [ "$(id -u)" != 0 ]; then
   echo "test-all: the integration suite needs the lab, and the lab needs root: run as root" >&2
   exit 1
 fi
 
+summary=""
 lab_down() {
   local rc=$?
   if [ "${TSPLAY_KEEP_LAB:-}" = 1 ]; then
@@ -22,6 +25,10 @@ lab_down() {
   else
     echo "== lab down"
     bash test/lab/lab.sh down || { echo "test-all: lab down failed" >&2; rc=1; }
+  fi
+  if [ -n "$summary" ]; then
+    echo "$summary"
+    [ -n "${TSPLAY_SUMMARY_FILE:-}" ] && echo "$summary" > "$TSPLAY_SUMMARY_FILE"
   fi
   exit "$rc"
 }
@@ -32,10 +39,23 @@ echo "== lab up"
 if bash test/lab/lab.sh up; then
   echo "== integration tests"
   # --passWithNoTests: the integration project may legitimately be empty on a branch.
-  npx vitest run --project integration --passWithNoTests || failed+=("integration tests")
+  npx vitest run --project integration --passWithNoTests --reporter=default --reporter=json --outputFile.json="$reports/integration.json" || failed+=("integration tests")
 else
   failed+=("lab up")
 fi
+
+# The plain closing line: "tests: N passed, N failed" over both suites, printed last.
+summary=$(node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of process.argv.slice(1)) {
+    if (!fs.existsSync(f)) continue;
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$reports/unit.json" "$reports/integration.json")
+rm -rf "$reports"
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test-all: FAILED: ${failed[*]}" >&2
