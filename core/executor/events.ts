@@ -14,6 +14,8 @@ export interface TaskInfo {
   isHandler: boolean;
   /** The module's primary name (`debug`, `copy`...), after alias resolution. */
   module: string;
+  /** The task loops: its result's `results` are item results (not a module's own key). */
+  loop?: boolean;
   /** True for the implicit fact-gathering task. */
   isSetup?: boolean;
   noLog: boolean;

@@ -308,6 +308,7 @@ async function runTask(
     isHandler: Boolean(opts.isHandler),
     module: ctx.registry.get(task.module)?.name ?? task.module,
     noLog,
+    ...(task.loop ? { loop: true } : {}),
     ...(opts.isSetup ? { isSetup: true } : {}),
   };
   if (!state.announced.has(task)) {

@@ -62,7 +62,7 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
         out(c('red', `fatal: ${label}: UNREACHABLE! => ${dumpResult({ changed: false, msg: r.msg, unreachable: true })}`));
         return;
       }
-      if (r.results) {
+      if (task.loop && r.results) {
         // Loop: item lines were printed already; a failed loop still gets its summary line.
         if (r.failed) out(c('red', `fatal: ${label}: FAILED! => ${dumpResult({ changed: r.changed, msg: r.msg })}`));
         else if (o.verbosity > 0 || !r.skipped) {

@@ -34,3 +34,26 @@ describe('secrets', () => {
     });
   });
 });
+
+import { terminalPrinter } from '../../../core/output/terminal-printer.js';
+
+describe('terminal printer', () => {
+  const info = (over: Record<string, unknown> = {}) => ({ name: 't', loc: { file: 'f', line: 1, column: 1 }, isHandler: false, module: 'yum', noLog: false, ...over });
+  const print = () => {
+    const lines: string[] = [];
+    const p = terminalPrinter({ write: (s) => lines.push(s), colour: false, verbosity: 0, diff: false, secrets: new SecretRegistry() });
+    return { p, lines };
+  };
+  it("prints a module's own `results` key like any result when the task does not loop", () => {
+    const { p, lines } = print();
+    p.hostResult!('h', info(), { changed: true, failed: false, skipped: false, results: ['installed x'] }, {});
+    expect(lines.join('')).toBe('changed: [h]\n');
+  });
+  it('a looping task prints only its item lines, and a summary line when it failed', () => {
+    const { p, lines } = print();
+    p.hostResult!('h', info({ loop: true }), { changed: true, failed: false, skipped: false, results: [] }, {});
+    expect(lines).toEqual([]);
+    p.hostResult!('h', info({ loop: true }), { changed: false, failed: true, skipped: false, msg: 'One or more items failed', results: [] }, {});
+    expect(lines.join('')).toContain('fatal: [h]: FAILED!');
+  });
+});
