@@ -257,20 +257,33 @@ async function main(): Promise<number> {
   const results: SizeResult[] = [];
   let extras: Extras | null = null;
   try {
-    for (const hosts of o.hosts) results.push(await benchSize(hosts, o.runs, workload, benchHosts, tmp));
+    for (const hosts of o.hosts) {
+      results.push(await benchSize(hosts, o.runs, workload, benchHosts, tmp));
+      writeResults(results, null, o, workload, ansible); // partial results survive a later failure
+    }
     if (o.extras) extras = await measureExtras(REPO, tmp, true);
   } finally {
     cleanup();
   }
+  process.stdout.write(writeResults(results, extras, o, workload, ansible));
+  if (readdirSync(tmp).some((f) => f.startsWith('failed-'))) log(`outputs of failed runs kept in ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+  return 0;
+}
+
+const STARTED = new Date();
+
+/** Writes the JSON, Markdown and SVG for what has been measured so far; returns the Markdown. */
+function writeResults(results: SizeResult[], extras: Extras | null, o: { hosts: number[]; workload: string; runs: number; out: string }, workload: { playbook: string; kind: HostKind }, ansible: string): string {
   const kex = [...new Set(results.flatMap((r) => r.runs.flatMap((x) => Object.keys(x.ssh?.kex ?? {}))))];
   const md = markdown(results, extras, { workload: o.workload, runs: o.runs, kex });
-  process.stdout.write(md);
 
   mkdirSync(o.out, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:]/g, '').slice(0, 15);
+  const stamp = STARTED.toISOString().replace(/[:]/g, '').slice(0, 15);
   const base = `${stamp}-${o.workload}-${o.hosts.join('-')}`;
   const doc = {
-    date: new Date().toISOString(),
+    date: STARTED.toISOString(),
+    complete: extras !== null || results.length === o.hosts.length,
     machine: { hostname: hostname(), kernel: release(), cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGB: +(totalmem() / 2 ** 30).toFixed(1) },
     versions: versions(ansible),
     settings: { workload: o.workload, playbook: workload.playbook, hostKind: workload.kind, runs: o.runs, forks: 'number of hosts', floorKex: FLOOR_KEX, tsplayKex: kex,
@@ -282,9 +295,7 @@ async function main(): Promise<number> {
   writeFileSync(join(o.out, `${base}.md`), md);
   writeFileSync(join(o.out, `wall-${o.workload}.svg`), chart(results, o.workload));
   log(`results: ${join(o.out, base)}.json, .md and ${join(o.out, `wall-${o.workload}.svg`)}`);
-  if (readdirSync(tmp).some((f) => f.startsWith('failed-'))) log(`outputs of failed runs kept in ${tmp}`);
-  else rmSync(tmp, { recursive: true, force: true });
-  return 0;
+  return md;
 }
 
 main().then((code) => { process.exitCode = code; }, (err: Error) => { process.stderr.write(`bench: ${err.message}\n`); process.exitCode = 1; });

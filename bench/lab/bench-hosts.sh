@@ -93,7 +93,12 @@ wait_banners() {
     done
     now_ms > "$dir/$1"
   }
-  parallel_each 160 one "$@" || die "some bench hosts did not answer on ssh within 120 s"
+  # Our own pids, not parallel_each's `wait -n`: that would also reap the light hosts
+  # started from this shell.
+  local pids=() p failed=0
+  for name in "$@"; do one "$name" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || failed=1; done
+  [ "$failed" = 0 ] || die "some bench hosts did not answer on ssh within 120 s"
   for name in "$@"; do t=$(cat "$dir/$name"); [ "$t" -gt "$last" ] && last=$t; done
   rm -rf "$dir"
   echo $(( last - start ))

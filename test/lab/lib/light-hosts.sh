@@ -59,11 +59,13 @@ kind_light_start() {
       bash -c "$(light_init_script)" light-init "$dir/root" "$RPM_REPO" "$name"
   ) </dev/null >> "$dir/console.log" 2>&1 9>&- &
   echo $! > "$dir/supervisor.pid"
-  for ((i = 0; i < 100; i++)); do
+  # Until the exec chain (subshell, setsid, nsenter) has become unshare; bounded.
+  for ((i = 0; i < 500; i++)); do
     light_host_running "$name" && return 0
     sleep 0.02
   done
-  die "light host $name did not start, see $dir/console.log"
+  tail -n 5 "$dir/console.log" >&2 2>/dev/null || true
+  die "light host $name did not start within 10 s, see $dir/console.log"
 }
 
 light_host_running() {
