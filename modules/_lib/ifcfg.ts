@@ -5,6 +5,7 @@
  * so values are shell words: `KEY=value`, `KEY="with spaces"`, `KEY='literal'`, and a
  * `# comment` after whitespace ends the line (the seed's `HWADDR=xx # Your eth1's hwaddr`).
  */
+import { splitLinesKeepingEol } from './lines.js';
 
 export type Eol = '' | '\n' | '\r\n';
 
@@ -108,19 +109,7 @@ export function parseIfcfgLine(text: string, eol: Eol): IfcfgLine {
 }
 
 export function parseIfcfg(input: string): IfcfgDocument {
-  const lines: IfcfgLine[] = [];
-  let pos = 0;
-  while (pos < input.length) {
-    const nl = input.indexOf('\n', pos);
-    if (nl === -1) {
-      lines.push(parseIfcfgLine(input.slice(pos), ''));
-      break;
-    }
-    const crlf = nl > pos && input[nl - 1] === '\r';
-    lines.push(parseIfcfgLine(input.slice(pos, crlf ? nl - 1 : nl), crlf ? '\r\n' : '\n'));
-    pos = nl + 1;
-  }
-  return { lines };
+  return { lines: splitLinesKeepingEol(input).map((l) => parseIfcfgLine(l.text, l.eol)) };
 }
 
 export function renderIfcfg(doc: IfcfgDocument): string {

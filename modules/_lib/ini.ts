@@ -12,6 +12,7 @@
  * difference: a commented default is left alone and the active option is inserted right
  * after it (Ansible >= 8 replaces it; `modifyInactiveOption` restores that behaviour).
  */
+import { splitLinesKeepingEol } from './lines.js';
 
 export type Eol = '' | '\n' | '\r\n';
 
@@ -44,22 +45,6 @@ export interface IniDocument {
 const SECTION_RE = /^[ \t]*\[([^\]]*)\][ \t]*(?:[#;].*)?$/;
 const COMMENTED_OPTION_RE = /^[ \t]*[#;]+[ \t]*([^\s=#;[\]][^=]*?)[ \t]*=/;
 
-/** Split text into lines, keeping each line's terminator (LF or CRLF; the last may have none). */
-function splitLines(text: string): Array<{ text: string; eol: Eol }> {
-  const out: Array<{ text: string; eol: Eol }> = [];
-  let pos = 0;
-  while (pos < text.length) {
-    const nl = text.indexOf('\n', pos);
-    if (nl === -1) {
-      out.push({ text: text.slice(pos), eol: '' });
-      break;
-    }
-    const crlf = nl > pos && text[nl - 1] === '\r';
-    out.push({ text: text.slice(pos, crlf ? nl - 1 : nl), eol: crlf ? '\r\n' : '\n' });
-    pos = nl + 1;
-  }
-  return out;
-}
 
 function indentOf(text: string): number {
   return /^[ \t]*/.exec(text)![0].length;
@@ -99,7 +84,7 @@ export function parseIni(input: string): IniDocument {
   const bom = input.startsWith('\uFEFF') ? '\uFEFF' : '';
   const lines: IniLine[] = [];
   let prevOptionIndent: number | null = null;
-  for (const { text, eol } of splitLines(bom ? input.slice(1) : input)) {
+  for (const { text, eol } of splitLinesKeepingEol(bom ? input.slice(1) : input)) {
     const line = parseLine(text, eol, prevOptionIndent);
     lines.push(line);
     if (line.kind === 'option') prevOptionIndent = indentOf(text);

@@ -3,6 +3,7 @@
  * rules the `sysctl` module compares with. Lines are `token = value`, `#`/`;` comments, and
  * a leading `-` that tells `sysctl -p` to ignore a failure for that line.
  */
+import { splitLinesKeepingEol } from './lines.js';
 
 export type Eol = '' | '\n' | '\r\n';
 
@@ -77,19 +78,7 @@ export function parseSysctlLine(text: string, eol: Eol): SysctlLine {
 }
 
 export function parseSysctlConf(input: string): SysctlDocument {
-  const lines: SysctlLine[] = [];
-  let pos = 0;
-  while (pos < input.length) {
-    const nl = input.indexOf('\n', pos);
-    if (nl === -1) {
-      lines.push(parseSysctlLine(input.slice(pos), ''));
-      break;
-    }
-    const crlf = nl > pos && input[nl - 1] === '\r';
-    lines.push(parseSysctlLine(input.slice(pos, crlf ? nl - 1 : nl), crlf ? '\r\n' : '\n'));
-    pos = nl + 1;
-  }
-  return { lines };
+  return { lines: splitLinesKeepingEol(input).map((l) => parseSysctlLine(l.text, l.eol)) };
 }
 
 export function renderSysctlConf(doc: SysctlDocument): string {
