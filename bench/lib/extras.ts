@@ -29,7 +29,7 @@ async function repeat(argv: string[], runs: number, cwd: string, env?: NodeJS.Pr
 export function writePlanningWorkload(dir: string, tasks: number, hosts: number): { playbook: string; inventory: string } {
   mkdirSync(dir, { recursive: true });
   const shapes = [
-    (i: number) => `  - name: sysctl ${i}\n    sysctl: name=net.ipv4.conf.all.rp_filter value={{ rp_filter }} sysctl_set=yes`,
+    (i: number) => `  - name: copy ${i}\n    copy: content="rp_filter={{ rp_filter }}\\n" dest=/etc/sysctl.d/${i}.conf`,
     (i: number) => `  - name: line ${i}\n    lineinfile:\n      path: /etc/app-{{ app_name }}.conf\n      regexp: '^key${i}='\n      line: 'key${i}={{ app_name }}-${i}'`,
     (i: number) => `  - name: file ${i}\n    file: path=/srv/{{ app_name }}/d${i} state=directory mode=0755`,
     (i: number) => `  - name: shell ${i}\n    shell: echo {{ inventory_hostname }} ${i}\n    when: rp_filter | int == 0`,
