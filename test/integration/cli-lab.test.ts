@@ -13,9 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { openLab, type Lab } from './modules-lab.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-/** The lab's connection settings as INI group vars (key, known_hosts). */
-const LAB_VARS = (group: string) =>
-  `[${group}:vars]\nansible_ssh_private_key_file=/var/lib/tsplay-lab/ssh/id_ed25519\nansible_ssh_common_args="-o UserKnownHostsFile=/var/lib/tsplay-lab/ssh/known_hosts -o StrictHostKeyChecking=yes"\n`;
+/** The lab's connection settings (key, known_hosts) as INI group vars, from the lab's inventory. */
+let LAB_VARS: (group: string) => string;
 const NASTY = `a'b"c $HOME $(id) \`id\` \\ ; & | < > * ? ~ # ! é 日本\n\tsecond line`;
 
 function tsplay(args: string[]): { code: number; stdout: string; stderr: string } {
@@ -32,8 +31,13 @@ function recapOf(stdout: string, host: string): Record<string, number> {
 describe('tsplay run against lab hosts', () => {
   let lab: Lab;
   let dir: string;
+  let passwordFile: string;
   beforeAll(async () => {
     lab = await openLab();
+    const v = lab.inventory.varsFor('opctl');
+    LAB_VARS = (group) =>
+      `[${group}:vars]\nansible_ssh_private_key_file=${String(v.ansible_ssh_private_key_file)}\nansible_ssh_common_args="${String(v.ansible_ssh_common_args)}"\n`;
+    passwordFile = String(v.lab_sudo_password_file);
     dir = mkdtempSync(join(tmpdir(), 'tsplay-cli-lab-'));
     writeFileSync(join(dir, 'nasty.txt'), NASTY);
   });
@@ -58,7 +62,7 @@ ${Array.from({ length: 12 }, (_, i) => `    - name: step ${i}\n      command: ec
   });
 
   it('becomes root from a passwordless-sudo user and from one whose sudo needs a password', async () => {
-    const password = (await lab.out('opctl', 'true').then(() => readFileSync('/var/lib/tsplay-lab/ssh/tester2.password', 'utf8'))).trim();
+    const password = readFileSync(passwordFile, 'utf8').trim();
     writeFileSync(
       join(dir, 'become.ini'),
       `[u]\nopctl ansible_host=198.18.0.10 ansible_user=tester\nopnet ansible_host=198.18.0.11 ansible_user=tester2 ansible_become_password=${password}\n${LAB_VARS('u')}`,
