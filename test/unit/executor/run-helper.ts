@@ -1,7 +1,7 @@
 /** Runs a playbook in-process against local hosts and records every executor event. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { loadInventory } from '../../../core/inventory/load.js';
 import { ModuleRegistry } from '../../../core/modules/registry.js';
@@ -30,7 +30,10 @@ export async function runYaml(
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-exec-'));
   writeFileSync(join(dir, 'site.yml'), playbook);
   writeFileSync(join(dir, 'hosts.ini'), inventory);
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
   const reg = await (registry ??= ModuleRegistry.create());
   const loaderOptions = { isModule: (n: string) => reg.has(n), suggestModules: (n: string) => reg.suggest(n), freeFormOf: (n: string) => reg.get(n)?.freeForm };
   const pb = await loadPlaybook(join(dir, 'site.yml'), loaderOptions);
