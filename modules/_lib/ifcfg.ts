@@ -5,9 +5,9 @@
  * so values are shell words: `KEY=value`, `KEY="with spaces"`, `KEY='literal'`, and a
  * `# comment` after whitespace ends the line (the seed's `HWADDR=xx # Your eth1's hwaddr`).
  */
-import { splitLinesKeepingEol } from './lines.js';
+import { splitLinesKeepingEol, type Eol } from './lines.js';
 
-export type Eol = '' | '\n' | '\r\n';
+export type { Eol } from './lines.js';
 
 export interface IfcfgLine {
   text: string;

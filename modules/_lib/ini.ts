@@ -12,9 +12,9 @@
  * difference: a commented default is left alone and the active option is inserted right
  * after it (Ansible >= 8 replaces it; `modifyInactiveOption` restores that behaviour).
  */
-import { splitLinesKeepingEol } from './lines.js';
+import { splitLinesKeepingEol, type Eol } from './lines.js';
 
-export type Eol = '' | '\n' | '\r\n';
+export type { Eol } from './lines.js';
 
 export type IniLineKind = 'blank' | 'comment' | 'section' | 'option' | 'continuation';
 

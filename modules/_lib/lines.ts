@@ -2,9 +2,12 @@
  * Split text into lines and keep each line's own ending ('\n', '\r\n', or '' for a last
  * line without one), so editors can re-join untouched lines byte for byte.
  */
+/** A line's own ending: none (a last line without one), LF or CRLF. */
+export type Eol = '' | '\n' | '\r\n';
+
 export interface RawLine {
   text: string;
-  eol: '' | '\n' | '\r\n';
+  eol: Eol;
 }
 
 export function splitLinesKeepingEol(input: string): RawLine[] {

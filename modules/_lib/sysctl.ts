@@ -3,9 +3,9 @@
  * rules the `sysctl` module compares with. Lines are `token = value`, `#`/`;` comments, and
  * a leading `-` that tells `sysctl -p` to ignore a failure for that line.
  */
-import { splitLinesKeepingEol } from './lines.js';
+import { splitLinesKeepingEol, type Eol } from './lines.js';
 
-export type Eol = '' | '\n' | '\r\n';
+export type { Eol } from './lines.js';
 
 export interface SysctlLine {
   text: string;
