@@ -139,6 +139,11 @@ describe('playbooks/juno-2node.yml on fresh lab hosts', () => {
     expect(eth1).not.toMatch(/IPADDR/);
     expect(await lab.out('opnet', 'cat /etc/sysconfig/network-scripts/ifcfg-br-ex')).toMatch(/^TYPE=OVSBridge$/m);
     expect(await lab.out('opnet', 'ovs-vsctl list-ports br-ex')).toBe('eth1\n');
+    // The other node keeps static addresses, out of NetworkManager's hands.
+    const ctlEth1 = await lab.out('opctl', 'cat /etc/sysconfig/network-scripts/ifcfg-eth1');
+    expect(ctlEth1).toMatch(/^IPADDR=198\.18\.0\.10$/m);
+    expect(ctlEth1).toMatch(/^NM_CONTROLLED=no$/m);
+    expect(await lab.out('opctl', 'cat /etc/sysconfig/network-scripts/ifcfg-eth0')).toMatch(/^BOOTPROTO=none$/m);
   }, 120_000);
 
   it('a second run changes nothing, and --check after it predicts nothing', () => {
