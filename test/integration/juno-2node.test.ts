@@ -71,10 +71,24 @@ describe('playbooks/juno-2node.yml on fresh lab hosts', () => {
   let real: JsonRun;
 
   it('--check changes nothing on any host', async () => {
-    const before = await Promise.all(HOSTS.map((h) => state(lab, h)));
+    // A freshly reset host may still be settling (boot-time units): wait until two
+    // snapshots taken two seconds apart agree, so only tsplay could change the next one.
+    let before = await Promise.all(HOSTS.map((h) => state(lab, h)));
+    for (let i = 0; i < 30; i++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const again = await Promise.all(HOSTS.map((h) => state(lab, h)));
+      const settled = again.every((s, k) => s === before[k]);
+      before = again;
+      if (settled) break;
+    }
     check = tsplay('--check', '--diff');
     const after = await Promise.all(HOSTS.map((h) => state(lab, h)));
-    expect(after).toEqual(before);
+    const changed = HOSTS.flatMap((h, k) => {
+      const b = new Set(before[k]!.split('\n'));
+      const a = new Set(after[k]!.split('\n'));
+      return [...[...b].filter((l) => !a.has(l)).map((l) => `${h} - ${l}`), ...[...a].filter((l) => !b.has(l)).map((l) => `${h} + ${l}`)];
+    });
+    expect(changed).toEqual([]);
     for (const h of HOSTS) expect(check.stats[h]).toMatchObject({ failed: 0, unreachable: 0 });
     for (const h of HOSTS) expect(check.stats[h]!.changed).toBeGreaterThan(10);
   }, 900_000);
