@@ -4,16 +4,17 @@ import type { Playbook, TaskNode } from '../playbook/model.js';
 import type { Templar } from '../template/templar.js';
 import { tagsSelect } from '../executor/play-runner.js';
 
-function header(pb: Playbook): string {
-  return `\nplaybook: ${pb.file}\n`;
+/** The playbook as the user named it on the command line (ansible-playbook prints that). */
+function header(pb: Playbook, shownAs?: string): string {
+  return `\nplaybook: ${shownAs ?? pb.file}\n`;
 }
 
 function tagList(tags: Iterable<string>): string {
   return `[${[...tags].join(', ')}]`;
 }
 
-export function listHosts(pb: Playbook, inventory: Inventory, templar: Templar, extraVars: Record<string, unknown>, limit?: string): string {
-  let out = header(pb);
+export function listHosts(pb: Playbook, inventory: Inventory, templar: Templar, extraVars: Record<string, unknown>, limit?: string, shownAs?: string): string {
+  let out = header(pb, shownAs);
   pb.plays.forEach((play, i) => {
     const pattern = String(templar.render(play.hosts, extraVars));
     const hosts = inventory.selectHosts(pattern, limit);
@@ -38,8 +39,8 @@ function walk(nodes: TaskNode[], inherited: string[], visit: (name: string, tags
   }
 }
 
-export function listTasks(pb: Playbook, only: string[], skip: string[]): string {
-  let out = header(pb);
+export function listTasks(pb: Playbook, only: string[], skip: string[], shownAs?: string): string {
+  let out = header(pb, shownAs);
   pb.plays.forEach((play, i) => {
     out += `\n  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: ${tagList(play.tags)}\n    tasks:\n`;
     for (const section of [play.preTasks, play.roleTasks, play.tasks, play.postTasks]) {
@@ -51,8 +52,8 @@ export function listTasks(pb: Playbook, only: string[], skip: string[]): string 
   return out;
 }
 
-export function listTags(pb: Playbook): string {
-  let out = header(pb);
+export function listTags(pb: Playbook, shownAs?: string): string {
+  let out = header(pb, shownAs);
   pb.plays.forEach((play, i) => {
     const all = new Set<string>();
     for (const section of [play.preTasks, play.roleTasks, play.tasks, play.postTasks]) walk(section, play.tags, (_n, tags) => tags.forEach((t) => all.add(t)));

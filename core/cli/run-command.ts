@@ -75,11 +75,12 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
 
   if (flags.listHosts || flags.listTasks || flags.listTags) {
     const templar = new Templar();
-    for (const pb of playbooks) {
-      if (flags.listHosts) process.stdout.write(listHosts(pb, inventory, templar, extraVars, flags.limit));
-      if (flags.listTasks) process.stdout.write(listTasks(pb, splitList(flags.tags), splitList(flags.skipTags)));
-      if (flags.listTags) process.stdout.write(listTags(pb));
-    }
+    playbooks.forEach((pb, i) => {
+      const shownAs = playbookFiles[i];
+      if (flags.listHosts) process.stdout.write(listHosts(pb, inventory, templar, extraVars, flags.limit, shownAs));
+      if (flags.listTasks) process.stdout.write(listTasks(pb, splitList(flags.tags), splitList(flags.skipTags), shownAs));
+      if (flags.listTags) process.stdout.write(listTags(pb, shownAs));
+    });
     return EXIT.OK;
   }
 

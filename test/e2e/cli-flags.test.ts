@@ -47,6 +47,7 @@ describe('tsplay CLI flags', () => {
   it('--list-hosts, --list-tasks, --list-tags print like ansible-playbook and run nothing', () => {
     const hosts = tsplay(['run', pb, '-i', inv, '--list-hosts']);
     expect(hosts.code).toBe(0);
+    expect(hosts.stdout).toContain(`\nplaybook: ${pb}\n`);
     expect(hosts.stdout).toContain('play #1 (web): web play');
     expect(hosts.stdout).toMatch(/hosts \(2\):\n\s+w1\n\s+w2\n/);
     const tasks = tsplay(['run', pb, '-i', inv, '--list-tasks', '-t', 'a']);
