@@ -22,7 +22,7 @@ import { BenchHosts, benchHostAddress, type BootTiming, type HostKind } from './
 import { measure, removeControllerGroups, type Measurement } from './lib/measure.js';
 import { fmt, ratio, summarize, type Summary } from './lib/stats.js';
 import {
-  ansibleCommand, floorCommand, parseRecap, readCounts, tsplayCommand, writeAnsibleCfg, writeInventory,
+  ansibleCommand, ensureAnsible, floorCommand, parseRecap, readCounts, tsplayCommand, writeAnsibleCfg, writeInventory,
   type Recap, type SshCounts, type Tool,
 } from './lib/tools.js';
 
@@ -30,8 +30,11 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The key exchange ssh2 (tsplay's SSH library) negotiates with OpenSSH 9.2; checked per run. */
 const FLOOR_KEX = 'curve25519-sha256@libssh.org';
 
-const WORKLOADS: Record<string, { playbook: string; kind: HostKind }> = {
-  pyinfra: { playbook: 'bench/workloads/pyinfra/playbook.yml', kind: 'light' },
+/** Each workload's playbook, the host kind it needs and the Ansible collections its modules come from. */
+const WORKLOADS: Record<string, { playbook: string; kind: HostKind; collections: string[] }> = {
+  pyinfra: { playbook: 'bench/workloads/pyinfra/playbook.yml', kind: 'light', collections: [] },
+  // systemd tasks need booted hosts; sysctl and ini_file are in ansible.posix and community.general.
+  rdo: { playbook: 'bench/workloads/rdo/playbook.yml', kind: 'nspawn', collections: ['ansible.posix', 'community.general'] },
 };
 
 type Phase = 'first' | 'second';
@@ -64,18 +67,6 @@ function positive(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
   return n;
-}
-
-function ensureAnsible(): string {
-  const have = () => spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
-  let r = have();
-  if (r.status !== 0) {
-    process.stderr.write('bench: installing ansible-core (apt-get)\n');
-    const apt = spawnSync('bash', ['-c', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q ansible-core || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ansible-core)'], { stdio: 'inherit' });
-    if (apt.status !== 0) throw new Error('cannot install ansible-core with apt-get; install it and run again');
-    r = have();
-  }
-  return (r.stdout.split('\n')[0] ?? '').trim();
 }
 
 function versions(ansible: string) {
@@ -137,7 +128,7 @@ function floorPlan(rec: RunRecord | undefined, hosts: number): Record<string, nu
   return plan;
 }
 
-async function benchSize(hosts: number, runs: number, workload: { playbook: string; kind: HostKind }, benchHosts: BenchHosts, tmp: string): Promise<SizeResult> {
+async function benchSize(hosts: number, runs: number, workload: { playbook: string; kind: HostKind; collections: string[] }, benchHosts: BenchHosts, tmp: string): Promise<SizeResult> {
   const boot: BootTiming[] = [benchHosts.up(hosts, workload.kind)];
   log(`${hosts} ${workload.kind} hosts answering on ssh after ${boot[0]!.sshReadyMs} ms`);
   const mem = Object.values(benchHosts.memory()).filter((v): v is number => v !== null).map((b) => b / 1048576);
@@ -240,7 +231,7 @@ async function main(): Promise<number> {
   if (!workload) { process.stderr.write(`bench: unknown workload '${o.workload}' (known: ${Object.keys(WORKLOADS).join(', ')})\n`); return 2; }
   if (process.getuid?.() !== 0) { process.stderr.write('bench: needs root (namespaces, overlays, cgroups)\n'); return 2; }
 
-  const ansible = ensureAnsible();
+  const ansible = ensureAnsible(workload.collections, (m) => log(m));
   const tmp = mkdtempSync(join(tmpdir(), 'tsplay-bench-'));
   const benchHosts = new BenchHosts(REPO);
   // The hosts go away whatever happens (Ctrl-C included).
@@ -274,7 +265,7 @@ async function main(): Promise<number> {
 const STARTED = new Date();
 
 /** Writes the JSON, Markdown and SVG for what has been measured so far; returns the Markdown. */
-function writeResults(results: SizeResult[], extras: Extras | null, o: { hosts: number[]; workload: string; runs: number; out: string }, workload: { playbook: string; kind: HostKind }, ansible: string): string {
+function writeResults(results: SizeResult[], extras: Extras | null, o: { hosts: number[]; workload: string; runs: number; out: string }, workload: { playbook: string; kind: HostKind; collections: string[] }, ansible: string): string {
   const kex = [...new Set(results.flatMap((r) => r.runs.flatMap((x) => Object.keys(x.ssh?.kex ?? {}))))];
   const md = markdown(results, extras, { workload: o.workload, runs: o.runs, kex });
 

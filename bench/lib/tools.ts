@@ -3,11 +3,47 @@
  * (its fastest standard settings), tsplay with the command counter preloaded, and the
  * OpenSSH floor. Also reads the changed counts from each tool's PLAY RECAP.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_KNOWN_HOSTS, LAB_KEY, benchHostAddress } from './hosts.js';
 
 export type Tool = 'tsplay' | 'ansible' | 'floor';
+
+function aptInstall(pkg: string): void {
+  const apt = spawnSync('bash', ['-c', `DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkg} || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkg})`], { stdio: 'inherit' });
+  if (apt.status !== 0) throw new Error(`cannot install ${pkg} with apt-get; install it and run again`);
+}
+
+function missingCollections(collections: string[]): string[] {
+  if (collections.length === 0) return [];
+  const r = spawnSync('ansible-galaxy', ['collection', 'list'], { encoding: 'utf8' });
+  const have = new Set((r.stdout ?? '').split('\n').map((l) => l.split(/\s+/)[0]));
+  return collections.filter((c) => !have.has(c));
+}
+
+/**
+ * ansible-playbook, installed with apt-get when missing: Debian's ansible-core, or the full
+ * `ansible` package when the workload's modules live in collections ansible-core lacks
+ * (ansible.posix, community.general). Returns its version line.
+ */
+export function ensureAnsible(collections: string[], log: (msg: string) => void): string {
+  const have = () => spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
+  let r = have();
+  if (r.status !== 0) {
+    log('installing ansible-core (apt-get)');
+    aptInstall('ansible-core');
+    r = have();
+  }
+  const missing = missingCollections(collections);
+  if (missing.length > 0) {
+    log(`installing Debian's ansible package for the collections ${missing.join(', ')} (apt-get)`);
+    aptInstall('ansible');
+    const still = missingCollections(collections);
+    if (still.length > 0) throw new Error(`the Ansible collections ${still.join(', ')} are still missing after installing Debian's ansible package`);
+  }
+  return (r.stdout.split('\n')[0] ?? '').trim();
+}
 
 /** One INI inventory both tools read. */
 export function writeInventory(dir: string, hosts: number): string {
