@@ -318,13 +318,11 @@ async function runTask(
   const started = Date.now();
   const runOnce = truthyKeyword(inherited(scope, 'runOnce') ?? false);
   const targets = runOnce ? hosts.slice(0, 1) : hosts;
-  const ignoreErrorsKw = inherited(scope, 'ignoreErrors');
 
   await Promise.all(
     targets.map((host) =>
       state.queue.add(async () => {
-        const { result, delegatedTo } = await runTaskOnHost(ctx, state, host, task, scope, info);
-        const ignore = result.failed && ignoreErrorsKw !== undefined && truthyKeyword(ctx.templar.render(ignoreErrorsKw, {}));
+        const { result, delegatedTo, ignored: ignore } = await runTaskOnHost(ctx, state, host, task, scope, info);
         ctx.events.hostResult?.(host.name, info, result, { ...(delegatedTo ? { delegatedTo } : {}), ...(ignore ? { ignored: true } : {}) });
         ctx.log.info({ host: host.name, task: info.name, status: statusOf(result), ms: Date.now() - started }, 'task result');
         const apply = runOnce ? hosts : [host];

@@ -100,6 +100,19 @@ export interface TaskRun {
   result: TaskResult;
   /** Host that actually ran it (delegate_to). */
   delegatedTo?: string;
+  /** The task failed and `ignore_errors` (rendered with this host's variables) holds. */
+  ignored?: boolean;
+}
+
+/** ignore_errors, decided with the host's variables (it may be a template). */
+function ignoreErrors(ctx: RunContext, scope: Scope, vars: Vars, result: TaskResult): TaskResult | boolean {
+  const kw = inherited(scope, 'ignoreErrors');
+  if (!result.failed || kw === undefined) return false;
+  try {
+    return truthy(ctx, kw, vars);
+  } catch (err) {
+    return { ...result, msg: `${result.msg ?? 'task failed'}; and ignore_errors could not be evaluated: ${(err as Error).message}` };
+  }
 }
 
 /**
@@ -190,12 +203,11 @@ export async function runTaskOnHost(
   };
 
   try {
-    if (!task.loop) {
-      const result = await run(vars);
-      applyRegister(host, task, result);
-      return { result, ...(delegatedTo ? { delegatedTo } : {}) };
-    }
-    return { result: await runLoop(ctx, task, host, info, vars, conditions, run), ...(delegatedTo ? { delegatedTo } : {}) };
+    let result = task.loop ? await runLoop(ctx, task, host, info, vars, conditions, run) : await run(vars);
+    if (!task.loop) applyRegister(host, task, result);
+    const ignore = ignoreErrors(ctx, scope, vars, result);
+    if (typeof ignore === 'object') result = ignore;
+    return { result, ...(delegatedTo ? { delegatedTo } : {}), ...(ignore === true ? { ignored: true } : {}) };
   } catch (err) {
     if (err instanceof UnreachableError) {
       if (!delegatedTo) host.session.unreachable = true;

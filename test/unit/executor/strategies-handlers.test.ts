@@ -104,6 +104,18 @@ describe('failures', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stats.hosts.get('a')).toMatchObject({ ignored: 1, failed: 0 });
   });
+  it('ignore_errors may be a template, rendered with the host\'s variables', async () => {
+    const r = await runYaml(`
+- hosts: web
+  gather_facts: false
+  tasks:
+    - { name: boom, command: /bin/false, ignore_errors: "{{ inventory_hostname == 'a' }}" }
+    - { name: next, debug: msg=x }
+`, LOCAL3);
+    expect(hostLines(r.log, 'next')).toEqual(['a ok next']);
+    expect(r.stats.hosts.get('a')).toMatchObject({ ignored: 1, failed: 0 });
+    expect(r.stats.hosts.get('b')).toMatchObject({ failed: 1 });
+  });
   it('any_errors_fatal stops every host', async () => {
     const r = await runYaml(`
 - hosts: web
