@@ -3,7 +3,7 @@
  */
 import { defineModule } from '../core/modules/api.js';
 import { quoteArgv } from '../core/transport/shell-quote.js';
-import { groupReadCommand, parseGroupRead, planGroup, type GroupEntry } from './_lib/passwd.js';
+import { ACCOUNT_NAME_SCHEMA, groupReadCommand, parseGroupRead, planGroup, type GroupEntry } from './_lib/passwd.js';
 
 interface GroupArgs {
   name: string;
@@ -22,7 +22,7 @@ export default defineModule<GroupArgs>({
     additionalProperties: false,
     required: ['name'],
     properties: {
-      name: { type: 'string', pattern: '^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$', maxLength: 32 },
+      name: ACCOUNT_NAME_SCHEMA,
       gid: { type: 'integer', minimum: 0 },
       state: { enum: ['present', 'absent'], default: 'present' },
       system: { type: 'boolean', default: false },

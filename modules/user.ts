@@ -5,6 +5,7 @@
  */
 import { defineModule } from '../core/modules/api.js';
 import {
+  ACCOUNT_NAME_SCHEMA,
   describeUser,
   findGroup,
   planUser,
@@ -49,7 +50,7 @@ export default defineModule<UserArgs>({
     additionalProperties: false,
     required: ['name'],
     properties: {
-      name: { type: 'string', pattern: '^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$', maxLength: 32 },
+      name: ACCOUNT_NAME_SCHEMA,
       state: { enum: ['present', 'absent'], default: 'present' },
       uid: { type: 'integer', minimum: 0 },
       non_unique: { type: 'boolean', default: false },

@@ -9,6 +9,9 @@
  */
 import { quote, quoteArgv } from '../../core/transport/shell-quote.js';
 
+/** JSON Schema of a user or group name (shadow-utils' rule: no leading '-', optional trailing '$'). */
+export const ACCOUNT_NAME_SCHEMA = { type: 'string', pattern: '^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$', maxLength: 32 } as const;
+
 export interface PasswdEntry {
   name: string;
   uid: number;
