@@ -3,12 +3,38 @@
  * so `backup=yes` must become `true` and `retries=3` a number), then the module's JSON
  * Schema through ajv, with messages that name the argument and suggest fixes.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { JsonSchema, ModuleDefinition } from './api.js';
 import { closest } from '../util/suggest.js';
+import { MODULE_AJV_OPTIONS, fingerprint, loadAjv, loadPrecompiled } from '../util/validator-options.js';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 const compiled = new WeakMap<object, ValidateFunction>();
+
+interface BuiltinValidators {
+  modules: Record<string, { id: string; fingerprint: string }>;
+  [id: string]: unknown;
+}
+
+let builtins: BuiltinValidators | null | undefined;
+let ajv: Ajv | undefined;
+
+/** The build's precompiled validator for a built-in module, if its schema is unchanged since. */
+function precompiled(module: ModuleDefinition<any>): ValidateFunction | undefined {
+  if (builtins === undefined) builtins = loadPrecompiled<BuiltinValidators>('./builtin-validators.cjs', import.meta.url) ?? null;
+  const entry = builtins?.modules[module.name];
+  if (!entry || entry.fingerprint !== fingerprint(JSON.stringify(module.schema))) return undefined;
+  return builtins![entry.id] as ValidateFunction;
+}
+
+function compile(module: ModuleDefinition<any>): ValidateFunction {
+  const Ajv = loadAjv();
+  ajv ??= new Ajv(MODULE_AJV_OPTIONS);
+  try {
+    return ajv.compile(module.schema);
+  } catch (err) {
+    throw new ArgumentError(`module '${module.name}' has an invalid argument schema: ${(err as Error).message}`);
+  }
+}
 
 export class ArgumentError extends Error {
   override name = 'ArgumentError';
@@ -85,11 +111,7 @@ function getPath(obj: unknown, path: string): unknown {
 export function validateArgs(module: ModuleDefinition<any>, args: Record<string, unknown>): Record<string, unknown> {
   let validate = compiled.get(module.schema);
   if (!validate) {
-    try {
-      validate = ajv.compile(module.schema);
-    } catch (err) {
-      throw new ArgumentError(`module '${module.name}' has an invalid argument schema: ${(err as Error).message}`);
-    }
+    validate = precompiled(module) ?? compile(module);
     compiled.set(module.schema, validate);
   }
   const coerced = coerceArgs(args, module.schema);

@@ -14,10 +14,16 @@ export interface PlaybookSchema extends JsonObject {
 
 export const SCHEMA_FILE = new URL('./schema/playbook.schema.json', import.meta.url);
 
+let cachedText: string | undefined;
 let cached: PlaybookSchema | undefined;
 
+export function playbookSchemaText(): string {
+  cachedText ??= readFileSync(SCHEMA_FILE, 'utf8');
+  return cachedText;
+}
+
 export function playbookSchema(): PlaybookSchema {
-  cached ??= JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as PlaybookSchema;
+  cached ??= JSON.parse(playbookSchemaText()) as PlaybookSchema;
   return cached;
 }
 

@@ -3,15 +3,16 @@
  * each ajv error into a problem at the right file:line:column with a message a person can
  * act on: which key, what it must be, what was found, and a "did you mean" when one fits.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { closest } from '../util/suggest.js';
 import type { Problems } from './errors.js';
 import { ENTITY_NOUN, unknownKeyMessage } from './keywords.js';
-import { playbookSchema, type Entity, type JsonObject } from './schema-file.js';
+import { playbookSchema, playbookSchemaText, type Entity, type JsonObject } from './schema-file.js';
 import type { PathSegment, SourceFile } from './yaml-source.js';
+import { FILE_KINDS, PLAYBOOK_AJV_OPTIONS, fingerprint, loadAjv, loadPrecompiled } from '../util/validator-options.js';
 
 /** The kinds of files the loader reads; each is a definition in the schema. */
-export type FileKind = 'playbook' | 'tasksFile' | 'handlersFile' | 'roleMeta' | 'varsFile';
+export type FileKind = (typeof FILE_KINDS)[number];
 
 const FILE_NOUN: Record<FileKind, string> = {
   playbook: 'a playbook',
@@ -21,29 +22,42 @@ const FILE_NOUN: Record<FileKind, string> = {
   varsFile: 'a vars file',
 };
 
-interface Compiled {
-  validators: Map<FileKind, ValidateFunction>;
-  /** Schema object → its name under `definitions` (ajv hands back the same objects). */
-  definitionNames: Map<object, string>;
+type Validators = Map<FileKind, ValidateFunction>;
+
+let compiled: Validators | undefined;
+
+/** The build's precompiled validators (scripts/compile-validators.mjs) when they match the schema file. */
+function precompiled(): Validators | undefined {
+  const mod = loadPrecompiled<Record<string, unknown>>('./schema/validators.cjs', import.meta.url);
+  if (!mod || mod.fingerprint !== fingerprint(playbookSchemaText())) return undefined;
+  return new Map(FILE_KINDS.map((kind) => [kind, mod[kind] as ValidateFunction]));
 }
 
-let compiled: Compiled | undefined;
-
-function compile(): Compiled {
-  if (compiled) return compiled;
-  const schema = playbookSchema();
+function compileWithAjv(): Validators {
+  const Ajv = loadAjv();
   // strictTypes would insist on `type` next to every `required` in the if/then dispatch.
-  const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strictTypes: false, logger: false });
-  ajv.addSchema(schema, 'playbook.schema.json');
-  const validators = new Map<FileKind, ValidateFunction>();
-  validators.set('playbook', ajv.getSchema('playbook.schema.json')!);
-  for (const kind of ['tasksFile', 'handlersFile', 'roleMeta', 'varsFile'] as const) {
-    validators.set(kind, ajv.compile({ $ref: `playbook.schema.json#/definitions/${kind}` }));
-  }
-  const definitionNames = new Map<object, string>();
-  for (const [name, def] of Object.entries(schema.definitions)) definitionNames.set(def, name);
-  compiled = { validators, definitionNames };
+  const ajv = new Ajv(PLAYBOOK_AJV_OPTIONS);
+  ajv.addSchema(playbookSchema(), 'playbook.schema.json');
+  return new Map(
+    FILE_KINDS.map((kind) => [kind, kind === 'playbook' ? ajv.getSchema('playbook.schema.json')! : ajv.compile({ $ref: `playbook.schema.json#/definitions/${kind}` })]),
+  );
+}
+
+function validators(): Validators {
+  compiled ??= precompiled() ?? compileWithAjv();
   return compiled;
+}
+
+let definitionsByContent: Map<string, string> | undefined;
+
+/**
+ * Which `definitions` entry a failing schema is. Matched by content, not identity: the
+ * precompiled validators carry their own copies of the schema objects.
+ */
+function definitionName(schema: JsonObject | undefined): string | undefined {
+  if (!schema) return undefined;
+  definitionsByContent ??= new Map(Object.entries(playbookSchema().definitions).map(([name, def]) => [JSON.stringify(def), name]));
+  return definitionsByContent.get(JSON.stringify(schema));
 }
 
 function decodePointer(pointer: string): PathSegment[] {
@@ -148,12 +162,11 @@ function essentialErrors(errors: ErrorObject[]): ErrorObject[] {
  * file matched the schema.
  */
 export function validateFile(source: SourceFile, kind: FileKind, problems: Problems, ctx: ValidationContext): boolean {
-  const { validators, definitionNames } = compile();
-  const validate = validators.get(kind)!;
+  const validate = validators().get(kind)!;
   if (validate(source.data)) return true;
   for (const error of essentialErrors(validate.errors ?? [])) {
     const path = typedPath(source.data, decodePointer(error.instancePath));
-    const { message, at } = explain(error, path, source.data, kind, definitionNames, ctx);
+    const { message, at } = explain(error, path, source.data, kind, ctx);
     const loc = at.loc(source);
     problems.add(loc, message, source.excerpt(loc.line));
   }
@@ -173,11 +186,10 @@ function explain(
   path: PathSegment[],
   data: unknown,
   kind: FileKind,
-  definitionNames: Map<object, string>,
   ctx: ValidationContext,
 ): { message: string; at: Target } {
   const parent = error.parentSchema as JsonObject | undefined;
-  const defName = parent ? definitionNames.get(parent) : undefined;
+  const defName = definitionName(parent);
   const value = valueAt(data, path);
   const what = subject(path, kind);
 
