@@ -4,11 +4,11 @@
  * Ansible are recognised. One read and at most one write per task.
  */
 import { defineModule } from '../core/modules/api.js';
+import { RegexError } from '../core/util/python-regex.js';
 import { mutuallyExclusive, requireArg, resolveAliases, withAliases } from './_lib/args.js';
 import { finishEdit, readForEdit } from './_lib/edit-file.js';
 import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
 import { binaryToBuffer, blockinfile } from './_lib/line-edit.js';
-import { RegexError } from './_lib/python-regex.js';
 
 interface BlockinfileArgs extends AttrArgs {
   path?: string;

@@ -4,11 +4,11 @@
  * Ansible's; one read and at most one write per task.
  */
 import { defineModule } from '../core/modules/api.js';
+import { RegexError } from '../core/util/python-regex.js';
 import { mutuallyExclusive, requireArg, resolveAliases, withAliases } from './_lib/args.js';
 import { finishEdit, readForEdit } from './_lib/edit-file.js';
 import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
 import { binaryToBuffer, lineinfileAbsent, lineinfilePresent, splitLines } from './_lib/line-edit.js';
-import { RegexError } from './_lib/python-regex.js';
 
 interface LineinfileArgs extends AttrArgs {
   path?: string;

@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import { quote as shellQuote } from '../transport/shell-quote.js';
+import { compilePythonRegex, groupSelector, replacer } from '../util/python-regex.js';
 import { TemplateError } from './errors.js';
-import { findTest, runTest } from './is-tests.js';
-import { groupSelector, replacer, toRegExp } from './python-regex.js';
+import { findTest, runTest, templateErrorFromRegex } from './is-tests.js';
 import { defined, isUndefined, member, Undefined } from './undefined.js';
 import { compare, equals, isMapping, iterate, sortKeysDeep, toText, truthy, typeName, type Mapping } from './values.js';
 
@@ -306,7 +306,7 @@ const FILTERS: Record<string, FilterSpec> = {
     required: 1,
     fn: (v, p) => {
       const count = p.count === undefined ? 0 : Number(p.count);
-      const re = toRegExp(String(p.regex), { ignorecase: Boolean(p.ignorecase), multiline: Boolean(p.multiline), global: true });
+      const re = compilePythonRegex(String(p.regex), { ignorecase: Boolean(p.ignorecase), multiline: Boolean(p.multiline), global: true });
       const expand = replacer(p.replace === undefined ? '' : String(p.replace));
       let n = 0;
       return str(v, 'regex_replace').replace(re, (...m: unknown[]) => (count > 0 && n++ >= count ? (m[0] as string) : expand(...(m as [string, ...unknown[]]))));
@@ -318,7 +318,7 @@ const FILTERS: Record<string, FilterSpec> = {
     rest: true,
     kwOnly: ['ignorecase', 'multiline'],
     fn: (v, p, groups) => {
-      const m = toRegExp(String(p.regex), { ignorecase: Boolean(p.ignorecase), multiline: Boolean(p.multiline) }).exec(str(v, 'regex_search'));
+      const m = compilePythonRegex(String(p.regex), { ignorecase: Boolean(p.ignorecase), multiline: Boolean(p.multiline) }).exec(str(v, 'regex_search'));
       if (!m) return null;
       if (!groups.length) return m[0];
       return groups.map((g) => {
@@ -331,7 +331,7 @@ const FILTERS: Record<string, FilterSpec> = {
     params: ['regex', 'ignorecase', 'multiline'],
     required: 1,
     fn: (v, p) => {
-      const re = toRegExp(String(p.regex), { ignorecase: Boolean(p.ignorecase), multiline: Boolean(p.multiline), global: true });
+      const re = compilePythonRegex(String(p.regex), { ignorecase: Boolean(p.ignorecase), multiline: Boolean(p.multiline), global: true });
       // Python's findall: whole matches without groups, the group with one, tuples with several.
       return [...str(v, 'regex_findall').matchAll(re)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : m.slice(1).map((g) => g ?? '')));
     },
@@ -627,5 +627,9 @@ export function applyFilter(name: string, input: unknown, args: unknown[] = [], 
   for (let i = 0; i < required; i++) {
     if (!(params[i]! in p)) throw new TemplateError(`filter '${name}' needs argument '${params[i]}'`);
   }
-  return spec.fn(input, p, rest);
+  try {
+    return spec.fn(input, p, rest);
+  } catch (err) {
+    throw templateErrorFromRegex(err);
+  }
 }

@@ -4,8 +4,8 @@
  * Only `defined` and `undefined` accept an undefined value; every other test on an
  * undefined value is an error naming the variable.
  */
+import { compilePythonRegex, RegexError } from '../util/python-regex.js';
 import { TemplateError } from './errors.js';
-import { toRegExp } from './python-regex.js';
 import { defined, isUndefined, Undefined } from './undefined.js';
 import { compare, contains, equals, isMapping, typeName, truthy, type Mapping } from './values.js';
 
@@ -31,7 +31,7 @@ function failed(value: unknown, test: string): boolean {
 
 function regexTest(kind: 'match' | 'search' | 'fullmatch') {
   return (value: unknown, args: unknown[], kw: Mapping): boolean => {
-    const re = toRegExp(String(defined(args[0])), { ignorecase: Boolean(kw.ignorecase), multiline: Boolean(kw.multiline) });
+    const re = compilePythonRegex(String(defined(args[0])), { ignorecase: Boolean(kw.ignorecase), multiline: Boolean(kw.multiline) });
     const s = String(defined(value));
     const m = re.exec(s);
     if (!m) return false;
@@ -177,5 +177,17 @@ export function runTest(name: string, value: unknown, args: unknown[] = [], kwar
   }
   if (!spec.acceptsUndefined && value instanceof Undefined) throw value.error();
   for (const a of args) defined(a, `an argument of test '${name}'`);
-  return spec.fn(value, args, kwargs);
+  try {
+    return spec.fn(value, args, kwargs);
+  } catch (err) {
+    throw templateErrorFromRegex(err);
+  }
+}
+
+/**
+ * Template errors quote the user's text as JSON strings and get the template and its line
+ * added on the way out, which only a TemplateError carries; filters share this with tests.
+ */
+export function templateErrorFromRegex(err: unknown): unknown {
+  return err instanceof RegexError ? new TemplateError(err.describe(JSON.stringify), { cause: err }) : err;
 }

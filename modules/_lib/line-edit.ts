@@ -7,7 +7,7 @@
  * char, latin1): file content, patterns and lines all go through `toBinary`, so a UTF-8
  * pattern matches the same bytes it would in Python and invalid UTF-8 survives untouched.
  */
-import { compilePythonRegex, expandTemplate, searchLine } from './python-regex.js';
+import { compilePythonRegex, expandTemplate, searchLine } from '../../core/util/python-regex.js';
 
 export function toBinary(text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1');
@@ -54,10 +54,10 @@ export function lineinfilePresent(input: string[], o: LineinfilePresent): EditOu
   const insertbefore = o.insertbefore !== undefined ? toBinary(o.insertbefore) : undefined;
   if (insertafter === undefined && insertbefore === undefined) insertafter = 'EOF';
 
-  const re = regexp !== undefined ? compilePythonRegex(regexp, 'regexp') : undefined;
+  const re = regexp !== undefined ? compilePythonRegex(regexp, { argName: 'regexp' }) : undefined;
   let insRe: RegExp | undefined;
-  if (insertafter !== undefined && insertafter !== 'BOF' && insertafter !== 'EOF') insRe = compilePythonRegex(insertafter, 'insertafter');
-  else if (insertbefore !== undefined && insertbefore !== 'BOF') insRe = compilePythonRegex(insertbefore, 'insertbefore');
+  if (insertafter !== undefined && insertafter !== 'BOF' && insertafter !== 'EOF') insRe = compilePythonRegex(insertafter, { argName: 'insertafter' });
+  else if (insertbefore !== undefined && insertbefore !== 'BOF') insRe = compilePythonRegex(insertbefore, { argName: 'insertbefore' });
 
   const index = [-1, -1];
   let match: RegExpExecArray | true | null = null;
@@ -150,7 +150,7 @@ export interface LineinfileAbsent {
 
 /** lineinfile with state=absent: drop every matching line. */
 export function lineinfileAbsent(input: string[], o: LineinfileAbsent): EditOutcome & { found: number } {
-  const re = o.regexp !== undefined ? compilePythonRegex(toBinary(o.regexp), 'regexp') : undefined;
+  const re = o.regexp !== undefined ? compilePythonRegex(toBinary(o.regexp), { argName: 'regexp' }) : undefined;
   const search = o.searchString !== undefined ? toBinary(o.searchString) : undefined;
   const line = o.line !== undefined ? toBinary(o.line) : undefined;
   const kept: string[] = [];
@@ -184,8 +184,8 @@ export function blockinfile(original: string | null, o: BlockinfileOptions): { r
   const insertbefore = o.insertbefore !== undefined ? toBinary(o.insertbefore) : undefined;
   if (insertbefore === undefined && insertafter === undefined) insertafter = 'EOF';
   let insertRe: RegExp | undefined;
-  if (insertafter !== undefined && insertafter !== 'EOF') insertRe = compilePythonRegex(insertafter, 'insertafter');
-  else if (insertbefore !== undefined && insertbefore !== 'BOF') insertRe = compilePythonRegex(insertbefore, 'insertbefore');
+  if (insertafter !== undefined && insertafter !== 'EOF') insertRe = compilePythonRegex(insertafter, { argName: 'insertafter' });
+  else if (insertbefore !== undefined && insertbefore !== 'BOF') insertRe = compilePythonRegex(insertbefore, { argName: 'insertbefore' });
 
   const marker0 = `${marker.split('{mark}').join(toBinary(o.markerBegin))}\n`;
   const marker1 = `${marker.split('{mark}').join(toBinary(o.markerEnd))}\n`;

@@ -1,4 +1,4 @@
-/** The shared helpers of the general modules: modes, Python regexps, stat parsing, plans. */
+/** The shared helpers of the general modules: modes, stat parsing, plans. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,6 @@ import { planScripts, validateCommand } from '../../../modules/_lib/apply-plan.j
 import { contentDiff, stateDiff } from '../../../modules/_lib/diff.js';
 import { formatMode, parseMode, resultingMode } from '../../../modules/_lib/file-mode.js';
 import { parseStatOutput, statCommands } from '../../../modules/_lib/path-state.js';
-import { compilePythonRegex, expandTemplate, searchLine } from '../../../modules/_lib/python-regex.js';
 import { NASTY, removeDir, tempDir } from './general-helpers.js';
 
 describe('file modes', () => {
@@ -54,31 +53,6 @@ describe('file modes', () => {
     } finally {
       removeDir(dir);
     }
-  });
-});
-
-describe('Python regular expressions', () => {
-  it('named groups, backreferences, inline flags, \\A and \\Z', () => {
-    expect(compilePythonRegex('(?P<k>\\w+)=(?P=k)').exec('a=a')?.groups?.k).toBe('a');
-    expect(compilePythonRegex('(?i)^selinux').test('SELINUX=1')).toBe(true);
-    expect(compilePythonRegex('\\Aab\\Z').test('ab')).toBe(true);
-    expect(compilePythonRegex('\\Aab\\Z').test('xab')).toBe(false);
-    expect(compilePythonRegex('[\\A]').test('A')).toBe(true);
-    expect(() => compilePythonRegex('(?x) a')).toThrow(/verbose/);
-    expect(() => compilePythonRegex('a(', 'insertafter')).toThrow(/insertafter: invalid regular expression 'a\('/);
-  });
-
-  it('searchLine gives Python $ semantics on lines with their newline', () => {
-    expect(searchLine(compilePythonRegex('^x = 1$'), 'x = 1\n')).not.toBeNull();
-    expect(searchLine(compilePythonRegex('^x = 1$'), 'x = 1\r\n')).toBeNull();
-  });
-
-  it('expandTemplate like match.expand', () => {
-    const m = /(a)(?<rest>b+)/.exec('abbb')!;
-    expect(expandTemplate('\\1-\\g<rest>-\\g<2>\\n\\t\\\\', m)).toBe('a-bbb-bbb\n\t\\');
-    expect(expandTemplate('\\.x', m)).toBe('\\.x');
-    expect(() => expandTemplate('\\3', m)).toThrow(/invalid group reference/);
-    expect(() => expandTemplate('\\d', m)).toThrow(/bad escape/);
   });
 });
 
