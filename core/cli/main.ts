@@ -16,6 +16,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`tsplay ${version()}\n`);
     return EXIT.OK;
   }
+  // `tsplay doc --list | head`: a reader that stops early is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+    throw err;
+  });
   const { runProgram } = await import('./program.js');
   return runProgram(argv);
 }
