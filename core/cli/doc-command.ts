@@ -5,7 +5,7 @@ import { EXIT } from './main.js';
 import { stringify } from 'yaml';
 
 export async function docCommand(module: string | undefined, flags: { list: boolean; modulePath: string[] }): Promise<number> {
-  const registry = await ModuleRegistry.create(flags.modulePath.flatMap((p) => p.split(':')).filter(Boolean));
+  const registry = await (await ModuleRegistry.create(flags.modulePath.flatMap((p) => p.split(':')).filter(Boolean))).loadAll();
   if (flags.list || !module) {
     for (const name of registry.names()) process.stdout.write(`${name.padEnd(20)} ${registry.get(name)!.docs.short}\n`);
     return EXIT.OK;

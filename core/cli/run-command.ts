@@ -60,7 +60,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   const loaderOptions = {
     isModule: (name: string) => registry.has(name),
     suggestModules: (name: string) => registry.suggest(name),
-    freeFormOf: (name: string) => registry.get(name)?.freeForm,
+    freeFormOf: (name: string) => registry.info(name)?.freeForm,
   };
   const playbooks: Playbook[] = [];
   for (const file of playbookFiles) playbooks.push(await asCliError(() => loadPlaybook(resolve(file), loaderOptions)));

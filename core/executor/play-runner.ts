@@ -306,7 +306,7 @@ async function runTask(
     name: displayName(task, scope),
     loc: task.loc,
     isHandler: Boolean(opts.isHandler),
-    module: ctx.registry.get(task.module)?.name ?? task.module,
+    module: ctx.registry.info(task.module)?.name ?? task.module,
     noLog,
     ...(task.loop ? { loop: true } : {}),
     ...(opts.isSetup ? { isSetup: true } : {}),

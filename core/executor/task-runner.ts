@@ -42,8 +42,8 @@ function conditionsHold(conditions: Array<string | boolean>, vars: Vars): boolea
 }
 
 /** Resolve the module (registry knows aliases and FQCNs). */
-export function moduleFor(ctx: RunContext, task: Task): ModuleDefinition<any> | undefined {
-  return ctx.registry.get(task.module);
+export function moduleFor(ctx: RunContext, task: Task): Promise<ModuleDefinition<any> | undefined> {
+  return ctx.registry.resolve(task.module);
 }
 
 /** Arguments as a mapping: the `k=v` short form is parsed with the module's free-form key. */
@@ -133,7 +133,7 @@ export async function runTaskOnHost(
   } catch (err) {
     return { result: failed(`${(err as Error).message} (${where(task)})`) };
   }
-  const module = moduleFor(ctx, task);
+  const module = await moduleFor(ctx, task);
   if (!module) return { result: failed(`unknown module '${task.module}' (${where(task)})`) };
 
   const conditions = allConditions(scope);
