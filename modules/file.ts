@@ -11,7 +11,7 @@ import { applyPlan, type AttrOp, type MkdirOp } from './_lib/apply-plan.js';
 import { stateDiff } from './_lib/diff.js';
 import { attrResult, attrSchema, compareAttrs, creationAttrs, parseAttrs, type AttrArgs, type DesiredAttrs } from './_lib/file-attrs.js';
 import { chmodArgument, formatMode, resultingMode } from './_lib/file-mode.js';
-import { recordPrediction, statPaths, type PathKind, type PathState, type TreeEntry } from './_lib/path-state.js';
+import { recordPrediction, statPathThen, statPaths, type PathKind, type PathState, type TreeEntry } from './_lib/path-state.js';
 
 type State = 'file' | 'directory' | 'link' | 'hard' | 'absent' | 'touch';
 
@@ -122,9 +122,23 @@ async function directory(ctx: ModuleContext<FileArgs>, s: PathState, ancestors: 
   return result(s.path, 'directory', cmp.changed || treeChanged, diffs, attrResult(s, cmp.op));
 }
 
-async function touch(ctx: ModuleContext<FileArgs>, s: PathState, desired: DesiredAttrs): Promise<ModuleResult> {
+/** The commands that touch a path and give it `op`'s owner, group and mode. */
+function touchScript(path: string, op: { owner?: string; group?: string; chmod?: string }, timesFlag = ''): string {
+  const q = quote(path);
+  const lines = [`touch ${timesFlag}-- ${q} || exit 1`];
+  if (op.owner || op.group) lines.push(`chown ${quote(`${op.owner ?? ''}${op.group ? `:${op.group}` : ''}`)} -- ${q} || exit 1`);
+  if (op.chmod) lines.push(`chmod ${quote(op.chmod)} -- ${q} || exit 1`);
+  return lines.join('\n');
+}
+
+/**
+ * Decide and report state=touch from the path's state `s`. `acted` is the outcome when the
+ * touch already ran in the same command as the stat (touchInOneTrip); otherwise this runs it.
+ */
+async function touch(ctx: ModuleContext<FileArgs>, s: PathState, desired: DesiredAttrs, acted?: { rc: number; stderr: string }): Promise<ModuleResult> {
   const a = ctx.args;
   if (s.kind === 'absent' && s.parentKind !== 'directory') ctx.fail(`Error, could not touch target: ${posix.dirname(s.path)} does not exist`);
+  if (acted && acted.rc !== 0) ctx.fail(`could not touch ${s.path}: ${acted.stderr.trim()}`);
   const preserve = a.modification_time === 'preserve' && a.access_time === 'preserve';
   const existing = s.kind !== 'absent';
   const cmp = existing ? compareAttrs(s, desired) : undefined;
@@ -135,22 +149,34 @@ async function touch(ctx: ModuleContext<FileArgs>, s: PathState, desired: Desire
   if (ctx.check) {
     if (!existing) ctx.predicted.setFile(s.path, Buffer.alloc(0));
     if (changed) recordPrediction(ctx, s.path, { kind: 'file', ...(op.resultMode !== undefined ? { mode: op.resultMode } : {}), ...(op.owner ? { owner: op.owner } : {}), ...(op.group ? { group: op.group } : {}) });
-  } else if (changed) {
-    const q = quote(s.path);
-    const lines: string[] = [];
-    if (!existing) lines.push(`touch -- ${q} || exit 1`);
-    else if (touches) {
-      // `touch -a`/`-m` leave the preserved timestamp alone.
-      const flags = a.access_time === 'preserve' ? '-m ' : a.modification_time === 'preserve' ? '-a ' : '';
-      lines.push(`touch ${flags}-- ${q} || exit 1`);
-    }
-    if (op.owner || op.group) lines.push(`chown ${quote(`${op.owner ?? ''}${op.group ? `:${op.group}` : ''}`)} -- ${q} || exit 1`);
-    if (op.chmod) lines.push(`chmod ${quote(op.chmod)} -- ${q} || exit 1`);
-    const res = await ctx.run(lines.join('\n'));
+  } else if (changed && !acted) {
+    // `touch -a`/`-m` leave the preserved timestamp alone.
+    const flags = !existing ? '' : a.access_time === 'preserve' ? '-m ' : a.modification_time === 'preserve' ? '-a ' : '';
+    const res = await ctx.run(touchScript(s.path, op, flags));
     if (res.rc !== 0) ctx.fail(`could not touch ${s.path}: ${res.stderr.trim()}`);
   }
   const diff = existing ? cmp?.diff : stateDiff(s.path, { state: 'absent' }, { state: 'file' }, stateHeader(s.path));
   return result(s.path, 'file', changed, [diff], attrResult(existing ? s : { ...s, mode: 0o644 }, op));
+}
+
+/**
+ * state=touch with neither time preserved changes the path whatever its state, so the
+ * stat and the touch go in one command (the commonest use, a log file, is then one round
+ * trip, not two). The owner/group/mode are applied unconditionally, which leaves the same
+ * result as applying only the differences, with two exceptions that take the two-step
+ * path: a symbolic mode (its result depends on the mode read) and a chown without an
+ * octal mode (chown clears setuid/setgid bits even when the owner does not change).
+ */
+function touchesInOneTrip(ctx: ModuleContext<FileArgs>, desired: DesiredAttrs, follow: boolean): boolean {
+  const a = ctx.args;
+  if (ctx.check || !follow || a.modification_time === 'preserve' || a.access_time === 'preserve') return false;
+  const octal = desired.mode?.kind === 'octal';
+  return (!desired.mode || octal) && (octal || (!desired.owner && !desired.group));
+}
+
+async function touchInOneTrip(ctx: ModuleContext<FileArgs>, path: string, desired: DesiredAttrs): Promise<ModuleResult> {
+  const { state, rc, stderr } = await statPathThen(ctx, path, { follow: true }, touchScript(path, creationAttrs(desired, false)));
+  return touch(ctx, state, desired, { rc, stderr });
 }
 
 async function plainFile(ctx: ModuleContext<FileArgs>, s: PathState, desired: DesiredAttrs): Promise<ModuleResult> {
@@ -301,6 +327,7 @@ export default defineModule<FileArgs>({
     const srcPath = a.src !== undefined ? (a.src.startsWith('/') || a.state === 'hard' ? a.src : posix.join(posix.dirname(path), a.src)) : undefined;
     const follow = a.follow && !linkish && a.state !== 'absent';
     const ancestors = a.state === 'directory' || (a.state === undefined && a.recurse) ? ancestorsOf(path) : [];
+    if (a.state === 'touch' && touchesInOneTrip(ctx, desired, follow)) return touchInOneTrip(ctx, path, desired);
     const paths = [path, ...(srcPath !== undefined ? [srcPath] : []), ...ancestors];
     const states = await statPaths(ctx, paths, { follow, tree: a.recurse });
     const s = states[0]!;

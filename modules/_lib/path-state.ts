@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ModuleContext } from '../../core/modules/api.js';
+import type { ExecResult } from '../../core/transport/transport.js';
 import { RemoteCommandError } from '../../core/transport/remote-shell.js';
 import { quote } from '../../core/transport/shell-quote.js';
 
@@ -402,19 +403,42 @@ export async function statPaths(ctx: ModuleContext<unknown>, paths: readonly str
     if (res.rc !== 0) {
       throw new RemoteCommandError(`could not inspect ${batch.length === 1 ? batch[0] : `${batch.length} paths`}: ${res.stderr.trim() || `exit ${res.rc}`}`, res);
     }
-    try {
-      const parsed = parseStatOutput(res.stdoutBuffer, batch, batchOptions);
-      // The tree listing belongs to the first path of all, wherever the batches split.
-      const tree = batchOptions.tree ? parsed[0]!.tree : undefined;
-      if (tree) delete parsed[0]!.tree;
-      states.push(...parsed);
-      if (tree) states[0]!.tree = tree;
-    } catch (err) {
-      if (err instanceof UnreadableError) ctx.fail(err.message);
-      throw new RemoteCommandError(`could not inspect ${batch.join(', ')}: ${(err as Error).message}; stderr: ${res.stderr.trim()}`, res);
-    }
+    const parsed = parseOrFail(ctx, res, batch, batchOptions);
+    // The tree listing belongs to the first path of all, wherever the batches split.
+    const tree = batchOptions.tree ? parsed[0]!.tree : undefined;
+    if (tree) delete parsed[0]!.tree;
+    states.push(...parsed);
+    if (tree) states[0]!.tree = tree;
   }
   return ctx.check ? states.map((s) => overlay(ctx, s, o)) : states;
+}
+
+function parseOrFail(ctx: ModuleContext<unknown>, res: ExecResult, batch: readonly string[], o: StatOptions): PathState[] {
+  try {
+    return parseStatOutput(res.stdoutBuffer, batch, o);
+  } catch (err) {
+    if (err instanceof UnreadableError) ctx.fail(err.message);
+    throw new RemoteCommandError(`could not inspect ${batch.join(', ')}: ${(err as Error).message}; stderr: ${res.stderr.trim()}`, res);
+  }
+}
+
+/**
+ * Report on one path, then run `then` in the same command. For operations that act
+ * whatever the path's state (file state=touch) yet must report what it was: one round
+ * trip instead of two. Not for check mode. `rc` and `stderr` are those of `then`, which
+ * must print nothing on stdout.
+ */
+export async function statPathThen(
+  ctx: ModuleContext<unknown>,
+  path: string,
+  o: StatOptions,
+  then: string,
+): Promise<{ state: PathState; rc: number; stderr: string }> {
+  if (ctx.check) throw new Error('statPathThen acts: it cannot be used in check mode');
+  if (o.tree || o.content) throw new Error('statPathThen reports on the path only');
+  const [script] = statCommands([path], o);
+  const res = await ctx.run(`${script!}\n${then}`);
+  return { state: parseOrFail(ctx, res, [path], o)[0]!, rc: res.rc, stderr: res.stderr };
 }
 
 /** One path. */

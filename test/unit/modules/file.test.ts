@@ -90,6 +90,34 @@ describe('file state=file/touch/absent', () => {
     expect([r.check.changed, r.first.changed, r.second.changed]).toEqual([true, true, false]);
   });
 
+  it('touch in one command reports the state it found: diff, owner, mode, a missing parent', async () => {
+    const path = join(dir, 'log');
+    writeFileSync(path, 'kept');
+    chmodSync(path, 0o600);
+    const r = await run(file, { path, state: 'touch', owner: 'nobody', mode: '0640' }, { diff: true });
+    expect(r).toMatchObject({ changed: true, state: 'file', owner: 'nobody', mode: '0640' });
+    expect(r.diff![0]).toMatchObject({ before: expect.stringContaining('"0600"'), after: expect.stringContaining('"0640"') });
+    expect(modeOf(path)).toBe('640');
+    expect(statSync(path).uid).toBe(65534);
+    expect(readFileSync(path, 'utf8')).toBe('kept');
+    const again = await run(file, { path, state: 'touch', owner: 'nobody', mode: '0640' }, { diff: true });
+    expect(again.changed).toBe(true);
+    expect(again.diff ?? []).toEqual([]);
+    const created = await run(file, { path: join(dir, 'new'), state: 'touch', mode: '0600' }, { diff: true });
+    expect(created.diff![0]).toMatchObject({ before: expect.stringContaining('state: absent'), after: expect.stringContaining('state: file') });
+    const orphan = await run(file, { path: join(dir, 'no', 'such', 'f'), state: 'touch', mode: '0600' });
+    expect(orphan.msg).toBe(`Error, could not touch target: ${join(dir, 'no', 'such')} does not exist`);
+  });
+
+  it('touch with an owner but no mode keeps setuid bits (chown alone would clear them)', async () => {
+    const path = join(dir, 'suid');
+    writeFileSync(path, '#!/bin/sh\n');
+    chmodSync(path, 0o4755);
+    const r = await run(file, { path, state: 'touch', owner: 'root' });
+    expect(r.changed).toBe(true);
+    expect(modeOf(path)).toBe('4755');
+  });
+
   it('absent removes files and whole trees; idempotent; check predicts', async () => {
     mkdirSync(join(dir, 'tree', 'deep'), { recursive: true });
     writeFileSync(join(dir, 'tree', 'deep', 'f'), 'x');
