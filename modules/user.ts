@@ -1,11 +1,14 @@
 /**
  * `user`: local user accounts, with Ansible's parameters. One read (getent passwd, and
  * `id -Gn` / `getent group` only when groups are involved), one useradd/usermod/userdel.
+ * A new user whose useradd does not depend on the target (no group, groups or password)
+ * is created by the read command itself: one round trip.
  * The password hash travels on stdin only and never appears in output, logs or diffs.
  */
 import { defineModule } from '../core/modules/api.js';
 import {
   ACCOUNT_NAME_SCHEMA,
+  createInReadPlans,
   describeUser,
   findGroup,
   planUser,
@@ -17,6 +20,7 @@ import {
   type GroupEntry,
   type PasswdEntry,
   type UserState,
+  type UserWant,
 } from './_lib/passwd.js';
 import { recordPrediction } from './_lib/path-state.js';
 
@@ -112,10 +116,39 @@ export default defineModule<UserArgs>({
     const lookups = present ? [...new Set([...(a.group !== undefined ? [a.group] : []), ...(groupsArg ?? [])])] : [];
     // Without `group`, a new user gets -N when a group of its name exists: ask only if it is new.
     const lookupsIfAbsent = present && a.group === undefined ? [a.name] : [];
+    const want: UserWant = {
+      name: a.name,
+      ...(a.uid !== undefined ? { uid: a.uid } : {}),
+      nonUnique: a.non_unique,
+      ...(a.group !== undefined ? { group: a.group } : {}),
+      ...(groupsArg !== undefined ? { groups: groupsArg } : {}),
+      append: a.append,
+      ...(a.home !== undefined ? { home: a.home } : {}),
+      createHome: a.create_home,
+      moveHome: a.move_home,
+      ...(a.shell !== undefined ? { shell: a.shell } : {}),
+      ...(a.comment !== undefined ? { comment: a.comment } : {}),
+      system: a.system,
+      password: a.password !== undefined,
+      updatePassword: a.update_password,
+    };
+    // A new user without group/groups/password is planned the same whatever else the target
+    // holds: the read command creates it when absent, saving the second round trip.
+    const createIfAbsent = present && !ctx.check ? createInReadPlans(want) : undefined;
     const res = await ctx.run(
-      userReadCommand({ name: a.name, groups: present && groupsArg !== undefined, lookups, lookupsIfAbsent, password: present && a.password !== undefined }),
+      userReadCommand({
+        name: a.name,
+        groups: present && groupsArg !== undefined,
+        lookups,
+        lookupsIfAbsent,
+        password: present && a.password !== undefined,
+        ...(createIfAbsent ? { createIfAbsent } : {}),
+      }),
       a.password !== undefined && present ? { stdin: `${a.password}\n` } : {},
     );
+    if (res.rc !== 0 && createIfAbsent && res.stdout.includes('@@tsplay:absent')) {
+      ctx.fail(`useradd ${a.name} failed on ${ctx.host.name}: ${res.stderr.trim() || `exit ${res.rc}`}`, { rc: res.rc });
+    }
     if (res.rc !== 0) ctx.fail(`could not read user ${a.name} on ${ctx.host.name}: ${res.stderr.trim() || `exit ${res.rc}`}`);
     const state: UserState = parseUserRead(res.stdout);
     const extraGroups = ctx.check ? predictedGroups(ctx, [...lookups, ...lookupsIfAbsent]) : [];
@@ -147,30 +180,13 @@ export default defineModule<UserArgs>({
       return out;
     }
 
-    const plan = planUser(
-      {
-        name: a.name,
-        ...(a.uid !== undefined ? { uid: a.uid } : {}),
-        nonUnique: a.non_unique,
-        ...(a.group !== undefined ? { group: a.group } : {}),
-        ...(groupsArg !== undefined ? { groups: groupsArg } : {}),
-        append: a.append,
-        ...(a.home !== undefined ? { home: a.home } : {}),
-        createHome: a.create_home,
-        moveHome: a.move_home,
-        ...(a.shell !== undefined ? { shell: a.shell } : {}),
-        ...(a.comment !== undefined ? { comment: a.comment } : {}),
-        system: a.system,
-        password: a.password !== undefined,
-        updatePassword: a.update_password,
-      },
-      state,
-      extraGroups,
-    );
+    const plan = planUser(want, state, extraGroups);
     if (plan.error) ctx.fail(`${plan.error} on ${ctx.host.name}: create it first (group module)`);
     const changed = plan.argv !== undefined || plan.setPassword;
     let after: PasswdEntry | undefined = state.user;
-    if (changed && !ctx.check) {
+    if (changed && state.created) {
+      after = state.created;
+    } else if (changed && !ctx.check) {
       const act = await ctx.run(userActCommand(a.name, plan), plan.setPassword ? { stdin: `${a.name}:${a.password}\n` } : {});
       if (act.rc !== 0) {
         ctx.fail(`${plan.argv?.[0] ?? 'chpasswd'} ${a.name} failed on ${ctx.host.name}: ${act.stderr.trim() || `exit ${act.rc}`}`, { rc: act.rc });

@@ -53,17 +53,33 @@ export interface UserQuery {
   lookupsIfAbsent?: string[];
   /** Compare the shadow hash with the one sent on stdin. */
   password: boolean;
+  /**
+   * Create the user in the same command when it does not exist: the useradd argv for when
+   * a group of its name exists (-N) and for when none does (see createInReadPlans).
+   */
+  createIfAbsent?: { groupExists: string[]; noGroup: string[] };
 }
 
 export function userReadCommand(q: UserQuery): string {
   const n = quote(q.name);
+  const c = q.createIfAbsent;
+  const absent = c
+    ? [
+        // The lookup goes last: parseUserRead reads every line after its marker as a group.
+        `  if g=$(getent group -- ${n}); then ${quoteArgv(c.groupExists)} || exit $?; else ${quoteArgv(c.noGroup)} || exit $?; fi`,
+        `  printf '${MARK}created=%s\\n' "$(getent passwd -- ${n})"`,
+        `  if [ -n "$g" ]; then echo '${MARK}lookup'; printf '%s\\n' "$g"; fi`,
+      ]
+    : q.lookupsIfAbsent?.length
+      ? [`  echo '${MARK}lookup'; getent group -- ${quoteArgv(q.lookupsIfAbsent)}`]
+      : [];
   const lines = [
     `if p=$(getent passwd -- ${n}); then`,
     `  printf '${MARK}passwd=%s\\n' "$p"`,
     ...(q.groups ? [`  printf '${MARK}groups=%s\\n' "$(id -Gn -- ${n})"`] : []),
     'else',
     `  echo '${MARK}absent'`,
-    ...(q.lookupsIfAbsent?.length ? [`  echo '${MARK}lookup'; getent group -- ${quoteArgv(q.lookupsIfAbsent)}`] : []),
+    ...absent,
     'fi',
   ];
   if (q.lookups.length) lines.push(`echo '${MARK}lookup'`, `getent group -- ${quoteArgv(q.lookups)}`);
@@ -83,6 +99,8 @@ export function userReadCommand(q: UserQuery): string {
 
 export interface UserState {
   user?: PasswdEntry;
+  /** The user as created by the read command itself (createIfAbsent). */
+  created?: PasswdEntry;
   /** Group names from `id -Gn` (primary first). */
   groupNames?: string[];
   groups: GroupEntry[];
@@ -94,6 +112,7 @@ export function parseUserRead(stdout: string): UserState {
   let inLookup = false;
   for (const line of stdout.split('\n')) {
     if (line.startsWith(`${MARK}passwd=`)) state.user = parsePasswdLine(line.slice(`${MARK}passwd=`.length));
+    else if (line.startsWith(`${MARK}created=`)) state.created = parsePasswdLine(line.slice(`${MARK}created=`.length));
     else if (line.startsWith(`${MARK}groups=`)) state.groupNames = line.slice(`${MARK}groups=`.length).split(/\s+/).filter(Boolean);
     else if (line.startsWith(`${MARK}password=`)) state.password = line.slice(`${MARK}password=`.length).trim() as UserState['password'];
     else if (line === `${MARK}lookup`) inLookup = true;
@@ -212,6 +231,20 @@ export function planUser(want: UserWant, state: UserState, extraGroups: GroupEnt
   const setPassword = want.password && want.updatePassword === 'always' && state.password !== 'same';
   if (setPassword) changes.push('password');
   return { ...(flags.length ? { argv: ['usermod', ...flags, '--', want.name] } : {}), setPassword, changes };
+}
+
+/**
+ * The two useradd commands a read command may run itself when the user is absent
+ * (UserQuery.createIfAbsent): planned here exactly as planUser plans them after a read, so
+ * the controller's plan for what it then finds matches what ran. Only for a task without
+ * `group`, `groups` or `password`: nothing else about a new user depends on the target.
+ */
+export function createInReadPlans(want: UserWant): { groupExists: string[]; noGroup: string[] } | undefined {
+  if (want.group !== undefined || want.groups !== undefined || want.password) return undefined;
+  const groupOfName: GroupEntry = { name: want.name, gid: 0, members: [] };
+  const groupExists = planUser(want, { groups: [groupOfName] }).argv;
+  const noGroup = planUser(want, { groups: [] }).argv;
+  return groupExists && noGroup ? { groupExists, noGroup } : undefined;
 }
 
 /**

@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  createInReadPlans,
   describeUser,
   groupReadCommand,
   parseGroupLine,
@@ -136,5 +140,73 @@ describe('user read command', () => {
     expect(then).not.toContain('getent group');
     expect(otherwise).toContain("getent group -- pyinfra");
     expect(parseUserRead('@@tsplay:absent\n@@tsplay:lookup\npyinfra:x:1005:\n').groups).toEqual([{ name: 'pyinfra', gid: 1005, members: [] }]);
+  });
+});
+
+describe('user read command that creates an absent user (one round trip)', () => {
+  /**
+   * Runs the command with /bin/sh and stand-ins for getent and useradd on PATH: getent
+   * answers from files in the directory, useradd records its argv and adds the passwd line.
+   */
+  function runWithStandIns(cmd: string, o: { userExists: boolean; groupExists: boolean; useraddFails?: boolean }) {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-passwd-'));
+    try {
+      if (o.userExists) writeFileSync(join(dir, 'passwd'), 'pyinfra:x:1002:1002::/home/pyinfra:/bin/bash\n');
+      if (o.groupExists) writeFileSync(join(dir, 'group'), 'pyinfra:x:1005:\n');
+      const getent = `#!/bin/sh\ndb=$1; shift; [ "$1" = -- ] && shift\ngrep "^$1:" "${dir}/$db" 2>/dev/null\n`;
+      const useradd = o.useraddFails
+        ? '#!/bin/sh\necho "useradd: cannot lock /etc/passwd" >&2; exit 1\n'
+        : `#!/bin/sh\necho "$@" > "${dir}/useradd.argv"\necho 'pyinfra:x:1003:1003::/home/pyinfra:/bin/bash' > "${dir}/passwd"\n`;
+      for (const [name, text] of [['getent', getent], ['useradd', useradd]] as const) {
+        writeFileSync(join(dir, name), text);
+        chmodSync(join(dir, name), 0o755);
+      }
+      const r = spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } });
+      const argvFile = join(dir, 'useradd.argv');
+      return { rc: r.status, stdout: r.stdout, stderr: r.stderr, useradd: existsSync(argvFile) ? readFileSync(argvFile, 'utf8').trim() : undefined };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const w = want({ home: '/home/pyinfra', shell: '/bin/bash' });
+  const createIfAbsent = createInReadPlans(w)!;
+  const cmd = userReadCommand({ name: 'pyinfra', groups: false, lookups: [], lookupsIfAbsent: ['pyinfra'], password: false, createIfAbsent });
+
+  it('is offered only when nothing about the new user depends on the target', () => {
+    expect(createIfAbsent).toEqual({
+      groupExists: ['useradd', '-N', '-d', '/home/pyinfra', '-m', '-s', '/bin/bash', '--', 'pyinfra'],
+      noGroup: ['useradd', '-d', '/home/pyinfra', '-m', '-s', '/bin/bash', '--', 'pyinfra'],
+    });
+    expect(createInReadPlans(want({ group: 'users' }))).toBeUndefined();
+    expect(createInReadPlans(want({ groups: ['wheel'] }))).toBeUndefined();
+    expect(createInReadPlans(want({ password: true }))).toBeUndefined();
+  });
+
+  it('creates the absent user with the argv planUser plans for what it then reports', () => {
+    for (const groupExists of [false, true]) {
+      const r = runWithStandIns(cmd, { userExists: false, groupExists });
+      expect(r.rc, r.stderr).toBe(0);
+      const state = parseUserRead(r.stdout);
+      expect(state.user).toBeUndefined();
+      expect(state.created).toEqual({ name: 'pyinfra', uid: 1003, gid: 1003, comment: '', home: '/home/pyinfra', shell: '/bin/bash' });
+      expect(state.groups.map((g) => g.name)).toEqual(groupExists ? ['pyinfra'] : []);
+      // What the controller plans from that state is exactly what ran.
+      expect(r.useradd).toBe(planUser(w, state).argv!.slice(1).join(' '));
+    }
+  });
+
+  it('only reads an existing user', () => {
+    const r = runWithStandIns(cmd, { userExists: true, groupExists: true });
+    expect(r.rc).toBe(0);
+    expect(r.useradd).toBeUndefined();
+    expect(parseUserRead(r.stdout)).toMatchObject({ user: { uid: 1002 }, groups: [] });
+  });
+
+  it('exits with useradd\'s status and message when it fails', () => {
+    const r = runWithStandIns(cmd, { userExists: false, groupExists: false, useraddFails: true });
+    expect(r.rc).toBe(1);
+    expect(r.stdout).toContain('@@tsplay:absent');
+    expect(r.stderr).toContain('cannot lock /etc/passwd');
   });
 });
