@@ -8,7 +8,7 @@
 #   bench-hosts.sh reset                        the same hosts on fresh overlays (JSON timings)
 #   bench-hosts.sh down                         stop and remove them (and the bridge if we made it)
 #   bench-hosts.sh memory                       JSON: memory cgroup bytes per host
-#   bench-hosts.sh cpu-ns                       total CPU ns of the hosts' cpuacct groups (light)
+#   bench-hosts.sh cpu-ns                       total CPU ns of the hosts' cpuacct groups
 #
 # Kinds: light (test/lab/lib/light-hosts.sh: only sshd -D in its namespaces) and nspawn
 # (the lab's booted systemd hosts, for workloads that need systemd).
@@ -212,7 +212,7 @@ cmd_cpu_ns() {
   local name total=0 v f hosts=()
   mapfile -t hosts < <(existing_hosts)
   for name in "${hosts[@]}"; do
-    f=$(light_cg_extra_dirs "$name")/cpuacct.usage
+    f=$CG_ROOT/cpuacct/$CGROUP_NAME/$name/cpuacct.usage
     [ -r "$f" ] || { echo null; return; }
     v=$(cat "$f"); total=$((total + v))
   done

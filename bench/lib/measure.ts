@@ -44,7 +44,7 @@ function readNum(file: string): number | null {
   }
 }
 
-/** Sum of the bench hosts' CPU time in ns (null when not available, e.g. nspawn hosts). */
+/** Sum of the bench hosts' CPU time in ns (null when not available). */
 export function targetsCpuNs(): number | null {
   const dir = join(CG, 'cpuacct', HOSTS_GROUP);
   if (!existsSync(dir)) return null;

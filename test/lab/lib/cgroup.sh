@@ -2,8 +2,9 @@
 # container use) the cgroup of whoever started it, so the start shell first moves itself
 # into $CGROUP_NAME/<host>; that keeps hosts apart, lets `down` kill what a host left
 # behind, and gives per-host memory figures.
-#   cgroup v1 (this machine kind): the name=systemd hierarchy, plus memory and pids, and
-#                                  the unified (cgroup2) one of a hybrid layout
+#   cgroup v1 (this machine kind): the name=systemd hierarchy, plus memory, pids and
+#                                  cpuacct (the benchmark reads the targets' CPU time
+#                                  there), and the unified (cgroup2) one of a hybrid layout
 #   cgroup v2: the unified hierarchy
 
 CG_ROOT=/sys/fs/cgroup
@@ -15,7 +16,7 @@ cg_dirs() {
     echo "$CG_ROOT/$CGROUP_NAME/$1"
   else
     local h
-    for h in systemd memory pids; do
+    for h in systemd memory pids cpuacct; do
       if [ -d "$CG_ROOT/$h" ]; then echo "$CG_ROOT/$h/$CGROUP_NAME/$1"; fi
     done
     # Hybrid layout: nspawn takes its own cgroup path from the unified hierarchy and

@@ -8,12 +8,6 @@
 # placeholder kind_light_start. lab.sh does not source it (its `up --kind light` still
 # stops early); bench/lab/bench-hosts.sh does, for the benchmark's own hosts.
 
-# Extra cgroup v1 hierarchies a light host joins besides cg_dirs (cpu time of the
-# targets is read from cpuacct by the benchmark).
-light_cg_extra_dirs() {
-  if ! cg_is_v2 && [ -d "$CG_ROOT/cpuacct" ]; then echo "$CG_ROOT/cpuacct/$CGROUP_NAME/$1"; fi
-}
-
 # Runs as PID 1 of the host's new pid namespace, inside its mount namespace (private
 # propagation: nothing mounted here is seen by this machine, and all of it vanishes with
 # the namespace). Mounts what sshd and the modules need, then becomes sshd.
@@ -51,7 +45,7 @@ kind_light_start() {
   [ -e "$ns" ] || die "light host $name: network namespace $ns is missing"
   date +%s%3N > "$dir/boot-started-ms"
   (
-    for d in $(cg_dirs "$name") $(light_cg_extra_dirs "$name"); do
+    for d in $(cg_dirs "$name"); do
       mkdir -p "$d" && echo "$BASHPID" > "$d/cgroup.procs" || exit 1
     done
     # fd 9 may be a lock of the caller: the long-lived host must not hold it.
@@ -74,8 +68,8 @@ light_host_running() {
   pid_alive "$pid" unshare
 }
 
-# Kills everything in the host's cgroups (there is no orderly shutdown to wait for) and
-# removes them, the extra cpuacct one included.
+# Kills everything in the host's cgroups (there is no orderly shutdown to wait for); the
+# teardown removes the cgroups.
 light_host_stop() {
   local name=$1 dir i d
   dir=$(host_dir "$name")
@@ -86,7 +80,4 @@ light_host_stop() {
     sleep 0.05
   done
   rm -f "$dir/supervisor.pid"
-  for d in $(light_cg_extra_dirs "$name"); do
-    [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
-  done
 }
