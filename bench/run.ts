@@ -195,6 +195,9 @@ function markdown(results: SizeResult[], extras: Extras | null, meta: { workload
     out.push('', '| measurement | wall s, median (min-max) | peak RSS MB |', '| --- | --- | --- |',
       `| \`tsplay --version\` (${extras.startup.runs} runs) | ${fmt(extras.startup.tsplay, 3)} | |`,
       `| \`ansible-playbook --version\` | ${fmt(extras.startup.ansible, 3)} | |`);
+    for (const [tool, v] of Object.entries(extras.localRun ?? {})) {
+      if (v) out.push(`| ${tool === 'tsplay' ? 'tsplay run' : 'ansible-playbook'}, one command on localhost (local connection)${v.exitCode ? ` (exit ${v.exitCode})` : ''} | ${fmt(v.wallS, 3)} | ${fmt(v.maxRssMB, 0)} |`);
+    }
     for (const [k, v] of Object.entries(extras.planning)) {
       out.push(`| ${k}, 1,000 tasks x 100 hosts${v.exitCode ? ` (exit ${v.exitCode})` : ''} | ${fmt(v.wallS, 3)} | ${fmt(v.maxRssMB, 0)} |`);
     }

@@ -1,7 +1,10 @@
 /**
- * The measurements that need no hosts: start-up time (`--version`) and planning a
- * generated 1,000-task playbook over 100 hosts (`--list-tasks`, `--syntax-check`).
+ * The measurements that need no hosts: start-up time (`--version`), the fixed cost of a
+ * real run (one command on localhost over the local connection, what every run pays
+ * before its first SSH handshake), and planning a generated 1,000-task playbook over 100
+ * hosts (`--list-tasks`, `--syntax-check`).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measure } from './measure.js';
@@ -9,7 +12,24 @@ import { summarize, type Summary } from './stats.js';
 
 export interface Extras {
   startup: { tsplay: Summary | null; ansible: Summary | null; runs: number };
+  /** `run` of a one-task playbook on localhost (connection local): wall time and peak RSS. */
+  localRun?: Record<'tsplay' | 'ansible', { wallS: Summary | null; maxRssMB: Summary | null; exitCode: number } | null>;
   planning: Record<string, { wallS: Summary | null; maxRssMB: Summary | null; exitCode: number }>;
+}
+
+/**
+ * Wall time of a bare spawn, for start-up: `measure` runs the tool through bash, a cgroup
+ * move and /usr/bin/time, which adds ~0.1 s on cgroup v1 and would swamp a 0.1 s start.
+ */
+function repeatBare(argv: string[], runs: number, cwd: string): Summary | null {
+  const wall: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const r = spawnSync(argv[0]!, argv.slice(1), { cwd, stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}`);
+    wall.push((performance.now() - start) / 1000);
+  }
+  return summarize(wall);
 }
 
 async function repeat(argv: string[], runs: number, cwd: string, env?: NodeJS.ProcessEnv) {
@@ -46,12 +66,27 @@ export function writePlanningWorkload(dir: string, tasks: number, hosts: number)
   return { playbook, inventory };
 }
 
+/** One `command` task on localhost over the local connection. */
+export function writeLocalRunWorkload(dir: string): { playbook: string; inventory: string } {
+  mkdirSync(dir, { recursive: true });
+  const playbook = join(dir, 'one-task.yml');
+  writeFileSync(playbook, '- hosts: all\n  gather_facts: no\n  tasks:\n  - name: one command\n    command: "true"\n');
+  const inventory = join(dir, 'localhost.ini');
+  writeFileSync(inventory, 'localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n');
+  return { playbook, inventory };
+}
+
 export async function measureExtras(repoRoot: string, tmp: string, haveAnsible: boolean, runs = 20): Promise<Extras> {
   const tsplay = [process.execPath, join(repoRoot, 'bin', 'tsplay.js')];
   const startup = {
-    tsplay: (await repeat([...tsplay, '--version'], runs, repoRoot)).wallS,
-    ansible: haveAnsible ? (await repeat(['ansible-playbook', '--version'], Math.min(runs, 5), repoRoot)).wallS : null,
+    tsplay: repeatBare([...tsplay, '--version'], runs, repoRoot),
+    ansible: haveAnsible ? repeatBare(['ansible-playbook', '--version'], Math.min(runs, 5), repoRoot) : null,
     runs,
+  };
+  const local = writeLocalRunWorkload(join(tmp, 'local'));
+  const localRun: Extras['localRun'] = {
+    tsplay: await repeat([...tsplay, 'run', local.playbook, '-i', local.inventory], runs, repoRoot),
+    ansible: haveAnsible ? await repeat(['ansible-playbook', local.playbook, '-i', local.inventory], Math.min(runs, 5), repoRoot) : null,
   };
   const { playbook, inventory } = writePlanningWorkload(join(tmp, 'plan'), 1000, 100);
   const planning: Extras['planning'] = {};
@@ -59,5 +94,5 @@ export async function measureExtras(repoRoot: string, tmp: string, haveAnsible: 
     planning[`tsplay ${flag}`] = await repeat([...tsplay, 'run', playbook, '-i', inventory, flag], 5, repoRoot);
     if (haveAnsible) planning[`ansible-playbook ${flag}`] = await repeat(['ansible-playbook', playbook, '-i', inventory, flag], 3, repoRoot);
   }
-  return { startup, planning };
+  return { startup, localRun, planning };
 }
