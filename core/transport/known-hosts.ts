@@ -97,10 +97,21 @@ export function parseKnownHosts(text: string, file: string): { entries: KnownHos
   return { entries, problems };
 }
 
-/** OpenSSH wildcard pattern (`*`, `?`), case-insensitive, whole string. */
+const wildcardPatterns = new Map<string, RegExp>();
+
+/**
+ * OpenSSH wildcard pattern (`*`, `?`), case-insensitive, whole string. Most patterns are
+ * plain names, compared directly; wildcard ones are compiled once (a run with 100 hosts
+ * matches every known_hosts line against every host: ~10,000 patterns).
+ */
 function globMatches(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'i').test(name);
+  if (!pattern.includes('*') && !pattern.includes('?')) return pattern.toLowerCase() === name.toLowerCase();
+  let re = wildcardPatterns.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    wildcardPatterns.set(pattern, re);
+  }
+  return re.test(name);
 }
 
 /**
@@ -125,26 +136,40 @@ export function hostFieldMatches(hosts: string, name: string): boolean {
   return matched;
 }
 
+const parsedFiles = new Map<string, { size: number; mtimeMs: number; parsed: ReturnType<typeof parseKnownHosts> }>();
+
+async function parsedFile(file: string): Promise<ReturnType<typeof parseKnownHosts>> {
+  const st = await fs.stat(file);
+  const cached = parsedFiles.get(file);
+  if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return cached.parsed;
+  const parsed = parseKnownHosts(await fs.readFile(file, 'utf8'), file);
+  parsedFiles.set(file, { size: st.size, mtimeMs: st.mtimeMs, parsed });
+  return parsed;
+}
+
 export class KnownHosts {
   constructor(
     readonly entries: readonly KnownHostEntry[],
     readonly problems: readonly KnownHostsProblem[] = [],
   ) {}
 
-  /** Read the files that exist; missing files are simply empty (as for ssh). */
+  /**
+   * Read the files that exist; missing files are simply empty (as for ssh). A file that has
+   * not changed since this process last parsed it (same size and mtime) is not read again:
+   * every connection of a run loads the same files.
+   */
   static async load(files: readonly string[]): Promise<KnownHosts> {
     const entries: KnownHostEntry[] = [];
     const problems: KnownHostsProblem[] = [];
     for (const file of files) {
-      let text: string;
+      let parsed: ReturnType<typeof parseKnownHosts>;
       try {
-        text = await fs.readFile(file, 'utf8');
+        parsed = await parsedFile(file);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
         problems.push({ file, line: 0, message: `cannot read: ${(e as Error).message}` });
         continue;
       }
-      const parsed = parseKnownHosts(text, file);
       entries.push(...parsed.entries);
       problems.push(...parsed.problems);
     }

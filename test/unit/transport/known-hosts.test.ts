@@ -3,7 +3,7 @@
  * produced by OpenSSH 9.2 (`ssh-keygen -H`, `ssh-keygen -lf`), so these tests compare us
  * with OpenSSH itself rather than with our own idea of the format.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -153,6 +153,28 @@ describe('checking a presented key', () => {
     const a = tempFile(`web ssh-ed25519 ${ED25519}\n`);
     const loaded = await KnownHosts.load([a, path.join(path.dirname(a), 'missing')]);
     expect(loaded.check('web', ed)).toMatchObject({ status: 'known', entry: { file: a, line: 1 } });
+  });
+
+  it('sees every change to a file it has parsed before (reuse is by size and mtime)', async () => {
+    const f = tempFile(`web ssh-ed25519 ${ED25519}\n`);
+    expect((await KnownHosts.load([f])).check('web', ed).status).toBe('known');
+    expect((await KnownHosts.load([f])).check('db', ed).status).toBe('unknown');
+    await recordHostKey(f, 'db', ed);
+    expect((await KnownHosts.load([f])).check('db', ed).status).toBe('known');
+    // Same size, new content, a later mtime: another host name of the same length.
+    writeFileSync(f, `app ssh-ed25519 ${ED25519}\ndb ssh-ed25519 ${ED25519}\n`);
+    utimesSync(f, new Date(), new Date(Date.now() + 5000));
+    const reloaded = await KnownHosts.load([f]);
+    expect(reloaded.check('app', ed).status).toBe('known');
+    expect(reloaded.check('web', ed).status).toBe('unknown');
+  });
+
+  it('matches plain names case-insensitively and wildcards, with negation', () => {
+    const list = kh(`WEB.example.COM,!db* ssh-ed25519 ${ED25519}\n*.lab,!bad.lab ssh-ed25519 ${ED25519}`);
+    expect(list.check('web.example.com', ed).status).toBe('known');
+    expect(list.check('x.lab', ed).status).toBe('known');
+    expect(list.check('bad.lab', ed).status).toBe('unknown');
+    expect(list.check('x.lab.evil', ed).status).toBe('unknown');
   });
 });
 
