@@ -268,6 +268,8 @@ export default defineModule<FileArgs>({
       "Ansible, unless both times are 'preserve').",
       '',
       'One command reads the path (and, for links, the source; for recurse, the tree); one command acts.',
+      'state=touch (which changes every time) reads and touches in one command, except with a',
+      'symbolic mode, or an owner/group without an octal mode (chown clears setuid bits).',
     ].join('\n'),
     examples: [
       '- name: A directory tree with parents',
