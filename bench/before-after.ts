@@ -16,7 +16,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { writeLocalRunWorkload } from './lib/extras.js';
+import { repeatBare, writeLocalRunWorkload } from './lib/extras.js';
 import { BenchHosts } from './lib/hosts.js';
 import { measure, removeControllerGroups } from './lib/measure.js';
 import { fmt, ratio, summarize, type Summary } from './lib/stats.js';
@@ -64,18 +64,6 @@ async function runOnce(root: string, build: Build, phase: Phase, inventory: stri
   return { build, phase, wallS: m.wallS, cpuS: m.cpuS, targetCpuS: m.targetCpuS, maxRssMB: m.maxRssMB, changed: recap.changed, commands };
 }
 
-/** Bare wall time of a command, `runs` times (no harness wrapper: these are ~0.1-0.3 s). */
-function timeBare(argv: string[], runs: number, cwd: string): Summary | null {
-  const wall: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    const r = spawnSync(argv[0]!, argv.slice(1), { cwd, stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}`);
-    wall.push((performance.now() - start) / 1000);
-  }
-  return summarize(wall);
-}
-
 function parseHosts(v: string): number[] {
   const list = v.split(',').map((s) => Number(s.trim()));
   if (list.some((n) => !Number.isInteger(n) || n < 1 || n > 151)) throw new InvalidArgumentError('a comma list of host counts from 1 to 151');
@@ -106,7 +94,7 @@ async function main(): Promise<number> {
     const local = writeLocalRunWorkload(join(tmp, 'local'));
     for (const build of ['baseline', 'current'] as const) {
       const bin = [process.execPath, join(roots[build], 'bin', 'tsplay.js')];
-      fixed[build] = { version: timeBare([...bin, '--version'], 20, REPO), localRun: timeBare([...bin, 'run', local.playbook, '-i', local.inventory], 10, REPO) };
+      fixed[build] = { version: repeatBare([...bin, '--version'], 20, REPO), localRun: repeatBare([...bin, 'run', local.playbook, '-i', local.inventory], 10, REPO) };
     }
     for (const hosts of o.hosts) {
       benchHosts.up(hosts, 'light');

@@ -21,7 +21,7 @@ export interface Extras {
  * Wall time of a bare spawn, for start-up: `measure` runs the tool through bash, a cgroup
  * move and /usr/bin/time, which adds ~0.1 s on cgroup v1 and would swamp a 0.1 s start.
  */
-function repeatBare(argv: string[], runs: number, cwd: string): Summary | null {
+export function repeatBare(argv: string[], runs: number, cwd: string): Summary | null {
   const wall: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
