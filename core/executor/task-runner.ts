@@ -133,7 +133,13 @@ export async function runTaskOnHost(
   } catch (err) {
     return { result: failed(`${(err as Error).message} (${where(task)})`) };
   }
-  const module = await moduleFor(ctx, task);
+  let module: ModuleDefinition<any> | undefined;
+  try {
+    module = await moduleFor(ctx, task);
+  } catch (err) {
+    // A module file that no longer matches the build's index: a failed task naming it, not a crash.
+    return { result: failed(`${(err as Error).message} (${where(task)})`) };
+  }
   if (!module) return { result: failed(`unknown module '${task.module}' (${where(task)})`) };
 
   const conditions = allConditions(scope);

@@ -2,8 +2,8 @@
  * The compiled CLI registers built-in modules from the build's index (dist/modules/_index.json)
  * and imports a module's file only when a task uses it. Checked against dist/.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,6 +52,28 @@ describe('the built-in module index', () => {
       expect(def?.name, name).toBe(name);
       expect(def?.freeForm, name).toBe(registry.info(name)?.freeForm);
     }
+  });
+});
+
+describe('a stale build', () => {
+  it('fails the task that uses a module whose file no longer matches the index, with a message and no stack trace', () => {
+    // A copy of the build whose index says ping.js is a module named 'pong'.
+    const root = mkdtempSync(join(tmpdir(), 'tsplay-stale-'));
+    cpSync(dist, join(root, 'dist'), { recursive: true });
+    cpSync(join(repo, 'bin'), join(root, 'bin'), { recursive: true });
+    cpSync(join(repo, 'package.json'), join(root, 'package.json'));
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+    const indexFile = join(root, 'dist', 'modules', '_index.json');
+    const index = JSON.parse(readFileSync(indexFile, 'utf8')) as Array<{ file: string; name: string }>;
+    index.find((e) => e.file === 'ping.js')!.name = 'pong';
+    writeFileSync(indexFile, JSON.stringify(index));
+    writeFileSync(join(root, 'site.yml'), '- hosts: all\n  gather_facts: no\n  tasks:\n    - name: stale\n      pong:\n');
+    writeFileSync(join(root, 'hosts.ini'), 'localhost ansible_connection=local\n');
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'tsplay.js'), 'run', join(root, 'site.yml'), '-i', join(root, 'hosts.ini')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('no longer matches the build\'s module index: run npm run build');
+    expect(r.stdout).toContain('site.yml:4');
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
   });
 });
 
