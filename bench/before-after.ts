@@ -74,7 +74,11 @@ async function main(): Promise<number> {
   const o = new Command('before-after')
     .requiredOption('--baseline <rev>', 'the commit to compare this checkout with')
     .option('--hosts <list>', 'host counts, comma list', parseHosts, [10, 100])
-    .option('--runs <n>', 'repetitions per build and phase', (v) => Number(v), 3)
+    .option('--runs <n>', 'repetitions per build and phase', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
+      return n;
+    }, 3)
     .option('--out <dir>', 'results directory', join(REPO, 'bench', 'results'))
     .parse(process.argv)
     .opts<{ baseline: string; hosts: number[]; runs: number; out: string }>();
