@@ -170,8 +170,7 @@ async function touch(ctx: ModuleContext<FileArgs>, s: PathState, desired: Desire
 function touchesInOneTrip(ctx: ModuleContext<FileArgs>, desired: DesiredAttrs, follow: boolean): boolean {
   const a = ctx.args;
   if (ctx.check || !follow || a.modification_time === 'preserve' || a.access_time === 'preserve') return false;
-  const octal = desired.mode?.kind === 'octal';
-  return (!desired.mode || octal) && (octal || (!desired.owner && !desired.group));
+  return desired.mode?.kind === 'octal' || (!desired.mode && !desired.owner && !desired.group);
 }
 
 async function touchInOneTrip(ctx: ModuleContext<FileArgs>, path: string, desired: DesiredAttrs): Promise<ModuleResult> {
