@@ -113,6 +113,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   const started = Date.now();
   try {
     const { exitCode } = await runPlaybooks({
+      secrets,
       playbooks,
       inventory,
       registry,

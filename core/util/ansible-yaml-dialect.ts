@@ -2,10 +2,11 @@
  * YAML as Ansible reads it (PyYAML, YAML 1.1), shared by every loader (playbooks, vars
  * files, inventories): `yes/no/on/off` are booleans, `0755` is octal, `1:30` is
  * sexagesimal; `y`/`n` and dates stay strings (PyYAML has no y/n booleans, and Ansible
- * variables never hold date objects in practice). Ansible's own tags: `!unsafe` gives the
- * plain string; `!vault` is refused with a clear message (tsplay does not decrypt vault).
+ * variables never hold date objects in practice). Ansible's own tags: `!unsafe` text is
+ * never rendered as a template (core/template/unsafe.ts); `!vault` is refused with a clear message (tsplay does not decrypt vault).
  */
 import type { ScalarTag, Tags } from 'yaml';
+import { UnsafeText } from '../template/unsafe.js';
 
 const pyTrue: ScalarTag = {
   identify: (v) => v === true,
@@ -21,7 +22,8 @@ const pyFalse: ScalarTag = {
   test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
   resolve: () => false,
 };
-const unsafe: ScalarTag = { tag: '!unsafe', resolve: (s) => s };
+// Kept as UnsafeText until the variable merge or the templar takes it: never rendered.
+const unsafe: ScalarTag = { tag: '!unsafe', identify: (v) => v instanceof UnsafeText, resolve: (s) => new UnsafeText(s) as unknown as string };
 const vault: ScalarTag = {
   tag: '!vault',
   resolve: (s, onError) => {
