@@ -150,7 +150,8 @@ describe('through the CLI', () => {
     expect(await lab.out(HOST, 'cat /root/tsplay-become-cli')).toBe('only this\n');
     expect(await lab.out(HOST, 'cat /root/tsplay-become-cli-t')).toBe(`templated ${HOST}\n`);
     expect(await lab.out(HOST, 'cat /root/tsplay-become-cli-l')).toBe('one line\n');
-    expect(await lab.out(HOST, 'cat /root/tsplay-become-cli-s')).toBe('shell input');
+    // stdin_add_newline defaults to true, as in Ansible.
+    expect(await lab.out(HOST, 'cat /root/tsplay-become-cli-s')).toBe('shell input\n');
     expect(await lab.out(HOST, 'grep -rlF leaky-password-123 /root /tmp /home 2>/dev/null || true')).toBe('');
     await lab.out(HOST, 'rm -f /root/tsplay-become-cli*');
   });
