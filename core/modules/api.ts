@@ -135,6 +135,11 @@ export interface ModuleContext<Args> {
   readonly facts: FactCache;
   readonly log: Logger;
   readonly connection: HostConnection;
+  /**
+   * Aborted when the task's `timeout` passes or the run is interrupted (SIGINT/SIGTERM).
+   * Commands are stopped for you; pass it to work done in the controller (`fetch`, waits).
+   */
+  readonly signal: AbortSignal;
 }
 
 export interface ModuleDefinition<Args = Record<string, unknown>> {

@@ -3,12 +3,35 @@
  * /bin/sh. It implements the same contract as SSH, so modules cannot tell them apart.
  */
 import { spawn } from 'node:child_process';
-import { BecomeError, CommandTimeoutError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { BecomeError, CommandTimeoutError, InterruptedError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 import { execInput, prepareExec } from './remote-shell.js';
 
 export class LocalTransport implements Transport {
   readonly local = true;
+  /** Process groups of the commands running now (each command is a group leader: detached). */
+  private readonly running = new Set<number>();
+  /** Those an interrupt stopped: they end in InterruptedError. */
+  private readonly stopped = new Set<number>();
   constructor(readonly host: string) {}
+
+  /** TERM to every running command's process group (traps run), KILL a second later. */
+  async interrupt(): Promise<void> {
+    const groups = [...this.running];
+    for (const pid of groups) this.stopped.add(pid);
+    const signal = (sig: NodeJS.Signals) => {
+      for (const pid of groups) {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+    signal('SIGTERM');
+    if (groups.length === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
+    signal('SIGKILL');
+  }
 
   async connect(): Promise<void> {}
 
@@ -18,6 +41,8 @@ export class LocalTransport implements Transport {
     return new Promise((resolve, reject) => {
       // detached: the command gets its own process group, so a timeout kills all of it.
       const child = spawn('/bin/sh', ['-c', prepared.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const pid = child.pid;
+      if (pid !== undefined) this.running.add(pid);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timer: NodeJS.Timeout | undefined;
@@ -36,10 +61,13 @@ export class LocalTransport implements Transport {
       child.stderr.on('data', (d: Buffer) => err.push(input.stderr(d)));
       child.on('error', (e) => {
         if (timer) clearTimeout(timer);
+        if (pid !== undefined) this.running.delete(pid);
         reject(e);
       });
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
+        if (pid !== undefined) this.running.delete(pid);
+        if (pid !== undefined && this.stopped.delete(pid)) return reject(new InterruptedError(this.host));
         if (timedOut) return reject(new CommandTimeoutError(command, options.timeoutMs!));
         const becomeFailure = input.failure();
         if (becomeFailure) return reject(new BecomeError(this.host, becomeFailure));

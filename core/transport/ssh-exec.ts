@@ -148,11 +148,13 @@ export function markedCommandLine(commandLine: string, marker: string): string {
   return `export TSPLAY_EXEC_ID=${marker}; ${commandLine}`;
 }
 
-export function killMarkedScript(marker: string): string {
-  if (!/^[0-9a-f]+$/.test(marker)) throw new Error('marker must be hex');
+export function killMarkedScript(marker: string | string[]): string {
+  const markers = Array.isArray(marker) ? marker : [marker];
+  if (markers.length === 0 || markers.some((m) => !/^[0-9a-f]+$/.test(m))) throw new Error('markers must be hex');
+  const patterns = markers.map((m) => `-e 'TSPLAY_EXEC_ID=${m}'`).join(' ');
   return [
     // Marked processes: the command's shell and what inherited its environment.
-    `marked() { for e in /proc/[0-9]*/environ; do grep -qzx 'TSPLAY_EXEC_ID=${marker}' "$e" 2>/dev/null && { p=\${e#/proc/}; printf '%s ' "\${p%/environ}"; }; done; }`,
+    `marked() { for e in /proc/[0-9]*/environ; do grep -qzx ${patterns} "$e" 2>/dev/null && { p=\${e#/proc/}; printf '%s ' "\${p%/environ}"; }; done; }`,
     // The given pids plus all their descendants ("pid/stat state ppid ..." after the comm field).
     `tree() { for s in /proc/[0-9]*/stat; do read -r l < "$s" 2>/dev/null && printf '%s %s\\n' "\${s#/proc/}" "\${l##*) }"; done |`,
     `  awk -v roots="$1" 'BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }`,

@@ -59,6 +59,20 @@ export class BecomeError extends Error {
   }
 }
 
+/**
+ * Raised for a command stopped because the run was interrupted (SIGINT/SIGTERM), and for
+ * any command asked for after that: the host's part of the run ends there.
+ */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(
+    readonly host: string,
+    message = 'interrupted: the command was stopped on the host',
+  ) {
+    super(message);
+  }
+}
+
 /** Raised when a command outlives its `timeoutMs`. */
 export class CommandTimeoutError extends Error {
   override name = 'CommandTimeoutError';
@@ -88,6 +102,11 @@ export interface Transport {
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Close the connection and free its resources (idempotent). */
   close(): Promise<void>;
+  /**
+   * The run is being interrupted: stop every command running on the host (and what it
+   * started), and refuse new ones with InterruptedError. Resolves once the kill was sent.
+   */
+  interrupt?(): Promise<void>;
 }
 
 /** What a transport factory needs to know about a host (Ansible's connection variables). */
