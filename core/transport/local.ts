@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { BecomeError, CommandTimeoutError, InterruptedError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 import { execInput, prepareExec } from './remote-shell.js';
+import { CappedOutput } from './capped-output.js';
 
 export class LocalTransport implements Transport {
   readonly local = true;
@@ -43,8 +44,8 @@ export class LocalTransport implements Transport {
       const child = spawn('/bin/sh', ['-c', prepared.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const pid = child.pid;
       if (pid !== undefined) this.running.add(pid);
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
+      const out = new CappedOutput();
+      const err = new CappedOutput();
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
       if (options.timeoutMs) {
@@ -71,13 +72,15 @@ export class LocalTransport implements Transport {
         if (timedOut) return reject(new CommandTimeoutError(command, options.timeoutMs!));
         const becomeFailure = input.failure();
         if (becomeFailure) return reject(new BecomeError(this.host, becomeFailure));
-        const stdoutBuffer = Buffer.concat(out);
-        resolve({
+        const stdoutBuffer = out.result();
+        const result: ExecResult = {
           rc: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1),
           stdout: stdoutBuffer.toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
+          stderr: err.result().toString('utf8'),
           stdoutBuffer,
-        });
+        };
+        if (out.dropped || err.dropped) result.truncated = { stdout: out.dropped, stderr: err.dropped };
+        resolve(result);
       });
       // EPIPE when the command exits without reading its stdin is not an error for us.
       child.stdin.on('error', () => {});

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { BecomeSpec, ExecOptions, ExecResult, Transport } from './transport.js';
 import { quote } from './shell-quote.js';
 import { becomeCommand, ExecInput, type BecomePlan } from './become.js';
+import { maxOutputBytes } from './capped-output.js';
 
 /** Prefix `K=V` exports (quoted) to a command. Keys must be valid shell identifiers. */
 export function withEnv(command: string, env: Record<string, string> | undefined): string {
@@ -123,6 +124,10 @@ export async function readFile(transport: Transport, path: string, become?: Beco
   const res = await transport.exec(`if [ -e ${q} ]; then cat -- ${q}; else exit 3; fi`, become ? { become } : {});
   if (res.rc === 3) return null;
   if (res.rc !== 0) throw new RemoteCommandError(`could not read ${path}: ${res.stderr.trim() || `exit ${res.rc}`}`, res);
+  // A file is content, not a log: never hand back a copy with its middle cut out.
+  if (res.truncated?.stdout) {
+    throw new RemoteCommandError(`could not read ${path}: it is larger than tsplay reads into memory (${maxOutputBytes()} bytes; TSPLAY_MAX_OUTPUT)`, res);
+  }
   return res.stdoutBuffer;
 }
 

@@ -7,10 +7,11 @@ import { constants as osConstants } from 'node:os';
 import type { ClientChannel } from 'ssh2';
 import type ssh2 from 'ssh2';
 import type { ExecInput } from './become.js';
+import { CappedOutput } from './capped-output.js';
 import { counters } from './ssh-pool.js';
 
 export type ChannelOutcome =
-  | { kind: 'exited'; rc: number; stdout: Buffer; stderr: Buffer }
+  | { kind: 'exited'; rc: number; stdout: Buffer; stderr: Buffer; dropped?: { stdout: number; stderr: number } }
   /** The server would not open a session channel (e.g. its MaxSessions is reached). */
   | { kind: 'refused'; message: string }
   | { kind: 'timeout' }
@@ -73,16 +74,21 @@ export function runOnChannel(client: ssh2.Client, commandLine: string, run: Chan
         counters.channels++;
         channel = ch;
         if (timedOut) stopChannel(ch, !onTimeout);
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
+        const out = new CappedOutput();
+        const errOut = new CappedOutput();
         ch.on('data', (d: Buffer) => out.push(d));
         ch.stderr.on('data', (d: Buffer) => errOut.push(input ? input.stderr(d) : d));
+        const exited = (rc: number): ChannelOutcome => {
+          const outcome: ChannelOutcome = { kind: 'exited', rc, stdout: out.result(), stderr: errOut.result() };
+          if (out.dropped || errOut.dropped) outcome.dropped = { stdout: out.dropped, stderr: errOut.dropped };
+          return outcome;
+        };
         // Writing stdin to a command that already exited is not an error for us (as EPIPE locally).
         ch.on('error', () => {});
         ch.on('close', (code: number | null | undefined, signal?: string) => {
           if (timedOut) return finish({ kind: 'timeout' });
-          if (typeof code === 'number') return finish({ kind: 'exited', rc: code, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
-          if (signal) return finish({ kind: 'exited', rc: signalExitCode(signal), stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
+          if (typeof code === 'number') return finish(exited(code));
+          if (signal) return finish(exited(signalExitCode(signal)));
           finish({ kind: 'dropped' });
         });
         if (input) {

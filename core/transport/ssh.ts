@@ -134,7 +134,9 @@ export class SshTransport implements Transport {
         case 'exited': {
           const becomeFailure = input.failure();
           if (becomeFailure) throw new BecomeError(this.host, becomeFailure);
-          return { rc: outcome.rc, stdout: outcome.stdout.toString('utf8'), stderr: outcome.stderr.toString('utf8'), stdoutBuffer: outcome.stdout };
+          const result: ExecResult = { rc: outcome.rc, stdout: outcome.stdout.toString('utf8'), stderr: outcome.stderr.toString('utf8'), stdoutBuffer: outcome.stdout };
+          if (outcome.dropped) result.truncated = outcome.dropped;
+          return result;
         }
         case 'timeout':
           throw new CommandTimeoutError(command, options.timeoutMs!);

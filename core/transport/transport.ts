@@ -32,6 +32,11 @@ export interface ExecResult {
   stderr: string;
   /** Raw stdout when a caller needs bytes (slurp, checksums of binary files). */
   stdoutBuffer: Buffer;
+  /**
+   * Bytes of output that were not kept (core/transport/capped-output.ts): the middle of a
+   * stream longer than the limit. Absent when everything was kept.
+   */
+  truncated?: { stdout: number; stderr: number };
 }
 
 /** Raised when the host cannot be reached or the connection drops: the host is UNREACHABLE. */

@@ -5,6 +5,7 @@
  * have written (or the fact that a package an earlier task installs would provide the file)
  * takes the place of what is on the host, so predictions chain from task to task.
  */
+import { failIfTruncated } from './path-state.js';
 import type { DiffEntry, ModuleContext } from '../../core/modules/api.js';
 
 export interface FileAttributes {
@@ -83,6 +84,7 @@ export async function readConfigFile(ctx: ModuleContext<unknown>, path: string, 
     const why = res.stderr.trim() || `exit status ${res.rc}`;
     ctx.fail(`cannot read ${path} on ${ctx.host.name}: ${why}`, { path, rc: res.rc });
   }
+  failIfTruncated(ctx, res, path);
   let stdout = res.stdoutBuffer;
   let preambleLine: string | undefined;
   if (preamble !== undefined) {

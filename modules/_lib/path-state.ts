@@ -413,7 +413,17 @@ export async function statPaths(ctx: ModuleContext<unknown>, paths: readonly str
   return ctx.check ? states.map((s) => overlay(ctx, s, o)) : states;
 }
 
+/**
+ * File contents come back on stdout, which the transport caps (TSPLAY_MAX_OUTPUT): a read
+ * whose middle was dropped must fail, never be taken for the file.
+ */
+export function failIfTruncated(ctx: ModuleContext<unknown>, res: ExecResult, what: string): void {
+  if (!res.truncated?.stdout) return;
+  ctx.fail(`${what}: too large to read into memory (${res.truncated.stdout} bytes over the limit; raise TSPLAY_MAX_OUTPUT)`);
+}
+
 function parseOrFail(ctx: ModuleContext<unknown>, res: ExecResult, batch: readonly string[], o: StatOptions): PathState[] {
+  failIfTruncated(ctx, res, batch.join(', '));
   try {
     return parseStatOutput(res.stdoutBuffer, batch, o);
   } catch (err) {
@@ -477,6 +487,7 @@ export async function readFiles(ctx: ModuleContext<unknown>, paths: readonly str
     if (!lines.length) continue;
     const res = await ctx.run(lines.join('\n'));
     if (res.rc !== 0) throw new RemoteCommandError(`could not read files for --diff: ${res.stderr.trim() || `exit ${res.rc}`}`, res);
+    failIfTruncated(ctx, res, lines.length === 1 ? remote[index]! : `${lines.length} files`);
     const buf = res.stdoutBuffer;
     let pos = 0;
     for (let i = 0; i < lines.length; i++) {

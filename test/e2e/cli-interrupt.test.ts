@@ -150,3 +150,21 @@ describe('include_tasks recursion', () => {
     expect(r.stopMs).toBeLessThan(3000);
   });
 });
+
+describe('huge output', () => {
+  it('600 MB of stdout ends in a normal result with its middle dropped, not a crash', () => {
+    const d = workdir(`- hosts: all
+  gather_facts: false
+  tasks:
+    - shell: "head -c 600000000 /dev/zero | tr '\\\\0' a; echo; echo THE-END"
+      register: big
+    - debug:
+        msg: "{{ big.stdout | length }}"
+    - command: touch DIR/after
+`);
+    const r = run(d);
+    expect(r.code, r.stdout.slice(0, 2000)).toBe(0);
+    expect(r.stdout).toMatch(/PLAY RECAP/);
+    expect(existsSync(join(d, 'after'))).toBe(true);
+  });
+});
