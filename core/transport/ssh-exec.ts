@@ -171,6 +171,10 @@ export function killMarkedScript(marker: string | string[]): string {
     'sleep 1',
     'rest=$(tree "$first $(marked)")',
     '[ -n "$rest$first" ] && kill -KILL $first $rest 2>/dev/null',
+    // A command that was still starting (a loaded host) is marked only now: one more pass.
+    'sleep 1',
+    'late=$(tree "$(marked)")',
+    '[ -n "$late" ] && kill -KILL $late 2>/dev/null',
     'exit 0',
   ].join('\n');
 }
