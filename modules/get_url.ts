@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path';
 import { defineModule, type DiffEntry } from '../core/modules/api.js';
+import { chmodCommand, chownCommand, ownerSpec } from '../core/transport/operands.js';
 import { quote } from '../core/transport/shell-quote.js';
 import { applyPlan } from './_lib/apply-plan.js';
 import { attrResult, attrSchema, compareAttrs, creationAttrs, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
@@ -177,7 +178,7 @@ function downloadScript(
   const f = quote(path);
   const lines = [
     'set -u',
-    check ? 't=$(mktemp /tmp/tsplay-get_url.XXXXXXXX) || exit 97' : `t=$(mktemp "$(dirname -- ${f})/.tsplay-get_url.XXXXXXXX") || exit 97`,
+    check ? 't=$(mktemp /tmp/tsplay-get_url.XXXXXXXX) || exit 97' : `t=$(mktemp -- "$(dirname -- ${f})/.tsplay-get_url.XXXXXXXX") || exit 97`,
     `trap 'rm -f -- "$t"' EXIT HUP INT TERM`,
     `${fetchCommand(a.url, '@@OUT@@', { timeout: a.timeout, headers: a.headers, validateCerts: a.validate_certs })} || exit $?`.split(quote('@@OUT@@')).join('"$t"'),
   ];
@@ -189,8 +190,9 @@ function downloadScript(
   );
   if (!check) {
     lines.push(`if [ -e ${f} ]; then chown --reference=${f} -- "$t" 2>/dev/null; chmod --reference=${f} -- "$t"; else chmod 0644 -- "$t"; fi`);
-    if (attrs.chmod) lines.push(`chmod ${quote(attrs.chmod)} -- "$t" || exit 1`);
-    if (attrs.owner || attrs.group) lines.push(`chown ${quote(`${attrs.owner ?? ''}${attrs.group ? `:${attrs.group}` : ''}`)} -- "$t" || exit 1`);
+    if (attrs.chmod) lines.push(`${chmodCommand(attrs.chmod, '"$t"')} || exit 1`);
+    const spec = ownerSpec(attrs.owner, attrs.group);
+    if (spec) lines.push(`${chownCommand(spec, '"$t"')} || exit 1`);
     lines.push(`mv -f -- "$t" ${f} || exit 1`, 'trap - EXIT');
   }
   return lines.join('\n');

@@ -67,7 +67,7 @@ export default defineModule<YumArgs>({
       exclude: stringList,
       update_cache: { type: 'boolean', default: false },
       disable_gpg_check: { type: 'boolean', default: false },
-      installroot: { type: 'string', default: '/' },
+      installroot: { type: 'string', pattern: '^/', default: '/' },
       conf_file: { type: 'string' },
       releasever: { type: 'string' },
     },
@@ -128,6 +128,8 @@ export default defineModule<YumArgs>({
     for (const n of names) {
       if (n.startsWith('@')) ctx.fail(`package groups and modules ('${n}') are not supported by tsplay's yum module: list the packages`);
       if (/\s/.test(n)) ctx.fail(`invalid package spec '${n}': use name, name-version or name-version-release without spaces`);
+      // No package name starts with '-'; rpm and dnf would read it as an option (--setopt=...).
+      if (n.startsWith('-')) ctx.fail(`argument 'name' must not start with '-' (got ${JSON.stringify(n)}): the command would read it as an option (a local file: write ./${n})`);
     }
     const state = a.state === 'installed' ? 'present' : a.state === 'removed' ? 'absent' : a.state;
     if (names.includes('*') && (state !== 'latest' || names.length > 1)) {

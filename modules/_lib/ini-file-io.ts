@@ -6,6 +6,7 @@
  * takes the place of what is on the host, so predictions chain from task to task.
  */
 import type { DiffEntry, ModuleContext } from '../../core/modules/api.js';
+import { chmodCommand, chownCommand } from '../../core/transport/operands.js';
 
 export interface FileAttributes {
   /** Octal permission bits as a number (0o644). */
@@ -143,9 +144,9 @@ export async function applyAttributes(ctx: ModuleContext<unknown>, path: string,
   if (ctx.check) return;
   const q = ctx.quote(path);
   const cmds: string[] = [];
-  if (wish.mode !== undefined) cmds.push(`chmod ${ctx.quote(wish.mode)} -- ${q}`);
+  if (wish.mode !== undefined) cmds.push(chmodCommand(wish.mode, q));
   if (wish.owner !== undefined || wish.group !== undefined) {
-    cmds.push(`chown ${ctx.quote(`${wish.owner ?? ''}${wish.group !== undefined ? `:${wish.group}` : ''}`)} -- ${q}`);
+    cmds.push(chownCommand(`${wish.owner ?? ''}${wish.group !== undefined ? `:${wish.group}` : ''}`, q));
   }
   if (cmds.length === 0) return;
   const res = await ctx.run(cmds.join(' && '));
