@@ -27,7 +27,7 @@ import { LocalTransport } from '../../../core/transport/local.js';
 import { writeFileAtomic } from '../../../core/transport/remote-shell.js';
 import { quote } from '../../../core/transport/shell-quote.js';
 import type { ExecOptions, ExecResult, Transport } from '../../../core/transport/transport.js';
-import { removeDir, run, tempDir } from './general-helpers.js';
+import { RecordingTransport, removeDir, run, tempDir } from './general-helpers.js';
 
 const HOSTILE_OWNER = '--reference=/etc/shadow';
 const SHADOW_GID = statSync('/etc/shadow').gid;
@@ -193,19 +193,13 @@ describe('paths that start with -', () => {
 
 describe('names and hosts that cannot start with -', () => {
   it('yum refuses a package name that is an option, before running anything', async () => {
-    const seen: string[] = [];
-    const t = new (class extends LocalTransport {
-      override exec(command: string, options?: ExecOptions): Promise<ExecResult> {
-        seen.push(command);
-        return super.exec(command, options);
-      }
-    })('localhost');
+    const t = new RecordingTransport();
     for (const name of [['--setopt=tsflags=test'], ['bash,--installroot=/tmp']]) {
       const r = await runModuleLocally(yum, { name }, { transport: t });
       expect(r.failed).toBe(true);
       expect(r.msg).toMatch(/argument 'name' must not start with '-' \(got "--(setopt|installroot)=.*"\): the command would read it as an option/);
     }
-    expect(seen).toEqual([]);
+    expect(t.commands).toEqual([]);
     const root = await runModuleLocally(yum, { name: ['bash'], installroot: 'relative' }, { transport: t });
     expect(root.msg).toMatch(/argument 'installroot' must match pattern/);
   });
