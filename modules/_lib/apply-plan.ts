@@ -9,7 +9,7 @@
 import { posix } from 'node:path';
 import type { ModuleContext } from '../../core/modules/api.js';
 import { RemoteCommandError } from '../../core/transport/remote-shell.js';
-import { chmodCommand, chownCommand, ownerSpec as chownSpec } from '../../core/transport/operands.js';
+import { chmodCommand, chownCommand, ownerSpec as chownSpec, pathOperand } from '../../core/transport/operands.js';
 import { backupCommand } from '../../core/transport/remote-shell.js';
 import { quote, splitArgs } from '../../core/transport/shell-quote.js';
 import { recordPrediction, type PredictedPath } from './path-state.js';
@@ -101,9 +101,10 @@ function readExactly(size: number): string {
 
 function writeLines(op: WriteOp, index: number): string[] {
   const q = quote(op.path);
-  const dir = quote(posix.dirname(op.path));
+  // './' for a relative dest such as '-x/f': neither mktemp nor the user's `validate`
+  // command (which gets "$t") may read the temp file's name as an option.
+  const dir = pathOperand(posix.dirname(op.path));
   const lines = [
-    // `--`: a relative dest such as '-x/f' must not make the template an option.
     `t=$(mktemp -- ${dir}/.tsplay-tmp.XXXXXXXX) || exit 97`,
     `trap 'rm -f -- "$t"' EXIT HUP INT TERM PIPE`,
     ...(op.fromHostPath !== undefined

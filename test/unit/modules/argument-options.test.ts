@@ -175,7 +175,7 @@ describe('paths that start with -', () => {
     expect(s!.tree!.map((e) => `${e.type} ${e.path}`).sort()).toEqual(['d -empty/sub', 'f -empty/sub/f']);
   });
 
-  it('copy writes to a relative dest under a directory named -x (mktemp -- TEMPLATE)', async () => {
+  it('copy writes to a relative dest under a directory named -x (mktemp, validate)', async () => {
     mkdirSync(join(dir, '-x'));
     const t = new CwdTransport(dir);
     const r = await runModuleLocally(copy, { content: 'hello\n', dest: '-x/f', backup: true }, { transport: t });
@@ -184,6 +184,10 @@ describe('paths that start with -', () => {
     const again = await runModuleLocally(copy, { content: 'bye\n', dest: '-x/f', backup: true }, { transport: t });
     expect(again.failed, again.msg).toBe(false);
     expect(readFileSync(join(dir, String(again.backup_file)), 'utf8')).toBe('hello\n');
+    // `validate` gets the temp file's name: ./-x/..., which cat does not take for options.
+    const validated = await runModuleLocally(copy, { content: 'checked\n', dest: '-x/f', validate: 'cat %s' }, { transport: t });
+    expect(validated.failed, validated.msg).toBe(false);
+    expect(readFileSync(join(dir, '-x', 'f'), 'utf8')).toBe('checked\n');
     // The atomic write of ini_set/sysctl goes through remote-shell's script.
     const ini = await runModuleLocally(iniSet, { path: '-x/conf.ini', section: 's', option: 'o', value: 'v' }, { transport: t });
     expect(ini.failed, ini.msg).toBe(false);
