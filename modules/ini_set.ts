@@ -73,8 +73,8 @@ export default defineModule<IniSetArgs>({
       allow_no_value: { type: 'boolean', default: false },
       modify_inactive_option: { type: 'boolean', default: false },
       mode: { type: 'string' },
-      owner: ownerSchema('User name or uid that should own the file.'),
-      group: ownerSchema('Group name or gid that should own the file.'),
+      owner: ownerSchema("User name or uid that should own the file (not starting with '-', no ':')."),
+      group: ownerSchema("Group name or gid that should own the file (not starting with '-', no ':')."),
     },
   },
   docs: {

@@ -35,8 +35,8 @@ export const attrSchema: Record<string, JsonSchema> = {
     type: ['string', 'number'],
     description: "Octal ('0644'), a number (the mode value, as YAML 1.1 reads 0644), or symbolic ('u=rw,g=r,o=r', 'u+x').",
   },
-  owner: ownerSchema('User name or uid that should own the file.'),
-  group: ownerSchema('Group name or gid that should own the file.'),
+  owner: ownerSchema("User name or uid that should own the file (not starting with '-', no ':')."),
+  group: ownerSchema("Group name or gid that should own the file (not starting with '-', no ':')."),
 };
 
 export function parseAttrs(ctx: ModuleContext<unknown>, args: AttrArgs, allowPreserve = false): DesiredAttrs {
