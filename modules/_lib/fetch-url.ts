@@ -146,7 +146,7 @@ function secretsOf(user: string | undefined, password: string | undefined, heade
   if (user !== undefined) {
     curl.push(`user = ${curlString(`${user}:${password ?? ''}`)}`);
     // wgetrc values run to the end of the line (surrounding blanks are trimmed).
-    wget.push(`user = ${user}`, ...(password ? [`password = ${password}`] : []));
+    wget.push(...(user ? [`user = ${user}`] : []), ...(password ? [`password = ${password}`] : []));
   }
   for (const l of lines) {
     curl.push(`header = ${curlString(l)}`);

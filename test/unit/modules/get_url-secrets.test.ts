@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import getUrl from '../../../modules/get_url.js';
+import { redactUrl, splitCredentials } from '../../../modules/_lib/fetch-url.js';
 import yum from '../../../modules/yum.js';
 import { runModuleLocally } from '../../../core/testing/index.js';
 import { LocalTransport } from '../../../core/transport/local.js';
@@ -137,5 +138,19 @@ describe('yum package URLs with credentials', () => {
     expect(r.msg).toContain(`http://${USER}:********@127.0.0.1:${port}/slow/p.rpm`);
     expect(transport.commands.length).toBeGreaterThan(0);
     for (const command of transport.commands) for (const secret of SECRETS) expect(command).not.toContain(secret);
+  });
+});
+
+describe('splitCredentials and redactUrl (pure)', () => {
+  it('take user:password@ off the URL, decoded; the last @ ends them', () => {
+    expect(splitCredentials('https://example.org/a@b')).toEqual({ url: 'https://example.org/a@b' });
+    expect(splitCredentials('https://bob@example.org/x')).toEqual({ url: 'https://example.org/x', user: 'bob' });
+    expect(splitCredentials('ftp://bob:p%40ss%20w@rd@example.org:21/x?q=1')).toEqual({ url: 'ftp://example.org:21/x?q=1', user: 'bob', password: 'p@ss w@rd' });
+    expect(splitCredentials('http://:tok@h/')).toEqual({ url: 'http://h/', user: '', password: 'tok' });
+    expect(() => splitCredentials('http://bob:%0Aurl%20=%20x@h/')).toThrow(/line break/);
+    expect(() => splitCredentials('http://bob:%zz@h/')).toThrow(/percent-encoding/);
+    expect(redactUrl('http://bob:secret@h:8080/p')).toBe('http://bob:********@h:8080/p');
+    expect(redactUrl('http://bob@h/p')).toBe('http://bob@h/p');
+    expect(redactUrl('http://h/p?user=a:b@c')).toBe('http://h/p?user=a:b@c');
   });
 });
