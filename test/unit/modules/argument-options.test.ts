@@ -16,8 +16,11 @@ import getUrl from '../../../modules/get_url.js';
 import iniSet from '../../../modules/ini_set.js';
 import lineinfile from '../../../modules/lineinfile.js';
 import ovsBridge from '../../../modules/ovs_bridge.js';
+import group from '../../../modules/group.js';
 import reboot from '../../../modules/reboot.js';
+import sysctl from '../../../modules/sysctl.js';
 import template from '../../../modules/template.js';
+import user from '../../../modules/user.js';
 import waitFor from '../../../modules/wait_for.js';
 import yum from '../../../modules/yum.js';
 import { planScripts } from '../../../modules/_lib/apply-plan.js';
@@ -196,6 +199,21 @@ describe('paths that start with -', () => {
 });
 
 describe('names and hosts that cannot start with -', () => {
+  it('user, group and sysctl refuse such names before running anything (their commands had -- already)', async () => {
+    const t = new RecordingTransport();
+    for (const [module, args, key] of [
+      [user, { name: '-r' }, 'name'],
+      [group, { name: '--help' }, 'name'],
+    ] as const) {
+      const r = await runModuleLocally(module, args, { transport: t });
+      expect(r.failed).toBe(true);
+      expect(r.msg).toMatch(new RegExp(`argument '${key}' must not start with '-'`));
+    }
+    const s = await runModuleLocally(sysctl, { name: '-a', value: '1' }, { transport: t });
+    expect(s.msg).toMatch(/'-a' is not a sysctl key/);
+    expect(t.commands).toEqual([]);
+  });
+
   it('yum refuses a package name that is an option, before running anything', async () => {
     const t = new RecordingTransport();
     for (const name of [['--setopt=tsflags=test'], ['bash,--installroot=/tmp']]) {
