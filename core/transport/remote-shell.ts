@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BecomeSpec, ExecOptions, ExecResult, Transport } from './transport.js';
+import { chmodCommand, chownCommand, ownerSpec } from './operands.js';
 import { quote } from './shell-quote.js';
 import { becomeCommand, ExecInput, type BecomePlan } from './become.js';
 import { maxOutputBytes } from './capped-output.js';
@@ -51,13 +52,23 @@ export interface WriteFileOptions {
   mode?: string;
   owner?: string;
   group?: string;
-  /** Keep a timestamped copy of the old file (`dest.<epoch>.<pid>~`); its path is returned. */
+  /** Keep a timestamped copy of the old file (`dest.<date>.<random>~`); its path is returned. */
   backup?: boolean;
   become?: BecomeSpec;
 }
 
 export interface WriteFileResult {
   backupFile?: string;
+}
+
+/**
+ * Copy the file at quoted path `q` to a new backup `$b` (`PATH.DATE.RANDOM~`). mktemp makes
+ * the name unpredictable and creates the file exclusively (0600, ours), so a name or symbolic
+ * link planted in advance in a shared directory is never followed or overwritten; cp then
+ * fills that file and -p gives it the original's mode, owner and times.
+ */
+export function backupCommand(q: string): string {
+  return `b=$(mktemp -- ${q}."$(date +%Y-%m-%d@%H:%M:%S)".XXXXXXXX~) || exit 1; cp -p -- ${q} "$b" || { rm -f -- "$b"; exit 1; }`;
 }
 
 /**
@@ -72,19 +83,17 @@ export function atomicWriteScript(dest: string, size: number, options: WriteFile
   const lines = [
     'set -u',
     `d=$(dirname -- ${q})`,
-    `t=$(mktemp "$d/.tsplay-tmp.XXXXXXXX") || exit 97`,
+    `t=$(mktemp -- "$d/.tsplay-tmp.XXXXXXXX") || exit 97`,
     `trap 'rm -f -- "$t"' EXIT HUP INT TERM PIPE`,
     `cat > "$t" || exit 98`,
     `[ "$(wc -c < "$t")" -eq ${size} ] || { echo "tsplay: short write to ${dest.replace(/[^\w./-]/g, '?')}" >&2; exit 99; }`,
     `if [ -e ${q} ]; then chown --reference=${q} -- "$t" 2>/dev/null; chmod --reference=${q} -- "$t"; else chmod 0644 -- "$t"; fi`,
   ];
-  if (options.mode) lines.push(`chmod ${quote(options.mode)} -- "$t" || exit 1`);
-  if (options.owner || options.group) {
-    const spec = `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}`;
-    lines.push(`chown ${quote(spec)} -- "$t" || exit 1`);
-  }
+  if (options.mode) lines.push(`${chmodCommand(options.mode, '"$t"')} || exit 1`);
+  const spec = ownerSpec(options.owner, options.group);
+  if (spec) lines.push(`${chownCommand(spec, '"$t"')} || exit 1`);
   if (options.backup) {
-    lines.push(`if [ -e ${q} ]; then b=${q}.$(date +%Y-%m-%d@%H:%M:%S).$$~; cp -p -- ${q} "$b" || exit 1; echo "$b"; fi`);
+    lines.push(`if [ -e ${q} ]; then ${backupCommand(q)}; echo "$b"; fi`);
   }
   lines.push(`mv -f -- "$t" ${q} || exit 1`, 'trap - EXIT');
   return lines.join('\n');

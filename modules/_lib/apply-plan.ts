@@ -9,6 +9,8 @@
 import { posix } from 'node:path';
 import type { ModuleContext } from '../../core/modules/api.js';
 import { RemoteCommandError } from '../../core/transport/remote-shell.js';
+import { chmodCommand, chownCommand, ownerSpec as chownSpec, pathOperand } from '../../core/transport/operands.js';
+import { backupCommand } from '../../core/transport/remote-shell.js';
 import { quote, splitArgs } from '../../core/transport/shell-quote.js';
 import { recordPrediction, type PredictedPath } from './path-state.js';
 
@@ -67,16 +69,15 @@ export class ValidationError extends Error {
 }
 
 function ownerSpec(a: Attributes): string | undefined {
-  if (!a.owner && !a.group) return undefined;
-  return `${a.owner ?? ''}${a.group ? `:${a.group}` : ''}`;
+  return chownSpec(a.owner, a.group);
 }
 
 function attrLines(target: string, a: Attributes, flags = ''): string[] {
   const lines: string[] = [];
   const spec = ownerSpec(a);
   // chown first: changing the owner may clear setuid/setgid bits that chmod then sets.
-  if (spec) lines.push(`chown ${flags}${quote(spec)} -- ${target} || exit 1`);
-  if (a.chmod) lines.push(`chmod ${flags.replace('-h ', '')}${quote(a.chmod)} -- ${target} || exit 1`);
+  if (spec) lines.push(`${chownCommand(spec, target, flags)} || exit 1`);
+  if (a.chmod) lines.push(`${chmodCommand(a.chmod, target, flags.replace('-h ', ''))} || exit 1`);
   return lines;
 }
 
@@ -100,9 +101,11 @@ function readExactly(size: number): string {
 
 function writeLines(op: WriteOp, index: number): string[] {
   const q = quote(op.path);
-  const dir = quote(posix.dirname(op.path));
+  // './' for a relative dest such as '-x/f': neither mktemp nor the user's `validate`
+  // command (which gets "$t") may read the temp file's name as an option.
+  const dir = pathOperand(posix.dirname(op.path));
   const lines = [
-    `t=$(mktemp ${dir}/.tsplay-tmp.XXXXXXXX) || exit 97`,
+    `t=$(mktemp -- ${dir}/.tsplay-tmp.XXXXXXXX) || exit 97`,
     `trap 'rm -f -- "$t"' EXIT HUP INT TERM PIPE`,
     ...(op.fromHostPath !== undefined
       ? [`cp -- ${quote(op.fromHostPath)} "$t" || exit 1`]
@@ -120,7 +123,7 @@ function writeLines(op: WriteOp, index: number): string[] {
     );
   }
   if (op.backup) {
-    lines.push(`if [ -e ${q} ]; then b=${q}.$(date +%Y-%m-%d@%H:%M:%S).$$~; cp -p -- ${q} "$b" || exit 1; printf '${index}\\000%s\\000' "$b"; fi`);
+    lines.push(`if [ -e ${q} ]; then ${backupCommand(q)}; printf '${index}\\000%s\\000' "$b"; fi`);
   }
   lines.push(`mv -f -- "$t" ${q} || exit 1`, 'trap - EXIT HUP INT TERM PIPE');
   return lines;

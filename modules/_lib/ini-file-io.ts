@@ -7,6 +7,7 @@
  */
 import { failIfTruncated } from './path-state.js';
 import type { DiffEntry, ModuleContext } from '../../core/modules/api.js';
+import { chmodCommand, chownCommand } from '../../core/transport/operands.js';
 
 export interface FileAttributes {
   /** Octal permission bits as a number (0o644). */
@@ -145,9 +146,9 @@ export async function applyAttributes(ctx: ModuleContext<unknown>, path: string,
   if (ctx.check) return;
   const q = ctx.quote(path);
   const cmds: string[] = [];
-  if (wish.mode !== undefined) cmds.push(`chmod ${ctx.quote(wish.mode)} -- ${q}`);
+  if (wish.mode !== undefined) cmds.push(chmodCommand(wish.mode, q));
   if (wish.owner !== undefined || wish.group !== undefined) {
-    cmds.push(`chown ${ctx.quote(`${wish.owner ?? ''}${wish.group !== undefined ? `:${wish.group}` : ''}`)} -- ${q}`);
+    cmds.push(chownCommand(`${wish.owner ?? ''}${wish.group !== undefined ? `:${wish.group}` : ''}`, q));
   }
   if (cmds.length === 0) return;
   const res = await ctx.run(cmds.join(' && '));

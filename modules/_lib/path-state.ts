@@ -13,6 +13,7 @@ import { posix } from 'node:path';
 import type { ModuleContext } from '../../core/modules/api.js';
 import type { ExecResult } from '../../core/transport/transport.js';
 import { RemoteCommandError } from '../../core/transport/remote-shell.js';
+import { pathOperand } from '../../core/transport/operands.js';
 import { quote } from '../../core/transport/shell-quote.js';
 
 export type PathKind = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'char' | 'block' | 'other' | 'absent';
@@ -165,8 +166,10 @@ export function statCommands(paths: readonly string[], o: StatOptions = {}): str
   const scripts = batches.map((b) => batchScript(head, b, o));
   if (o.tree) {
     // The tree belongs to the first path; it goes in the last script so it follows every record.
+    // find has no `--`: pathOperand keeps a path like '-delete' from being an expression;
+    // %P (the path below the start) is joined back to the path as given in parseStatOutput.
     const q = quote(paths[0]!);
-    scripts[scripts.length - 1] += `\nprintf 'tree\\000'; if [ -d ${q} ] && [ ! -L ${q} ]; then find ${q} -mindepth 1 -printf '%y\\0%m\\0%u\\0%g\\0%U\\0%G\\0%p\\0'; fi`;
+    scripts[scripts.length - 1] += `\nprintf 'tree\\000'; if [ -d ${q} ] && [ ! -L ${q} ]; then find ${pathOperand(paths[0]!)} -mindepth 1 -printf '%y\\0%m\\0%u\\0%g\\0%U\\0%G\\0%P\\0'; fi`;
   }
   if (o.content) {
     const q = quote(paths[0]!);
@@ -261,9 +264,11 @@ export function parseStatOutput(out: Buffer, paths: readonly string[], o: StatOp
   if (o.tree) {
     if (next() !== 'tree') throw new Error('missing tree listing');
     const tree: TreeEntry[] = [];
+    const root = paths[0]!;
     while (pos < out.length) {
-      const [type, mode, owner, group, uid, gid, path] = Array.from({ length: 7 }, next);
-      tree.push({ type: type!, mode: parseInt(mode!, 8), owner: owner!, group: group!, uid: Number(uid), gid: Number(gid), path: path! });
+      const [type, mode, owner, group, uid, gid, below] = Array.from({ length: 7 }, next);
+      const path = `${root.endsWith('/') ? root : `${root}/`}${below!}`;
+      tree.push({ type: type!, mode: parseInt(mode!, 8), owner: owner!, group: group!, uid: Number(uid), gid: Number(gid), path });
     }
     states[0]!.tree = tree;
   }
