@@ -87,6 +87,7 @@ export class LocalTransport implements Transport {
       input.start({
         write: (data) => void child.stdin.write(data),
         end: (data) => void child.stdin.end(data),
+        stream: child.stdin,
       });
     });
   }

@@ -95,6 +95,7 @@ export function runOnChannel(client: ssh2.Client, commandLine: string, run: Chan
           input.start({
             write: (data) => void ch.write(data),
             end: (data) => void ch.end(data),
+            stream: ch,
           });
         } else {
           ch.end(stdin && stdin.length > 0 ? stdin : undefined);

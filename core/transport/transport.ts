@@ -16,9 +16,17 @@ export interface BecomeSpec {
   method?: 'sudo';
 }
 
+/**
+ * Input too large to hold in memory: buffers and controller files, sent in order and
+ * streamed with backpressure (a 400 MB `copy` costs a read buffer, not 400 MB).
+ */
+export interface StreamedInput {
+  parts: ReadonlyArray<Buffer | { file: string; size: number }>;
+}
+
 export interface ExecOptions {
   /** Bytes fed to the command's stdin; the stream is closed afterwards. */
-  stdin?: string | Buffer;
+  stdin?: string | Buffer | StreamedInput;
   /** Extra environment for the command (exported by the remote shell, values quoted). */
   env?: Record<string, string>;
   become?: BecomeSpec;
