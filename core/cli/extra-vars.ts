@@ -1,9 +1,10 @@
 /** `-e` values as Ansible reads them: `@file`, a YAML/JSON document, or `k=v` pairs. */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument as parseYamlDocument } from 'yaml';
 import { parseKeyValue } from '../playbook/kv.js';
 import { CliError } from './errors.js';
 import { EXIT } from './main.js';
+import { readSourceText, SourceTextError } from '../util/source-text.js';
+import { yamlErrorText, yamlFindings } from '../util/yaml-checks.js';
 
 export function parseExtraVars(values: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -14,11 +15,12 @@ export function parseExtraVars(values: string[]): Record<string, unknown> {
       const file = value.slice(1);
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        text = readSourceText(file);
       } catch (err) {
+        if (err instanceof SourceTextError) throw new CliError(`-e ${value}: ${file}:${err.line}:${err.column}: ${err.message}`, EXIT.BAD_OPTIONS);
         throw new CliError(`-e ${value}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.BAD_OPTIONS);
       }
-      parsed = parseDocument(text, `-e ${value}`);
+      parsed = parseDocument(text, `-e ${value}`, file);
     } else if (value.startsWith('{') || value.startsWith('[')) {
       parsed = parseDocument(value, `-e ${value}`);
     } else {
@@ -35,10 +37,21 @@ export function parseExtraVars(values: string[]): Record<string, unknown> {
   return out;
 }
 
-function parseDocument(text: string, what: string): unknown {
+/** YAML or JSON text; every problem is a CliError naming line:column (never a Node warning). */
+function parseDocument(text: string, what: string, file?: string): unknown {
+  const lines = new LineCounter();
+  const doc = parseYamlDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: 'silent' });
+  const at = (offset: number) => {
+    const p = lines.linePos(offset);
+    return file ? `${file}:${p.line}:${p.col}` : `line ${p.line}, column ${p.col}`;
+  };
+  const error = doc.errors[0];
+  if (error) throw new CliError(`${what}: ${at(error.pos[0])}: not valid YAML/JSON: ${yamlErrorText(error)}`, EXIT.BAD_OPTIONS);
+  const finding = yamlFindings(doc, text)[0];
+  if (finding) throw new CliError(`${what}: ${at(finding.offset)}: ${finding.message}`, EXIT.BAD_OPTIONS);
   try {
-    return parseYaml(text);
+    return doc.toJS({ maxAliasCount: 10_000 });
   } catch (err) {
-    throw new CliError(`${what}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`, EXIT.BAD_OPTIONS);
+    throw new CliError(`${what}: ${(err as Error).message.split('\n')[0]}`, EXIT.BAD_OPTIONS);
   }
 }

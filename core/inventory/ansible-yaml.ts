@@ -10,6 +10,7 @@
 import { Document, LineCounter, parseDocument } from 'yaml';
 import { ansibleTags } from '../util/ansible-yaml-dialect.js';
 import { InventoryError } from './errors.js';
+import { yamlErrorText, yamlFindings } from '../util/yaml-checks.js';
 
 
 export interface ParsedYaml {
@@ -30,7 +31,12 @@ export function parseAnsibleYaml(text: string, file: string): ParsedYaml {
   const error = doc.errors[0];
   if (error) {
     const at = lines.linePos(error.pos[0]);
-    throw new InventoryError(`YAML syntax error: ${firstLine(error.message)}`, { file, line: at.line, column: at.col });
+    throw new InventoryError(`YAML syntax error: ${yamlErrorText(error)}`, { file, line: at.line, column: at.col });
+  }
+  const finding = yamlFindings(doc, text)[0];
+  if (finding) {
+    const at = lines.linePos(finding.offset);
+    throw new InventoryError(finding.message, { file, line: at.line, column: at.col });
   }
   return { doc, lines, file };
 }

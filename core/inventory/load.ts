@@ -12,7 +12,7 @@
  * group_vars/ and host_vars/ are read from beside each file source, or from inside each
  * directory source (see vars-files.ts and the order in inventory.ts).
  */
-import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { isMap } from 'yaml';
 import path from 'node:path';
 import { parseAnsibleYaml } from './ansible-yaml.js';
@@ -26,6 +26,7 @@ import { loadInventoryScript } from './script.js';
 import { compareCodePoints, listVarsDir, loadVarsFor } from './vars-files.js';
 import { parseYamlInventory } from './yaml.js';
 import { assignOwn } from './own.js';
+import { readSourceText, SourceTextError } from '../util/source-text.js';
 
 export interface LoadInventoryOptions {
   /** Relative sources and `--limit @file` are resolved from here (default: process.cwd()). */
@@ -132,8 +133,9 @@ class SourceLoader {
       }
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        text = readSourceText(file);
       } catch (e) {
+        if (e instanceof SourceTextError) throw new InventoryError(e.message, { file, line: e.line, column: e.column });
         throw new InventoryError(`cannot read inventory: ${(e as Error).message}`, { file });
       }
       this.parseStatic(file, text);

@@ -9,11 +9,12 @@
  * name has no extension or ends in .yml/.yaml/.json, skipping hidden files and `~`
  * backups; later files override earlier ones, key by key at the top level.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadVarsYaml } from './ansible-yaml.js';
 import { InventoryError } from './errors.js';
 import { assignOwn } from './own.js';
+import { readSourceText, SourceTextError } from '../util/source-text.js';
 
 const VARS_EXTENSIONS = ['.yml', '.yaml', '.json'];
 
@@ -38,8 +39,9 @@ export function loadVarsFor(dir: string, name: string): Record<string, unknown> 
 export function loadVarsFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readSourceText(file);
   } catch (e) {
+    if (e instanceof SourceTextError) throw new InventoryError(e.message, { file, line: e.line, column: e.column });
     throw new InventoryError(`cannot read vars file: ${(e as Error).message}`, { file });
   }
   return loadVarsYaml(text, file);

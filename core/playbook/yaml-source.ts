@@ -8,9 +8,10 @@
  * octal, `<<` merge keys work; `y`/`n` and dates stay strings. `!unsafe` yields the plain
  * string; `!vault` is refused with a message, since tsplay does not decrypt vault data.
  */
-import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ansibleTags } from '../util/ansible-yaml-dialect.js';
+import { readSourceText, SourceTextError } from '../util/source-text.js';
+import { yamlErrorText, yamlFindings } from '../util/yaml-checks.js';
 import type { SourceLocation } from './model.js';
 import type { Problems } from './errors.js';
 
@@ -53,10 +54,15 @@ export class SourceFile {
       const message =
         error.code === 'DUPLICATE_KEY'
           ? `${firstLine(error.message).replace('Map keys must be unique', 'duplicate key')}: the same key twice in one mapping (only one value would be used)`
-          : `YAML syntax error: ${firstLine(error.message)}`;
+          : `YAML syntax error: ${yamlErrorText(error)}`;
       problems.add({ file, line: at.line, column: at.col }, message, source.excerpt(at.line));
     }
-    if (doc.errors.length === 0) {
+    const findings = doc.errors.length === 0 ? yamlFindings(doc, text) : [];
+    for (const f of findings) {
+      const at = lines.linePos(f.offset);
+      problems.add({ file, line: at.line, column: at.col }, f.message, source.excerpt(at.line));
+    }
+    if (doc.errors.length === 0 && findings.length === 0) {
       try {
         source.data = doc.toJS({ maxAliasCount: 10_000 });
       } catch (err) {
@@ -70,8 +76,12 @@ export class SourceFile {
   static read(file: string, problems: Problems, from?: SourceLocation, what = 'file'): SourceFile | undefined {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readSourceText(file);
     } catch (err) {
+      if (err instanceof SourceTextError) {
+        problems.add({ file, line: err.line, column: err.column }, err.message);
+        return undefined;
+      }
       const code = (err as NodeJS.ErrnoException).code;
       const reason = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
       problems.add(from ?? { file }, `${what} ${file}: ${reason}`);

@@ -28,6 +28,12 @@ export interface ScanResult {
   source: string;
   /** Set when the template is exactly one value mustache (whitespace around allowed). */
   single?: Single;
+  /**
+   * The whitespace around that single mustache (`"{{ x }}\n"` → `['', '\n']`). Ansible keeps
+   * it when the value is text (a file built from `content: "{{ x }}\n"` ends with a newline)
+   * and drops it when the value is a list, mapping, number or boolean.
+   */
+  around?: [before: string, after: string];
 }
 
 /** Index just past the `}}` closing the mustache whose content starts at `from`, honouring quotes and braces. */
@@ -132,6 +138,7 @@ export function scanTemplate(template: string, hb: HandlebarsSyntax): ScanResult
   let others = 0;
   let single: Single | undefined;
   let textOutside = '';
+  let singleAt: [number, number] = [0, 0];
   const blockParams: string[][] = [];
   while (i < template.length) {
     const open = template.indexOf('{{', i);
@@ -184,6 +191,7 @@ export function scanTemplate(template: string, hb: HandlebarsSyntax): ScanResult
         out += kind === 'expr' ? `{{${stripOpen}${expressionCall(content, blockParams)}${stripClose}}}` : template.slice(open, end);
         values++;
         single = kind === 'expr' ? { kind, expr: content } : { kind, inner: content };
+        singleAt = [open, end];
       }
       i = end;
       continue;
@@ -192,5 +200,8 @@ export function scanTemplate(template: string, hb: HandlebarsSyntax): ScanResult
     i = end;
   }
   const isSingle = values === 1 && others === 0 && textOutside.trim() === '' && single !== undefined;
-  return isSingle ? { source: out, single: single! } : { source: out };
+  if (!isSingle) return { source: out };
+  const before = template.slice(0, singleAt[0]);
+  const after = template.slice(singleAt[1]);
+  return before || after ? { source: out, single: single!, around: [before, after] } : { source: out, single: single! };
 }

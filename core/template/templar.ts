@@ -11,7 +11,7 @@ import { TemplateError } from './errors.js';
 import { evalNode, parseExpression, scopeOf } from './expression.js';
 import { prepareAst, type Segment } from './handlebars-ast.js';
 import { CAPTURE_HELPER, HandlebarsEnvironment, type CaptureBox } from './handlebars-env.js';
-import { scanTemplate } from './mustache-scan.js';
+import { scanTemplate, type ScanResult } from './mustache-scan.js';
 import { defined, resolvePath, Undefined } from './undefined.js';
 import { UnsafeText } from './unsafe.js';
 import { toText } from './values.js';
@@ -64,6 +64,18 @@ function renderSegments(segments: Segment[], vars: Vars): string {
     }
   }
   return out;
+}
+
+/**
+ * A single mustache with whitespace around it (`"{{ x }}\n"`): text keeps the whitespace,
+ * as in Ansible (its templar preserves trailing newlines); other values keep their type.
+ */
+function keepAround(native: (vars: Vars) => unknown, [before, after]: [string, string]): Compiled {
+  const wrap = (value: unknown) => (typeof value === 'string' ? before + value + after : value);
+  return {
+    native: (vars) => wrap(native(vars)),
+    text: (vars) => before + toText(native(vars)) + after,
+  };
 }
 
 export class Templar {
@@ -156,6 +168,11 @@ export class Templar {
   private compile(template: string): Compiled {
     rejectJinjaStatements(template);
     const scan = scanTemplate(template, this.env);
+    const compiled = this.compileScanned(scan);
+    return scan.around && compiled.native ? keepAround(compiled.native, scan.around) : compiled;
+  }
+
+  private compileScanned(scan: ScanResult): Compiled {
 
     // `{{ expression }}` alone: no Handlebars at all.
     if (scan.single?.kind === 'expr') {

@@ -72,6 +72,18 @@ describe('native values', () => {
     expect(r('{{#if enabled}}{{port}}{{/if}}')).toBe('8080');
   });
 
+  it('keeps the text around a single mustache when the value is text, as Ansible does', () => {
+    // content: "{{ x }}\n" must write the final newline (Ansible preserves trailing newlines).
+    expect(r('{{ name }}\n')).toBe('web\n');
+    expect(r('{{name}}\n\n')).toBe('web\n\n');
+    expect(r('  {{ name | upper }}\n')).toBe('  WEB\n');
+    expect(s('{{ port }}\n')).toBe('8080\n');
+    expect(s('{{ list }}\n')).toBe('["a","b"]\n');
+    // Lists, mappings and numbers keep their type (Ansible's native concat ignores the newline).
+    expect(r('{{ list }}\n')).toEqual(['a', 'b']);
+    expect(r('{{ port }}\n')).toBe(8080);
+  });
+
   it('renderString always returns text', () => {
     expect(s('{{port}}')).toBe('8080');
     expect(s('{{list}}')).toBe('["a","b"]');
