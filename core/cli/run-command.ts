@@ -14,7 +14,7 @@ import { combineEvents, type RunEvents } from '../executor/events.js';
 import { runPlaybooks } from '../executor/run-playbooks.js';
 import { RunInterrupt } from '../executor/run-context.js';
 import type { ConnectionManager } from '../executor/connections.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, LogFileError } from '../log/logger.js';
 import { SecretRegistry } from '../log/redact.js';
 import { terminalPrinter } from '../output/terminal-printer.js';
 import { jsonCollector } from '../output/json-collector.js';
@@ -24,6 +24,9 @@ import { parseExtraVars } from './extra-vars.js';
 import { promptSecret } from './prompt.js';
 import type { RunFlags } from './program.js';
 import { listHosts, listTags, listTasks } from './list-command.js';
+import { checkLimit } from './limit-check.js';
+import { findStartTask } from './start-at-task.js';
+import { unmatchedPatterns } from '../inventory/patterns.js';
 
 const splitList = (values: string[]) => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -58,7 +61,13 @@ const INTERRUPT_GRACE_S = 60;
 
 export async function runCommand(playbookFiles: string[], flags: RunFlags): Promise<number> {
   const secrets = new SecretRegistry();
-  const log = createLogger(flags.logFile ?? process.env.TSPLAY_LOG, secrets);
+  let log: ReturnType<typeof createLogger>;
+  try {
+    log = createLogger(flags.logFile ?? process.env.TSPLAY_LOG, secrets);
+  } catch (err) {
+    if (err instanceof LogFileError) throw new CliError(`${flags.logFile ? '--log-file' : 'TSPLAY_LOG'}: ${err.message}`, EXIT.BAD_OPTIONS);
+    throw err;
+  }
   for (const pb of playbookFiles) {
     if (!existsSync(pb)) throw new CliError(`the playbook: ${pb} could not be found`, EXIT.BAD_OPTIONS);
   }
@@ -78,6 +87,13 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   const playbooks: Playbook[] = [];
   for (const file of playbookFiles) playbooks.push(await asCliError(() => loadPlaybook(resolve(file), loaderOptions)));
 
+  if (flags.startAtTask !== undefined) {
+    const found = findStartTask(playbooks, flags.startAtTask);
+    const what = `No matching task "${flags.startAtTask}" found (a task's name, or 'role : name' for a role's task)`;
+    if (found === 'none') throw new CliError(`--start-at-task: ${what}`, EXIT.BAD_OPTIONS);
+    if (found === 'dynamic') process.stderr.write(`[WARNING]: --start-at-task: ${what} outside include_tasks files; those are only read as the run reaches them\n`);
+  }
+
   if (flags.syntaxCheck) {
     for (const file of playbookFiles) process.stdout.write(`\nplaybook: ${file}\n`);
     return EXIT.OK;
@@ -85,6 +101,10 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
 
   const extraVars = parseExtraVars(flags.extraVars);
   const inventory = await asCliError(() => loadInventory(inventorySources(flags)));
+  if (flags.limit) {
+    const limit = flags.limit;
+    await asCliError(async () => checkLimit(inventory, limit, (m) => process.stderr.write(`[WARNING]: ${m}\n`)));
+  }
 
   if (flags.listHosts || flags.listTasks || flags.listTags) {
     const templar = new Templar();
@@ -113,7 +133,11 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     ? jsonCollector(secrets, (doc) => process.stdout.write(`${doc}\n`))
     : terminalPrinter({ write: (s) => process.stdout.write(s), colour, verbosity: flags.verbose, diff: flags.diff, secrets });
   const warnings: RunEvents = {
-    noHostsMatched: (pattern) => process.stderr.write(`[WARNING]: Could not match supplied host pattern, ignoring: ${pattern}\n`),
+    // Only the parts of the play's pattern that match nothing in the inventory, as Ansible
+    // names them (a play whose hosts are all left out by --limit is just skipped).
+    noHostsMatched: (pattern) => {
+      for (const part of unmatchedPatterns(inventory, pattern)) process.stderr.write(`[WARNING]: Could not match supplied host pattern, ignoring: ${part}\n`);
+    },
   };
 
   let connections: ConnectionManager | undefined;

@@ -321,9 +321,9 @@ async function runLoop(
   } catch (err) {
     return failed(`${(err as Error).message} (${where(task)})`);
   }
-  if (typeof items === 'string' && !ctx.templar.isTemplate(items)) items = [items];
+  if (typeof items === 'string' && loop.wrapString && !ctx.templar.isTemplate(items)) items = [items];
   if (!Array.isArray(items)) {
-    return failed(`'loop' must be a list, got ${JSON.stringify(items)?.slice(0, 80)} (${where(task)})`);
+    return failed(`a loop needs a list: 'loop' got ${typeof items === 'string' ? 'the string' : 'the value'} ${JSON.stringify(items)?.slice(0, 80)} (${where(task)})`);
   }
   if (loop.flatten) items = (items as unknown[]).flat(1);
   const list = items as unknown[];

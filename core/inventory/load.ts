@@ -15,7 +15,7 @@
 import { accessSync, closeSync, constants, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { isMap } from 'yaml';
 import path from 'node:path';
-import { parseAnsibleYaml } from './ansible-yaml.js';
+import { parseAnsibleYaml, type ParsedYaml } from './ansible-yaml.js';
 import { InventoryBuilder, LOCALHOST_NAMES, UNGROUPED } from './builder.js';
 import { InventoryError } from './errors.js';
 import { parseAddress } from './host-pattern.js';
@@ -27,6 +27,7 @@ import { compareCodePoints, listVarsDir, loadVarsFor } from './vars-files.js';
 import { parseYamlInventory } from './yaml.js';
 import { assignOwn } from './own.js';
 import { readSourceText, SourceTextError } from '../util/source-text.js';
+import { duplicateKeys } from '../util/yaml-checks.js';
 
 export interface LoadInventoryOptions {
   /** Relative sources and `--limit @file` are resolved from here (default: process.cwd()). */
@@ -156,10 +157,20 @@ class SourceLoader {
     }
   }
 
+  /** A YAML source, with Ansible's warning for keys written twice (the last value is used). */
+  private warnDuplicates(parsed: ParsedYaml): ParsedYaml {
+    const file = parsed.file;
+    for (const dup of duplicateKeys(parsed.doc)) {
+      const at = parsed.lines.linePos(dup.offset);
+      this.warn(`${file}:${at.line}:${at.col}: ${dup.message}`);
+    }
+    return parsed;
+  }
+
   private parseStatic(file: string, text: string): void {
     const ext = path.extname(file).toLowerCase();
     if (YAML_EXTENSIONS.includes(ext)) {
-      parseYamlInventory(parseAnsibleYaml(text, file), this.builder, this.warn);
+      parseYamlInventory(this.warnDuplicates(parseAnsibleYaml(text, file)), this.builder, this.warn);
       return;
     }
     if (ext === '.ini') {
@@ -176,7 +187,7 @@ class SourceLoader {
       yamlError = e;
     }
     if (yaml && isMap(yaml.doc.contents)) {
-      parseYamlInventory(yaml, this.builder, this.warn);
+      parseYamlInventory(this.warnDuplicates(yaml), this.builder, this.warn);
       return;
     }
     try {

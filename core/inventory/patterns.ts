@@ -44,8 +44,19 @@ export function splitHostPattern(pattern: string): string[] {
   let parts: string[];
   if (pattern.includes(',')) parts = pattern.split(',');
   else if (parseAddress(pattern)) parts = [pattern]; // a host, IPv6 address or range: its ':' are not separators
-  else parts = pattern.match(COLON_SEPARATED) ?? [];
+  else {
+    parts = pattern.match(COLON_SEPARATED) ?? [];
+    // A regex the ':' split would tear apart (`~[unclosed` -> `~`, `unclosed`: every host)
+    // stays whole, so an invalid one is reported instead of silently matching everything.
+    if (pattern.startsWith('~') && parts.join(':') !== pattern) parts = [pattern];
+  }
   return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/** `Invalid regular expression: /[a/y: Unterminated character class` -> `unterminated character class`. */
+function regexReason(e: Error): string {
+  const reason = e.message.slice(e.message.lastIndexOf(': ') + 2);
+  return reason.charAt(0).toLowerCase() + reason.slice(1);
 }
 
 /** A predicate for one name pattern: `~regex` (anchored at the start) or a shell wildcard. */
@@ -56,7 +67,7 @@ export function compileNameMatcher(pattern: string): (name: string) => boolean {
       // Python's named groups are spelled differently in JavaScript.
       re = new RegExp(pattern.slice(1).replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>'), 'y');
     } catch (e) {
-      throw new InventoryError(`invalid regular expression in host pattern '${pattern}': ${(e as Error).message}`);
+      throw new InventoryError(`invalid regular expression in host pattern '${pattern}': ${regexReason(e as Error)}`);
     }
     return (name) => {
       re.lastIndex = 0;

@@ -3,11 +3,52 @@
  * per-task durations. Known secrets are masked before anything is written, and common
  * secret-bearing keys are redacted by path as a second line of defence.
  */
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { SecretRegistry } from './redact.js';
 
+/** The log file cannot be opened: a message for the user, raised before anything runs. */
+export class LogFileError extends Error {
+  override name = 'LogFileError';
+}
+
+const REASONS: Record<string, string> = {
+  EISDIR: 'is a directory; give a file name',
+  EACCES: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a part of the path is not a directory',
+  EEXIST: 'a part of the path is a file, not a directory',
+  ENOENT: 'the directory does not exist',
+};
+
+/**
+ * Create the missing directories above `file`, one by one: mkdirSync's own `recursive`
+ * never returns for some paths (under /proc it loops on ENOENT).
+ */
+function makeParents(file: string): void {
+  const missing: string[] = [];
+  for (let dir = dirname(file); !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) mkdirSync(dir);
+}
+
+/**
+ * Open (append) the log file now, so a bad path is a clear error before the run instead of
+ * an asynchronous stream error with a stack trace in the middle of it.
+ */
+function openLogFile(file: string): number {
+  try {
+    makeParents(file);
+    return openSync(file, 'a');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    throw new LogFileError(`log file ${file}: cannot write it: ${REASONS[code] ?? (err as Error).message}`);
+  }
+}
+
 export function createLogger(file: string | undefined, secrets: SecretRegistry): Logger {
   if (!file) return pino({ level: 'silent' });
+  const fd = openLogFile(file);
   return pino(
     {
       level: process.env.TSPLAY_LOG_LEVEL ?? 'info',
@@ -23,6 +64,6 @@ export function createLogger(file: string | undefined, secrets: SecretRegistry):
         },
       },
     },
-    pino.destination({ dest: file, sync: false, mkdir: true }),
+    pino.destination({ fd, sync: false }),
   );
 }

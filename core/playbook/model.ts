@@ -53,6 +53,11 @@ export interface LoopSpec {
   items: unknown;
   /** `with_items` flattens one level, like Ansible. */
   flatten: boolean;
+  /**
+   * `with_items`/`with_list` turn a string into a one-item list (Ansible's listify);
+   * `loop:` needs a list and a string is an error there.
+   */
+  wrapString: boolean;
   loopVar: string; // loop_control.loop_var, default 'item'
   indexVar?: string; // loop_control.index_var
   label?: string; // loop_control.label (template)

@@ -141,6 +141,10 @@ export class RoleExpander {
     }
     const name = toText(v[nameKey]);
     if (name === undefined) return undefined;
+    if (name.trim() === '') {
+      c.report(problems, `'${nameKey}' is empty: name the role (${nameKey}: NAME)`, c.child(nameKey).loc());
+      return undefined;
+    }
     if (isTemplate(name)) {
       c.report(problems, 'role names cannot use variables: roles are loaded with the playbook', c.keyLoc(nameKey));
       return undefined;

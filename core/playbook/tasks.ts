@@ -91,6 +91,7 @@ function loopOf(ctx: LoadContext, c: Cursor): LoopSpec | undefined {
   const spec: LoopSpec = {
     items: v[key],
     flatten: key === 'with_items',
+    wrapString: key !== 'loop',
     loopVar: typeof control.loop_var === 'string' ? control.loop_var : 'item',
   };
   if (typeof control.index_var === 'string') spec.indexVar = control.index_var;

@@ -10,7 +10,7 @@
  *   answers with its "quote template expressions" hint.
  * - An alias without an earlier anchor: reported at the alias, not at line 1.
  */
-import { isAlias, isMap, visit, type Document, type YAMLError } from 'yaml';
+import { isAlias, isMap, isScalar, visit, type Document, type YAMLError } from 'yaml';
 
 export interface YamlFinding {
   /** Offset in the source text. */
@@ -48,6 +48,27 @@ export function yamlFindings(doc: Document, text: string): YamlFinding[] {
           offset: start,
           message: `a value that starts with '{{' must be quoted, or YAML reads it as a mapping: write "${written.replace(/"/g, '\\"')}" (Ansible: always quote template expression brackets when they start a value)`,
         });
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * Keys written twice in one mapping, for loaders that keep the last value as PyYAML does
+ * (inventories) and warn as Ansible does.
+ */
+export function duplicateKeys(doc: Document): YamlFinding[] {
+  const found: YamlFinding[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const k = String(pair.key.value);
+        if (seen.has(k)) found.push({ offset: pair.key.range?.[0] ?? 0, message: `duplicate key '${k}' in one mapping: only its last value is used` });
+        seen.add(k);
       }
       return undefined;
     },

@@ -111,7 +111,7 @@ describe('include_tasks', () => {
       name: 'Dynamic include',
       file: 'tasks/dynamic.yml',
       baseDir: dir,
-      loop: { items: ['a', 'b'], flatten: false, loopVar: 'part' },
+      loop: { items: ['a', 'b'], flatten: false, wrapString: false, loopVar: 'part' },
     });
     expect(play.tasks[3]).toMatchObject({ kind: 'include_tasks', file: 'tasks/{{ variant }}.yml', baseDir: dir });
   });

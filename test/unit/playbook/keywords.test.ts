@@ -149,14 +149,14 @@ describe('task keywords', () => {
   });
 
   it('loop, with_items (flattened) and with_list', async () => {
-    expect((await task('debug: msg={{item}}\nloop: [1, [2, 3]]')).loop).toEqual({ items: [1, [2, 3]], flatten: false, loopVar: 'item' });
-    expect((await task('debug: msg={{item}}\nwith_items: "{{ things }}"')).loop).toEqual({ items: '{{ things }}', flatten: true, loopVar: 'item' });
-    expect((await task('debug: msg={{item}}\nwith_list: [a]')).loop).toEqual({ items: ['a'], flatten: false, loopVar: 'item' });
+    expect((await task('debug: msg={{item}}\nloop: [1, [2, 3]]')).loop).toEqual({ items: [1, [2, 3]], flatten: false, wrapString: false, loopVar: 'item' });
+    expect((await task('debug: msg={{item}}\nwith_items: "{{ things }}"')).loop).toEqual({ items: '{{ things }}', flatten: true, wrapString: true, loopVar: 'item' });
+    expect((await task('debug: msg={{item}}\nwith_list: [a]')).loop).toEqual({ items: ['a'], flatten: false, wrapString: true, loopVar: 'item' });
   });
 
   it('loop_control: loop_var, index_var, label, pause', async () => {
     const t = await task('debug: msg={{pkg}}\nloop: [a]\nloop_control:\n  loop_var: pkg\n  index_var: i\n  label: "{{ pkg }}"\n  pause: 0.5');
-    expect(t.loop).toEqual({ items: ['a'], flatten: false, loopVar: 'pkg', indexVar: 'i', label: '{{ pkg }}', pause: 0.5 });
+    expect(t.loop).toEqual({ items: ['a'], flatten: false, wrapString: false, loopVar: 'pkg', indexVar: 'i', label: '{{ pkg }}', pause: 0.5 });
   });
 
   it('register, notify (string or list), changed_when, failed_when', async () => {
