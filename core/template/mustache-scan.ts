@@ -175,7 +175,13 @@ export function scanTemplate(template: string, hb: HandlebarsSyntax): ScanResult
     } else {
       const triple = template.startsWith('{{{', open);
       end = closingBraces(template, open + (triple ? 3 : 2), triple ? '}}}' : '}}');
-      if (end < 0) throw new TemplateError(`unclosed '{{' at offset ${open}: ${JSON.stringify(template.slice(open, open + 40))}`);
+      if (end < 0) {
+        const before = template.slice(0, open);
+        const line = before.split('\n').length;
+        const column = open - before.lastIndexOf('\n');
+        const where = line > 1 ? `line ${line}, column ${column}` : `column ${column}`;
+        throw new TemplateError(`unclosed '{{' at ${where} (no matching '}}'): ${JSON.stringify(template.slice(open, open + 40).split('\n')[0])}`, { line });
+      }
       const inner = template.slice(open + (triple ? 3 : 2), end - (triple ? 3 : 2));
       const stripOpen = inner.startsWith('~') ? '~' : '';
       const stripClose = inner.endsWith('~') && inner.length > 1 ? '~' : '';

@@ -31,8 +31,10 @@ function rejectJinjaStatements(template: string): void {
   if (!template.includes('{%')) return;
   const m = JINJA_STATEMENT.exec(template);
   if (m) {
+    const line = template.slice(0, m.index).split('\n').length;
     throw new TemplateError(
       `Jinja statements such as '{% ${m[1]} %}' are not supported: use Handlebars blocks ({{#if cond}}...{{else}}...{{/if}}, {{#each list}}...{{/each}})`,
+      { line },
     );
   }
 }
@@ -185,7 +187,10 @@ export class Templar {
     try {
       program = this.env.parse(scan.source);
     } catch (err) {
-      throw new TemplateError(errorMessage(err), { cause: err });
+      // Handlebars counts lines of the rewritten source, which keeps the template's lines.
+      const at = (err as { lineNumber?: unknown }).lineNumber;
+      const line = typeof at === 'number' ? at : Number(/^Parse error on line (\d+)/.exec((err as Error).message ?? '')?.[1]);
+      throw new TemplateError(errorMessage(err), { cause: err, ...(line ? { line } : {}) });
     }
     const prepared = prepareAst(program, this.env.helperNames);
 

@@ -178,6 +178,18 @@ describe('Handlebars', () => {
     expect(errorOf(() => r('{{#if enabled}}x{{/each}}')).message).toContain("if doesn't match each");
     expect(errorOf(() => r('{{name')).message).toContain("unclosed '{{'");
   });
+
+  it('names the line of a template file error, never an offset', () => {
+    const unclosed = errorOf(() => s('line one\nline two {{ name \nline three\n').valueOf());
+    expect(unclosed.message).toContain("unclosed '{{' at line 2, column 10");
+    expect(unclosed.message).not.toContain('offset');
+    expect(unclosed.line).toBe(2);
+    const jinja = errorOf(() => s('a\nb\n{% if x %}\nc\n{% endif %}\n'));
+    expect(jinja.line).toBe(3);
+    expect(jinja.message).toContain('line 3: "{% if x %}"');
+    const block = errorOf(() => s('a\n{{#if enabled}}\nb\n{{/each}}\n'));
+    expect(block.line).toBe(2); // the block that is not closed
+  });
 });
 
 describe('Jinja-style mustaches', () => {
