@@ -4,7 +4,7 @@ import { parseKeyValue } from '../playbook/kv.js';
 import { CliError } from './errors.js';
 import { EXIT } from './main.js';
 import { readSourceText, SourceTextError } from '../util/source-text.js';
-import { yamlErrorText, yamlFindings } from '../util/yaml-checks.js';
+import { yamlErrorText, yamlFindings, yamlValueErrorText } from '../util/yaml-checks.js';
 
 export function parseExtraVars(values: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -52,6 +52,6 @@ function parseDocument(text: string, what: string, file?: string): unknown {
   try {
     return doc.toJS({ maxAliasCount: 10_000 });
   } catch (err) {
-    throw new CliError(`${what}: ${(err as Error).message.split('\n')[0]}`, EXIT.BAD_OPTIONS);
+    throw new CliError(`${what}: ${yamlValueErrorText(err)}`, EXIT.BAD_OPTIONS);
   }
 }

@@ -9,7 +9,8 @@ import { loadInventory } from '../inventory/load.js';
 import { ModuleRegistry, ModuleLoadError } from '../modules/registry.js';
 import { loadPlaybook, loadTaskFile, loadVarsFile } from '../playbook/load.js';
 import type { Playbook } from '../playbook/model.js';
-import { Templar } from '../template/templar.js';
+import { Templar, TemplateError } from '../template/templar.js';
+import { formatProblems } from '../playbook/errors.js';
 import { combineEvents, type RunEvents } from '../executor/events.js';
 import { runPlaybooks } from '../executor/run-playbooks.js';
 import { RunInterrupt } from '../executor/run-context.js';
@@ -100,6 +101,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   }
 
   const extraVars = parseExtraVars(flags.extraVars);
+  checkPlayHosts(playbooks, extraVars);
   const inventory = await asCliError(() => loadInventory(inventorySources(flags)));
   if (flags.limit) {
     const limit = flags.limit;
@@ -211,6 +213,24 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     log.flush?.();
+  }
+}
+
+/**
+ * A play's `hosts:` is templated with the extra vars before the play starts; an undefined
+ * variable there is the playbook's mistake, reported at the play (Ansible: "The field
+ * 'hosts' has an invalid value", exit 1) before any host is touched.
+ */
+function checkPlayHosts(playbooks: Playbook[], extraVars: Record<string, unknown>): void {
+  const templar = new Templar();
+  for (const play of playbooks.flatMap((pb) => pb.plays)) {
+    try {
+      templar.render(play.hosts, extraVars);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      const problem = { file: play.loc.file, line: play.loc.line, column: play.loc.column, message: `the field 'hosts' has an invalid value: ${err.message}` };
+      throw new CliError(formatProblems([problem]), EXIT.ERROR);
+    }
   }
 }
 

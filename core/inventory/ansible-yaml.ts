@@ -10,7 +10,7 @@
 import { Document, LineCounter, parseDocument } from 'yaml';
 import { ansibleTags } from '../util/ansible-yaml-dialect.js';
 import { InventoryError } from './errors.js';
-import { yamlErrorText, yamlFindings } from '../util/yaml-checks.js';
+import { yamlErrorText, yamlFindings, yamlValueErrorText } from '../util/yaml-checks.js';
 
 
 export interface ParsedYaml {
@@ -52,7 +52,12 @@ export function placeOf(parsed: ParsedYaml, node: unknown): { file: string; line
 /** Load a whole vars file (group_vars/, host_vars/): must be a mapping or empty. */
 export function loadVarsYaml(text: string, file: string): Record<string, unknown> {
   const parsed = parseAnsibleYaml(text, file);
-  const value: unknown = parsed.doc.toJS({ maxAliasCount: 1000 });
+  let value: unknown;
+  try {
+    value = parsed.doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new InventoryError(yamlValueErrorText(err), { file });
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new InventoryError(`a vars file must be a mapping of variable names to values, found ${describe(value)}`, placeOf(parsed, parsed.doc.contents));

@@ -86,7 +86,7 @@ export function parseIni(text: string, file: string, builder: InventoryBuilder):
       if (eq < 0) throw new InventoryError(`expected key=value in [${group}:vars], got '${line}'`, place());
       const key = line.slice(0, eq).trim();
       if (!key) throw new InventoryError(`missing variable name before '=' in [${group}:vars]`, place());
-      builder.setGroupVar(group, key, parseIniValue(line.slice(eq + 1).trim()), place());
+      builder.setGroupVar(group, key, iniValue(key, line.slice(eq + 1).trim(), place()), place());
     } else {
       const m = GROUP_NAME.exec(line);
       if (!m) throw new InventoryError(`expected one group name per line in [${group}:children], got '${line}'`, place());
@@ -114,6 +114,16 @@ export function parseIni(text: string, file: string, builder: InventoryBuilder):
       `[${decl.parents[decl.parents.length - 1]}:children] names group '${name}', which is never declared; add a [${name}] section (it may be empty) or fix the name.${didYouMean}`,
       { file, line: decl.line, column: 1 },
     );
+  }
+}
+
+/** A variable's value as Ansible reads it; one nested thousands of levels deep is an error, not a crash. */
+function iniValue(key: string, text: string, place: InventoryErrorPlace): unknown {
+  try {
+    return parseIniValue(text);
+  } catch (e) {
+    if (e instanceof RangeError) throw new InventoryError(`the value of '${key}' nests lists or mappings too deeply (thousands of levels)`, place);
+    throw e;
   }
 }
 
@@ -154,7 +164,7 @@ function parseHostLine(line: string, group: string, builder: InventoryBuilder, p
     }
     const key = token.value.slice(0, eq);
     if (!key) throw new InventoryError(`missing variable name before '=' in '${token.value}'`, place(token.offset));
-    vars.push([key, parseIniValue(token.value.slice(eq + 1))]);
+    vars.push([key, iniValue(key, token.value.slice(eq + 1), place(token.offset))]);
   }
   for (const name of expanded.names) {
     builder.addHost(name, group, expanded.port, place(first!.offset));

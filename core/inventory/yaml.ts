@@ -21,6 +21,7 @@ import { describe, placeOf, type ParsedYaml } from './ansible-yaml.js';
 import type { InventoryBuilder } from './builder.js';
 import { InventoryError } from './errors.js';
 import { expandHostEntry, HostPatternError } from './host-pattern.js';
+import { yamlValueErrorText } from '../util/yaml-checks.js';
 
 const GROUP_KEYS = ['hosts', 'vars', 'children'] as const;
 
@@ -150,7 +151,12 @@ class YamlInventoryReader {
 
   private js(node: unknown): unknown {
     const n = this.deref(node);
-    return n === undefined ? null : n.toJS(this.parsed.doc, { maxAliasCount: 1000 });
+    if (n === undefined) return null;
+    try {
+      return n.toJS(this.parsed.doc, { maxAliasCount: 1000 });
+    } catch (err) {
+      throw new InventoryError(yamlValueErrorText(err), this.at(n));
+    }
   }
 
   private kind(node: Node): string {

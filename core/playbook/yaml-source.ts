@@ -11,7 +11,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ansibleTags } from '../util/ansible-yaml-dialect.js';
 import { readSourceText, SourceTextError } from '../util/source-text.js';
-import { yamlErrorText, yamlFindings } from '../util/yaml-checks.js';
+import { yamlErrorText, yamlFindings, yamlValueErrorText } from '../util/yaml-checks.js';
 import type { SourceLocation } from './model.js';
 import type { Problems } from './errors.js';
 
@@ -66,7 +66,7 @@ export class SourceFile {
       try {
         source.data = doc.toJS({ maxAliasCount: 10_000 });
       } catch (err) {
-        problems.add({ file, line: 1, column: 1 }, `YAML error: ${firstLine((err as Error).message)}`);
+        problems.add({ file }, yamlValueErrorText(err));
       }
     }
     return source;

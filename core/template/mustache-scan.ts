@@ -69,6 +69,7 @@ function expressionError(src: string): string {
     parseExpression(src);
     return '';
   } catch (err) {
+    if (err instanceof RangeError) return 'the expression nests too deeply (thousands of levels)';
     return (err as Error).message;
   }
 }
@@ -87,7 +88,8 @@ function classifyValue(content: string, hb: HandlebarsSyntax): Kind {
   } catch {
     // Not Handlebars. The expression parser's message is the readable one to report.
     if (parsesAsExpression(content)) return 'expr';
-    throw new TemplateError(`cannot parse {{ ${content} }}: ${expressionError(content)}`);
+    const shown = content.length > 60 ? `${content.slice(0, 59)}…` : content;
+    throw new TemplateError(`cannot parse {{ ${shown} }}: ${expressionError(content)}`);
   }
   const m = program.body[0] as hbs.AST.MustacheStatement | undefined;
   if (!m || program.body.length !== 1 || m.type !== 'MustacheStatement') return 'hbs';

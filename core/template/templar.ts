@@ -39,9 +39,17 @@ function rejectJinjaStatements(template: string): void {
   }
 }
 
+/** JavaScript's own limits, in the user's terms. */
+export function engineLimitMessage(err: RangeError): string {
+  if (/call stack/i.test(err.message)) return 'the template nests too deeply (brackets, expressions or blocks thousands of levels deep)';
+  if (/string length/i.test(err.message)) return 'the result is too large (over 500 MB of text): do variables repeat each other, doubling at each step?';
+  return `the template exceeds a limit: ${err.message}`;
+}
+
 /** Handlebars' parse errors span four lines (with a caret); keep the first and last. */
 function errorMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof RangeError) return engineLimitMessage(err);
   if (!message.startsWith('Parse error')) return message;
   const lines = message.split('\n');
   const last = lines[lines.length - 1]!;

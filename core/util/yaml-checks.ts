@@ -76,9 +76,20 @@ export function duplicateKeys(doc: Document): YamlFinding[] {
   return found;
 }
 
+/** An error thrown while building values (`toJS`), in the user's terms. */
+export function yamlValueErrorText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/Excessive alias count/.test(message)) {
+    return 'too many alias expansions: aliases (*name) nest into an exponentially large value (an "alias bomb"); repeat fewer aliases inside anchored values';
+  }
+  if (err instanceof RangeError) return 'lists or mappings nest too deeply (thousands of levels)';
+  return message.split('\n')[0]!;
+}
+
 /** The yaml library's error message in the user's terms, without its position suffix. */
 export function yamlErrorText(error: YAMLError): string {
   const first = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (first.includes('Maximum call stack size exceeded')) return 'lists or mappings nest too deeply here (thousands of levels)';
   if (error.code === 'MULTIPLE_DOCS') return "more than one YAML document in this file (a second '---' after content): a file holds one document; remove the '---' line or split the file";
   return first;
 }
