@@ -86,6 +86,18 @@ export function expandHostEntry(entry: string): ExpandedHosts {
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+/**
+ * Most hosts one inventory entry may expand to. A typo such as web[1:50000000] would
+ * otherwise build millions of hosts (gigabytes) before anything else happens.
+ */
+export const MAX_HOSTS_PER_ENTRY = 100_000;
+
+function tooMany(name: string, count?: number): HostPatternError {
+  const gives = count === undefined ? `more than ${MAX_HOSTS_PER_ENTRY.toLocaleString('en-US')}` : count.toLocaleString('en-US');
+  return new HostPatternError(
+    `host range in '${name}' gives ${gives} hosts; one inventory entry may give at most ${MAX_HOSTS_PER_ENTRY.toLocaleString('en-US')} (check the range, or split it)`,
+  );
+}
 
 /** `db[01:03]-[a:b]` -> db01-a db01-b db02-a ... (first range outermost). */
 export function expandRanges(name: string): string[] {
@@ -130,6 +142,8 @@ export function expandRanges(name: string): string[] {
     const from = Number(begin);
     const to = Number(end);
     if (from > to) throw new HostPatternError(`invalid host range [${body}] in '${name}': begin must not be greater than end`);
+    const count = Math.floor((to - from) / step) + 1;
+    if (count > MAX_HOSTS_PER_ENTRY) throw tooMany(name, count);
     sequence = [];
     for (let i = from; i <= to; i += step) sequence.push(width ? String(i).padStart(width, '0') : String(i));
   }
@@ -139,6 +153,8 @@ export function expandRanges(name: string): string[] {
     const expanded = head + item + tail;
     if (expanded.includes('[')) names.push(...expandRanges(expanded));
     else names.push(expanded);
+    // Ranges multiply (a[1:1000]-[1:1000]): stop as soon as the product is too large.
+    if (names.length > MAX_HOSTS_PER_ENTRY) throw tooMany(name);
   }
   return names;
 }

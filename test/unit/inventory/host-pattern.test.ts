@@ -62,3 +62,13 @@ describe('host entries with ports', () => {
     expect(() => expandHostEntry('---')).toThrow(/YAML/);
   });
 });
+
+describe('host range cap', () => {
+  it('refuses an entry that expands to more than 100,000 hosts, before building them', () => {
+    const started = Date.now();
+    expect(() => expandRanges('web[1:50000000]')).toThrow(/gives 50,000,000 hosts; one inventory entry may give at most 100,000/);
+    expect(() => expandRanges('w[1:1000]-[1:1000]')).toThrow(/gives more than 100,000 hosts/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(expandRanges('w[1:100000]')).toHaveLength(100_000);
+  });
+});
