@@ -40,7 +40,9 @@ export function parseExtraVars(values: string[]): Record<string, unknown> {
 /** YAML or JSON text; every problem is a CliError naming line:column (never a Node warning). */
 function parseDocument(text: string, what: string, file?: string): unknown {
   const lines = new LineCounter();
-  const doc = parseYamlDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: 'silent' });
+  // uniqueKeys: false: the parser's duplicate check is quadratic in a mapping's size; the
+  // last value wins, as in PyYAML.
+  const doc = parseYamlDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: 'silent', uniqueKeys: false });
   const at = (offset: number) => {
     const p = lines.linePos(offset);
     return file ? `${file}:${p.line}:${p.col}` : `line ${p.line}, column ${p.col}`;
