@@ -49,6 +49,13 @@ export class TemplateError extends Error {
   }
 }
 
+/** JavaScript's own limits (RangeError), in the user's terms. */
+export function engineLimitMessage(err: RangeError): string {
+  if (/call stack/i.test(err.message)) return 'the template nests too deeply (brackets, expressions or blocks thousands of levels deep)';
+  if (/string length/i.test(err.message)) return 'the result is too large (over 500 MB of text): do variables repeat each other, doubling at each step?';
+  return `the template exceeds a limit: ${err.message}`;
+}
+
 /** A bare expression (`when:`, `{{ x | upper }}`) that does not parse. */
 export class ExpressionSyntaxError extends TemplateError {
   override name = 'ExpressionSyntaxError';

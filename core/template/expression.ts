@@ -9,7 +9,7 @@
  * `defined`/`undefined` tests and the `default`/`mandatory` filters, so
  * `a.b.c is defined` and `a.b.c | default(1)` work when `a` or `a.b` is missing.
  */
-import { TemplateError } from './errors.js';
+import { engineLimitMessage, TemplateError } from './errors.js';
 import { parseExpression, type Node } from './expression-parser.js';
 import { applyFilter } from './filters.js';
 import { findGlobal, type Scope } from './globals.js';
@@ -296,7 +296,13 @@ export function evaluateCondition(cond: string | boolean, vars: Record<string, u
   if (!src) throw new TemplateError('empty condition');
   const word = BOOLEAN_WORDS[src.toLowerCase()];
   if (word !== undefined) return word;
-  const result = evaluate(src, vars);
+  let result: unknown;
+  try {
+    result = evaluate(src, vars);
+  } catch (err) {
+    if (err instanceof RangeError) throw new TemplateError(engineLimitMessage(err).replace('the template', 'the condition'));
+    throw err;
+  }
   if (typeof result === 'string') {
     const meaning = BOOLEAN_WORDS[result.trim().toLowerCase()];
     if (meaning !== undefined) return meaning;

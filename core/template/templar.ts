@@ -7,7 +7,7 @@
  * A value that is exactly one `{{ ... }}` keeps its native type (list, number,
  * mapping, boolean); anything else renders to a string.
  */
-import { TemplateError } from './errors.js';
+import { engineLimitMessage, TemplateError } from './errors.js';
 import { evalNode, parseExpression, scopeOf } from './expression.js';
 import { prepareAst, type Segment } from './handlebars-ast.js';
 import { CAPTURE_HELPER, HandlebarsEnvironment, type CaptureBox } from './handlebars-env.js';
@@ -37,13 +37,6 @@ function rejectJinjaStatements(template: string): void {
       { line },
     );
   }
-}
-
-/** JavaScript's own limits, in the user's terms. */
-export function engineLimitMessage(err: RangeError): string {
-  if (/call stack/i.test(err.message)) return 'the template nests too deeply (brackets, expressions or blocks thousands of levels deep)';
-  if (/string length/i.test(err.message)) return 'the result is too large (over 500 MB of text): do variables repeat each other, doubling at each step?';
-  return `the template exceeds a limit: ${err.message}`;
 }
 
 /** Handlebars' parse errors span four lines (with a caret); keep the first and last. */
