@@ -2,14 +2,15 @@
  * `copy`: put a controller file, a controller directory (recursively) or inline `content`
  * on the host. Checksums are compared first, so unchanged files are never transferred.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { posix } from 'node:path';
 import { defineModule, type JsonSchema, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { mutuallyExclusive, requireArg } from './_lib/args.js';
 import { copyTree, hostSource, localSource } from './_lib/copy-tree.js';
 import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
-import { installFile } from './_lib/install-file.js';
+import { installFile, type InstallSpec } from './_lib/install-file.js';
 import { statPath } from './_lib/path-state.js';
 
 interface CopyArgs extends AttrArgs {
@@ -59,6 +60,20 @@ async function copyFromHost(ctx: ModuleContext<CopyArgs>, a: CopyArgs, dest: str
     backup: a.backup,
     force: a.force,
     ...(a.validate ? { validate: a.validate } : {}),
+  });
+}
+
+/** Controller files larger than this are streamed to the host instead of read into memory. */
+const STREAM_ABOVE_BYTES = 8 * 1024 * 1024;
+
+/** sha1 of a controller file, read in chunks. */
+function fileChecksum(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha1');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
   });
 }
 
@@ -170,9 +185,10 @@ export default defineModule<CopyArgs>({
         force: a.force,
       });
     }
-    let data: Buffer;
+    let data: InstallSpec['data'];
     try {
-      data = readFileSync(local);
+      // A large file is hashed and later sent as it is read: memory does not grow with it.
+      data = st.size > STREAM_ABOVE_BYTES ? { file: local, size: st.size, checksum: await fileChecksum(local) } : readFileSync(local);
     } catch (err) {
       return ctx.fail(`could not read src=${local}: ${(err as Error).message}`);
     }

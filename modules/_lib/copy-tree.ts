@@ -11,7 +11,7 @@ import type { DiffEntry, ModuleContext, ModuleResult } from '../../core/modules/
 import { applyPlan, type AttrOp, type MkdirOp, type WriteOp } from './apply-plan.js';
 import { contentDiff } from './diff.js';
 import { compareAttrs, creationAttrs, type DesiredAttrs } from './file-attrs.js';
-import { checksumOf, readFiles, statPaths } from './path-state.js';
+import { checksumOf, readFiles, statPaths, type TooLargeToDiff } from './path-state.js';
 
 export interface LocalTree {
   /** Relative directory paths, parents before children. */
@@ -177,7 +177,7 @@ export async function copyTree(ctx: ModuleContext<unknown>, spec: TreeSpec): Pro
   if (ctx.diff && writes.length) {
     const hostSources = writes.filter((w) => w.fromHostPath !== undefined).map((w) => w.fromHostPath!);
     const wanted = [...changedExisting, ...hostSources];
-    const contents = wanted.length ? await readFiles(ctx, wanted) : new Map<string, Buffer | null>();
+    const contents = wanted.length ? await readFiles(ctx, wanted) : new Map<string, Buffer | null | TooLargeToDiff>();
     diff.unshift(
       ...writes.map((w) =>
         contentDiff(w.path, contents.get(w.path) ?? null, w.fromHostPath !== undefined ? (contents.get(w.fromHostPath) ?? null) : Buffer.isBuffer(w.data) ? w.data : null, labels.get(w.path)!.label),
