@@ -2,7 +2,7 @@
  * `copy`: put a controller file, a controller directory (recursively) or inline `content`
  * on the host. Checksums are compared first, so unchanged files are never transferred.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { posix } from 'node:path';
 import { defineModule, type JsonSchema, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
@@ -21,6 +21,7 @@ interface CopyArgs extends AttrArgs {
   directory_mode?: string | number;
   remote_src: boolean;
   validate?: string;
+  decrypt: boolean;
 }
 
 const anyValue: JsonSchema = { type: ['string', 'number', 'boolean', 'array', 'object'] };
@@ -77,6 +78,7 @@ export default defineModule<CopyArgs>({
       directory_mode: { type: ['string', 'number'], description: 'Mode of directories created by a recursive copy.' },
       remote_src: { type: 'boolean', default: false, description: 'src is a file or directory on the host, not on the controller.' },
       validate: { type: 'string', description: "Command that checks the new file before it is installed; '%s' is the file (e.g. 'visudo -cf %s')." },
+      decrypt: { type: 'boolean', default: true, description: 'Decrypt a vault-encrypted src with the run\'s vault secrets (false: copy the encrypted file as it is).' },
     },
   },
   docs: {
@@ -87,7 +89,9 @@ export default defineModule<CopyArgs>({
       'atomically (temporary file in the same directory, then rename). Mode, owner and group are compared',
       'and corrected in the same step. `dest` ending in `/` or naming an existing directory receives the',
       "file under the source's name. For a directory `src`, a trailing `/` copies its contents into `dest`;",
-      'without it, the directory itself is created inside `dest`.',
+      'without it, the directory itself is created inside `dest`. A vault-encrypted `src` (made by',
+      '`tsplay vault encrypt` or `ansible-vault`) is decrypted on the controller, and its content is masked',
+      'in the output, unless `decrypt: false`.',
     ].join('\n'),
     examples: [
       '- name: Install a file with its mode',
@@ -161,7 +165,7 @@ export default defineModule<CopyArgs>({
     if (st.isDirectory()) {
       const dirMode = a.directory_mode !== undefined ? parseAttrs(ctx, { mode: a.directory_mode }).mode : undefined;
       return copyTree(ctx, {
-        source: localSource(ctx, local),
+        source: localSource(ctx, local, a.decrypt),
         contentsOnly: a.src!.endsWith('/'),
         dest,
         attrs,
@@ -172,7 +176,7 @@ export default defineModule<CopyArgs>({
     }
     let data: Buffer;
     try {
-      data = readFileSync(local);
+      data = ctx.readControllerFile(local, { decrypt: a.decrypt });
     } catch (err) {
       return ctx.fail(`could not read src=${local}: ${(err as Error).message}`);
     }

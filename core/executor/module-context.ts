@@ -10,6 +10,8 @@ import type { BecomeSpec, ExecOptions, Transport } from '../transport/transport.
 import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/remote-shell.js';
 import { quote, quoteArgv } from '../transport/shell-quote.js';
 import { LocalTransport } from '../transport/local.js';
+import { readFileSync } from 'node:fs';
+import { Vault } from '../vault/vault.js';
 
 export interface ContextOptions<Args> {
   args: Args;
@@ -25,6 +27,8 @@ export interface ContextOptions<Args> {
   predicted: PredictedState;
   log: Logger;
   findFile(kind: 'files' | 'templates', name: string): string;
+  /** Reads a controller file, decrypting vault data when `decrypt` (default: no secrets, so a vault file fails). */
+  readControllerFile?(path: string, decrypt: boolean): Buffer;
   render(template: string, sourceName?: string): string;
   evaluate(expression: string): unknown;
 }
@@ -72,6 +76,12 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
       throw new ModuleFailure(message, extra);
     },
     findFile: o.findFile,
+    readControllerFile(path, options = {}) {
+      const decrypt = options.decrypt ?? true;
+      if (o.readControllerFile) return o.readControllerFile(path, decrypt);
+      const data = readFileSync(path);
+      return decrypt ? new Vault().openBytes(data, path).data : data;
+    },
     render: o.render,
     evaluate: o.evaluate,
     predicted: o.predicted,

@@ -202,6 +202,7 @@ export async function runTaskOnHost(
         predicted: host.session.runtime.predicted,
         log: ctx.log.child({ host: host.name, task: info.name }),
         findFile: findFileFor(state, scope),
+        ...(ctx.readControllerFile ? { readControllerFile: ctx.readControllerFile } : {}),
         render: (template, source) => ctx.templar.renderString(template, itemVars, source),
         evaluate: (expression) => evaluate(expression, itemVars),
       });
