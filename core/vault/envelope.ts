@@ -44,7 +44,7 @@ export function parseEnvelope(text: string, where: string): VaultEnvelope {
   while (first < lines.length && lines[first]!.trim() === '') first++;
   const header = (lines[first] ?? '').trim();
   const parts = header.split(';').map((p) => p.trim());
-  if (parts[0] !== VAULT_HEADER) throw corrupt(where, first + 1, `not a vault file: the first line must start with ${VAULT_HEADER}`);
+  if (parts[0] !== VAULT_HEADER) throw corrupt(where, first + 1, `the first line must start with ${VAULT_HEADER}`);
   const version = parts[1];
   if (version !== '1.1' && version !== '1.2') throw corrupt(where, first + 1, `unsupported vault format version '${version ?? ''}' (tsplay reads 1.1 and 1.2)`);
   if (parts[2] !== 'AES256') throw corrupt(where, first + 1, `unsupported vault cipher '${parts[2] ?? ''}' (only AES256 exists)`);
