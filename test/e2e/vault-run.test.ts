@@ -36,6 +36,8 @@ describe('tsplay run with vaulted data', () => {
     expect(text.code, text.stdout).toBe(0);
     expect(readFileSync(join(root, 'values.txt'), 'utf8')).toBe('Db-Secret-4711 Api-Token-9876 Group-Secret-0815 Inv-Secret-1234\n');
     expect(readFileSync(join(root, 'secret.txt'), 'utf8')).toBe('File-Secret-2342\nsecond line of the secret file\n');
+    expect(readFileSync(join(root, 'secret.vault'), 'utf8')).toBe(readFileSync(join(fixtures, 'files/secret.txt'), 'utf8'));
+    expect(readFileSync(join(root, 'db.conf'), 'utf8')).toBe('user = appuser\npassword = Db-Secret-4711\n');
     expect(text.stdout).toContain('"msg": "user=******** password=******** token=******** group=******** inv=********"');
     const logText = readFileSync(log, 'utf8');
     expect(logText).toContain('run finished');

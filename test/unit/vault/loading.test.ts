@@ -13,7 +13,7 @@ import { loadInventory } from '../../../core/inventory/load.js';
 import { loadPlaybook, loadVarsFile, PlaybookError } from '../../../core/playbook/load.js';
 import type { VaultSecret } from '../../../core/vault/secrets.js';
 import { Vault } from '../../../core/vault/vault.js';
-import { options } from '../playbook/helpers.js';
+import { options, tempTree } from '../playbook/helpers.js';
 
 const FIXTURES = new URL('../../fixtures/vault-e2e/', import.meta.url).pathname;
 const pw = (id: string, file: string): VaultSecret => ({ id, password: Buffer.from(readFileSync(join(FIXTURES, file), 'utf8').trim()), source: file });
@@ -46,6 +46,21 @@ describe('loading vault data', () => {
     expect(`${p.line}:${p.column}: ${p.message}`).toMatch(/^10:16: this !vault value is encrypted with Ansible Vault and no vault secret was given: pass --vault-password-file FILE/);
     const wrong = await loadPlaybook(join(FIXTURES, 'site.yml'), { ...options, vault: new Vault([DEFAULT]) }).catch((e: unknown) => e);
     expect((wrong as PlaybookError).message).toMatch(/site\.yml:10:16: no vault secret for vault id 'prod' \(this !vault value\)/);
+  });
+
+  it('a role with vault-encrypted defaults and tasks files', async () => {
+    const { vault: v, revealed } = vault(DEFAULT);
+    const enc = (text: string) => v.encrypt(Buffer.from(text));
+    const root = tempTree({
+      'site.yml': '- hosts: all\n  roles: [db]\n',
+      'roles/db/defaults/main.yml': enc('db_root_password: Role-Secret-77\n'),
+      'roles/db/tasks/main.yml': enc('- name: a task from a vaulted tasks file\n  ping:\n'),
+    });
+    const pb = await loadPlaybook(join(root, 'site.yml'), { ...options, vault: v });
+    expect(JSON.stringify(pb.plays[0])).toContain('a task from a vaulted tasks file');
+    expect(JSON.stringify(pb.plays[0])).toContain('Role-Secret-77');
+    // the defaults are secrets; the (vaulted) task file's names are not
+    expect(revealed).toEqual(['Role-Secret-77']);
   });
 
   it('a vault-encrypted vars file: decrypted, every value revealed', async () => {
