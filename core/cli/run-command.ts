@@ -118,6 +118,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   const started = Date.now();
   try {
     const { exitCode } = await runPlaybooks({
+      secrets,
       playbooks,
       inventory,
       registry,

@@ -50,11 +50,20 @@ export function connectionSpecFor(host: string, vars: Record<string, unknown>, d
   return spec;
 }
 
+/** A local connection, or SSH to this machine's own loopback: the commands run on the controller. */
+export function runsOnController(spec: ConnectionSpec & { connection: string }): boolean {
+  if (spec.connection === 'local') return true;
+  const a = spec.address.toLowerCase().replace(/^\[|\]$/g, '');
+  return a === 'localhost' || a === '::1' || /^127\.\d+\.\d+\.\d+$/.test(a) || a === '0.0.0.0';
+}
+
 /** Connects on first exec; an unreachable host stays unreachable for the rest of the run. */
 class LazyTransport implements Transport {
   private connecting?: Promise<void>;
   constructor(
     readonly host: string,
+    /** Known before connecting, so a guard never depends on whether a command ran yet. */
+    readonly local: boolean,
     private readonly open: () => Promise<Transport>,
   ) {}
   private inner?: Transport;
@@ -90,7 +99,7 @@ export class ConnectionManager {
     let t = this.transports.get(host);
     if (!t) {
       const spec = connectionSpecFor(host, vars, this.defaults);
-      t = new LazyTransport(host, () => openTransport(spec, this.defaults));
+      t = new LazyTransport(host, runsOnController(spec), () => openTransport(spec, this.defaults));
       this.transports.set(host, t);
     }
     return t;

@@ -9,7 +9,6 @@ import { ModuleFailure } from '../modules/api.js';
 import type { BecomeSpec, ExecOptions, Transport } from '../transport/transport.js';
 import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/remote-shell.js';
 import { quote, quoteArgv } from '../transport/shell-quote.js';
-import { LocalTransport } from '../transport/local.js';
 import { readFileSync } from 'node:fs';
 import { Vault } from '../vault/vault.js';
 
@@ -88,7 +87,9 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
     facts: o.facts,
     log: o.log,
     connection: {
-      local: o.transport instanceof LocalTransport || o.host.vars.ansible_connection === 'local',
+      // The transport knows (delegate_to: localhost, SSH to a loopback address); the host's own
+      // ansible_connection covers transports made outside a run (tsplay/testing).
+      local: o.transport.local === true || o.host.vars.ansible_connection === 'local',
       close: () => o.transport.close(),
       connect: () => o.transport.connect(),
     },

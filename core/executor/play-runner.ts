@@ -16,7 +16,7 @@ import { mergeLayers, overlay } from '../vars/precedence.js';
 import type { TaskInfo } from './events.js';
 import { PlayHost, sessionFor, type RunContext } from './run-context.js';
 import { allConditions, allTags, childScope, inherited, type Scope } from './scope.js';
-import { runTaskOnHost } from './task-runner.js';
+import { runTaskOnHost, truthy } from './task-runner.js';
 import { statusOf, type TaskResult } from './task-result.js';
 import { groupsObject, hostvarsObject, taskVars, type PlayState } from './task-vars.js';
 
@@ -38,9 +38,20 @@ function displayName(task: Task, scope: Scope | undefined): string {
   return role ? `${role.name} : ${base}` : base;
 }
 
-function truthyKeyword(value: unknown): boolean {
+/**
+ * A task-level boolean keyword that applies to all hosts at once (run_once), rendered
+ * with the first host's variables, as Ansible does. Undecidable means false, with a warning.
+ */
+function hostsKeyword(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[], value: unknown, keyword: string): boolean {
+  if (value === undefined) return false;
   if (typeof value === 'boolean') return value;
-  return ['true', 'yes', 'on', '1'].includes(String(value).toLowerCase());
+  const first = hosts[0];
+  try {
+    return truthy(ctx, value, first ? taskVars(ctx, state, first, scope) : {});
+  } catch (err) {
+    ctx.events.warning?.(`${keyword} could not be evaluated, taken as false: ${(err as Error).message}`);
+    return false;
+  }
 }
 
 /** Does --tags / --skip-tags select a task with these (inherited) tags? Ansible's rules. */
@@ -301,7 +312,9 @@ async function runTask(
     }
     if (!tagsSelect(allTags(scope), ctx.options.tags, ctx.options.skipTags)) return;
   }
-  const noLog = truthyKeyword(inherited(scope, 'noLog') ?? false);
+  // A templated no_log is decided per host (task-runner.ts); until then assume it hides.
+  const noLogKeyword = inherited(scope, 'noLog');
+  const noLog = typeof noLogKeyword === 'boolean' ? noLogKeyword : noLogKeyword !== undefined;
   const info: TaskInfo = {
     name: displayName(task, scope),
     loc: task.loc,
@@ -316,14 +329,14 @@ async function runTask(
     ctx.events.taskStart?.(info);
   }
   const started = Date.now();
-  const runOnce = truthyKeyword(inherited(scope, 'runOnce') ?? false);
+  const runOnce = hostsKeyword(ctx, state, scope, hosts, inherited(scope, 'runOnce'), 'run_once');
   const targets = runOnce ? hosts.slice(0, 1) : hosts;
 
   await Promise.all(
     targets.map((host) =>
       state.queue.add(async () => {
-        const { result, delegatedTo, ignored: ignore } = await runTaskOnHost(ctx, state, host, task, scope, info);
-        ctx.events.hostResult?.(host.name, info, result, { ...(delegatedTo ? { delegatedTo } : {}), ...(ignore ? { ignored: true } : {}) });
+        const { result, delegatedTo, ignored: ignore, noLog: hostNoLog } = await runTaskOnHost(ctx, state, host, task, scope, info);
+        ctx.events.hostResult?.(host.name, { ...info, noLog: hostNoLog }, result, { ...(delegatedTo ? { delegatedTo } : {}), ...(ignore ? { ignored: true } : {}) });
         ctx.log.info({ host: host.name, task: info.name, status: statusOf(result), ms: Date.now() - started }, 'task result');
         const apply = runOnce ? hosts : [host];
         for (const h of apply) {

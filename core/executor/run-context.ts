@@ -4,6 +4,7 @@
  * a single play (facts, set_fact/register results, the connection).
  */
 import type { Logger } from 'pino';
+import type { SecretRegistry } from '../log/redact.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ModuleRegistry } from '../modules/registry.js';
 import type { Templar } from '../template/templar.js';
@@ -11,6 +12,7 @@ import type { ConnectionManager } from './connections.js';
 import type { RunEvents } from './events.js';
 import { HostRuntime } from './host-state.js';
 import type { RecapStats } from './stats.js';
+import { dataLayer } from '../vars/precedence.js';
 import type { Vars } from '../vars/precedence.js';
 
 export interface ExecutorOptions {
@@ -37,8 +39,11 @@ export class HostSession {
   readonly runtime = new HostRuntime();
   /** Gathered facts (setup), without the `ansible_` prefix, as in `ansible_facts`. */
   facts: Vars = {};
-  /** set_fact and register results: they persist across plays, like Ansible's host vars. */
-  readonly hostVars: Vars = {};
+  /**
+   * set_fact and register results: they persist across plays, like Ansible's host vars.
+   * A data layer: what a host returned is never rendered as a template.
+   */
+  readonly hostVars: Vars = dataLayer({});
   unreachable = false;
   /** Failed in an earlier play: later plays of the run skip it, as Ansible does. */
   failed = false;
@@ -75,6 +80,8 @@ export interface RunContext {
   readonly log: Logger;
   readonly stats: RecapStats;
   readonly sessions: Map<string, HostSession>;
+  /** Values masked in all output and logs; the executor adds the passwords and no_log values it meets. */
+  readonly secrets: SecretRegistry;
   /** Loads an include_tasks file (cached): its task nodes. */
   loadTaskFile(path: string): Promise<import('../playbook/model.js').TaskNode[]>;
   /** Loads a vars file (YAML). */

@@ -7,7 +7,7 @@ import type { ModuleDefinition, ModuleResult } from '../modules/api.js';
 import { ModuleFailure } from '../modules/api.js';
 import { ArgumentError, validateArgs } from '../modules/validate-args.js';
 import { RemoteCommandError } from '../transport/remote-shell.js';
-import { CommandTimeoutError, UnreachableError } from '../transport/transport.js';
+import { BecomeError, CommandTimeoutError, UnreachableError } from '../transport/transport.js';
 import { createModuleContext, type ContextOptions } from './module-context.js';
 import type { TaskResult } from './task-result.js';
 
@@ -38,6 +38,8 @@ export async function runModule(
     if (err instanceof RemoteCommandError) {
       return { changed: false, failed: true, skipped: false, msg: err.message, rc: err.result.rc, stderr: err.result.stderr };
     }
+    // The command never ran: say why (wrong password, requiretty...), not what a module guessed from an exit status.
+    if (err instanceof BecomeError) return { changed: false, failed: true, skipped: false, msg: `${module.name}: ${err.message}` };
     if (err instanceof CommandTimeoutError) return { changed: false, failed: true, skipped: false, msg: `${module.name}: ${err.message}` };
     // A bug in a module must not take the run down: report it on the task, keep the stack for -vvv logs.
     options.log.error({ err, module: module.name }, 'module crashed');

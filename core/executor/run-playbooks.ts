@@ -4,6 +4,7 @@
  * the end whatever happens.
  */
 import type { Logger } from 'pino';
+import { SecretRegistry } from '../log/redact.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ModuleRegistry } from '../modules/registry.js';
 import type { Playbook, TaskNode } from '../playbook/model.js';
@@ -25,6 +26,8 @@ export interface RunPlaybooksInput {
   connection: ConnectionDefaults;
   events: RunEvents;
   log: Logger;
+  /** Secrets to mask; the same registry the printers and the logger mask with. */
+  secrets?: SecretRegistry;
   loadTaskFile(path: string): Promise<TaskNode[]>;
   loadVarsFile(path: string): Promise<Vars>;
   /** Reads a controller file for a module's `src:`, decrypting vault data when asked (default: plain read). */
@@ -48,6 +51,7 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
     log: input.log,
     stats,
     sessions: new Map<string, HostSession>(),
+    secrets: input.secrets ?? new SecretRegistry(),
     loadTaskFile(path) {
       let p = taskFiles.get(path);
       if (!p) taskFiles.set(path, (p = input.loadTaskFile(path)));

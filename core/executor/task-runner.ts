@@ -28,7 +28,7 @@ function where(task: Task): string {
   return `${task.loc.file}:${task.loc.line}:${task.loc.column}`;
 }
 
-function truthy(ctx: RunContext, value: unknown, vars: Vars): boolean {
+export function truthy(ctx: RunContext, value: unknown, vars: Vars): boolean {
   if (typeof value === 'boolean') return value;
   if (value === undefined || value === null) return false;
   const s = String(value);
@@ -102,6 +102,8 @@ export interface TaskRun {
   delegatedTo?: string;
   /** The task failed and `ignore_errors` (rendered with this host's variables) holds. */
   ignored?: boolean;
+  /** `no_log` as decided for this host (it may be a template). */
+  noLog: boolean;
 }
 
 /** ignore_errors, decided with the host's variables (it may be a template). */
@@ -125,14 +127,80 @@ export async function runTaskOnHost(
   host: PlayHost,
   task: Task,
   scope: Scope,
-  info: TaskInfo,
+  taskInfo: TaskInfo,
 ): Promise<TaskRun> {
   let vars: Vars;
   try {
     vars = taskVars(ctx, state, host, scope);
   } catch (err) {
-    return { result: failed(`${(err as Error).message} (${where(task)})`) };
+    // Nothing of this host's values can be shown safely if no_log may be on.
+    return { result: failed(`${(err as Error).message} (${where(task)})`), noLog: taskInfo.noLog };
   }
+  maskPasswordVars(ctx, vars);
+  // no_log may be a template: decided per host, and hidden when it cannot be decided.
+  let info = taskInfo;
+  const noLogKeyword = inherited(scope, 'noLog');
+  if (noLogKeyword !== undefined && typeof noLogKeyword !== 'boolean') {
+    try {
+      info = { ...taskInfo, noLog: truthy(ctx, noLogKeyword, vars) };
+    } catch (err) {
+      // The result holds only this message (the keyword's own text), no value of the host's.
+      return { result: failed(`error in 'no_log': ${(err as Error).message} (${where(task)})`), noLog: false };
+    }
+  }
+  const outcome = await runWithVars(ctx, state, host, task, scope, info, vars);
+  if (info.noLog) maskNoLogValues(ctx, outcome.result);
+  return { ...outcome, noLog: info.noLog };
+}
+
+/**
+ * Connection and become passwords are masked wherever they came from (inventory, play
+ * vars, vars_files, -e, set_fact, a template): registered as secrets as soon as a task
+ * sees them, before anything can print them.
+ */
+const PASSWORD_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'];
+function maskPasswordVars(ctx: RunContext, vars: Vars): void {
+  for (const key of PASSWORD_VARS) {
+    let value: unknown;
+    try {
+      value = vars[key];
+    } catch {
+      continue; // a template that does not render: the task reports it where it is used
+    }
+    if (typeof value === 'string' || typeof value === 'number') ctx.secrets.add(String(value));
+  }
+}
+
+/**
+ * Every text a `no_log` task was given or returned is a secret from now on, so a later
+ * `debug` of a registered value shows stars. Status and file-attribute fields stay
+ * readable: masking a path or a state everywhere would hide ordinary output.
+ */
+const PUBLIC_KEYS = new Set([
+  'changed', 'failed', 'skipped', 'unreachable', 'rc', 'msg', 'skip_reason', 'ansible_loop_var', 'attempts',
+  'state', 'path', 'dest', 'src', 'owner', 'group', 'mode', 'uid', 'gid', 'size', 'checksum', 'md5sum', 'start', 'end', 'delta',
+]);
+function maskNoLogValues(ctx: RunContext, result: unknown): void {
+  const walk = (value: unknown, key: string) => {
+    if (PUBLIC_KEYS.has(key)) return;
+    if (typeof value === 'string') {
+      ctx.secrets.add(value);
+      for (const line of value.split('\n')) ctx.secrets.add(line.trim());
+    } else if (Array.isArray(value)) value.forEach((v) => walk(v, ''));
+    else if (value && typeof value === 'object' && !Buffer.isBuffer(value)) for (const [k, v] of Object.entries(value)) walk(v, k);
+  };
+  walk(result, '');
+}
+
+async function runWithVars(
+  ctx: RunContext,
+  state: PlayState,
+  host: PlayHost,
+  task: Task,
+  scope: Scope,
+  info: TaskInfo,
+  vars: Vars,
+): Promise<Omit<TaskRun, 'noLog'>> {
   let module: ModuleDefinition<any> | undefined;
   try {
     module = await moduleFor(ctx, task);
@@ -186,6 +254,7 @@ export async function runTaskOnHost(
       const dm = inherited(scope, 'diff');
       if (dm !== undefined) diffMode = truthy(ctx, dm, itemVars);
       args = dropOmitted(ctx.templar.render(argsMapping(task, module), itemVars, `task '${info.name}'`)) as Record<string, unknown>;
+      if (info.noLog) maskNoLogValues(ctx, args);
     } catch (err) {
       return failed(`${(err as Error).message} (${where(task)})`);
     }

@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { Play } from '../playbook/model.js';
-import { mergeLayers, overlay, type Vars } from '../vars/precedence.js';
+import { dataLayer, mergeLayers, overlay, type Vars } from '../vars/precedence.js';
 import type { PlayHost, RunContext } from './run-context.js';
 import { varLayers, type Scope } from './scope.js';
 
@@ -23,9 +23,9 @@ export interface PlayState {
   groups: Vars;
 }
 
-/** Facts appear both as `ansible_facts.x` and as top-level `ansible_x`. */
+/** Facts appear both as `ansible_facts.x` and as top-level `ansible_x`. Facts are data (never templates). */
 export function factsLayer(facts: Vars): Vars {
-  const layer: Vars = {};
+  const layer: Vars = dataLayer({});
   for (const [k, v] of Object.entries(facts)) layer[k.startsWith('ansible_') ? k : `ansible_${k}`] = v;
   layer.ansible_facts = facts;
   return layer;

@@ -13,6 +13,7 @@ import { prepareAst, type Segment } from './handlebars-ast.js';
 import { CAPTURE_HELPER, HandlebarsEnvironment, type CaptureBox } from './handlebars-env.js';
 import { scanTemplate } from './mustache-scan.js';
 import { defined, resolvePath, Undefined } from './undefined.js';
+import { UnsafeText } from './unsafe.js';
 import { toText } from './values.js';
 
 type Vars = Record<string, unknown>;
@@ -105,6 +106,7 @@ export class Templar {
   }
 
   private renderValue(value: unknown, vars: Vars, where: string | undefined, key: string): unknown {
+    if (value instanceof UnsafeText) return value.text;
     if (typeof value === 'string') {
       if (!this.isTemplate(value) && !value.includes('{%')) return value;
       try {

@@ -3,16 +3,18 @@
  * /bin/sh. It implements the same contract as SSH, so modules cannot tell them apart.
  */
 import { spawn } from 'node:child_process';
-import { CommandTimeoutError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
-import { prepareExec } from './remote-shell.js';
+import { BecomeError, CommandTimeoutError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { execInput, prepareExec } from './remote-shell.js';
 
 export class LocalTransport implements Transport {
+  readonly local = true;
   constructor(readonly host: string) {}
 
   async connect(): Promise<void> {}
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const prepared = prepareExec(command, options);
+    const input = execInput(prepared);
     return new Promise((resolve, reject) => {
       // detached: the command gets its own process group, so a timeout kills all of it.
       const child = spawn('/bin/sh', ['-c', prepared.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -31,7 +33,7 @@ export class LocalTransport implements Transport {
         }, options.timeoutMs);
       }
       child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(input.stderr(d)));
       child.on('error', (e) => {
         if (timer) clearTimeout(timer);
         reject(e);
@@ -39,6 +41,8 @@ export class LocalTransport implements Transport {
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
         if (timedOut) return reject(new CommandTimeoutError(command, options.timeoutMs!));
+        const becomeFailure = input.failure();
+        if (becomeFailure) return reject(new BecomeError(this.host, becomeFailure));
         const stdoutBuffer = Buffer.concat(out);
         resolve({
           rc: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1),
@@ -49,7 +53,10 @@ export class LocalTransport implements Transport {
       });
       // EPIPE when the command exits without reading its stdin is not an error for us.
       child.stdin.on('error', () => {});
-      child.stdin.end(prepared.stdin ?? undefined);
+      input.start({
+        write: (data) => void child.stdin.write(data),
+        end: (data) => void child.stdin.end(data),
+      });
     });
   }
 

@@ -6,16 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { BecomeSpec, ExecOptions, ExecResult, Transport } from './transport.js';
 import { quote } from './shell-quote.js';
-
-/**
- * Wrap a command so it runs as `become.user` through sudo. With a password, sudo reads it
- * from stdin (`-S`) with an empty prompt; the caller prepends it to stdin. Without one,
- * `-n` makes sudo fail at once instead of hanging on a prompt.
- */
-export function wrapBecome(command: string, become: BecomeSpec): string {
-  const auth = become.password !== undefined ? "-S -p ''" : '-n';
-  return `sudo ${auth} -H -u ${quote(become.user)} -- /bin/sh -c ${quote(command)}`;
-}
+import { becomeCommand, ExecInput, type BecomePlan } from './become.js';
 
 /** Prefix `K=V` exports (quoted) to a command. Keys must be valid shell identifiers. */
 export function withEnv(command: string, env: Record<string, string> | undefined): string {
@@ -28,17 +19,30 @@ export function withEnv(command: string, env: Record<string, string> | undefined
   return `export ${parts.join(' ')}; ${command}`;
 }
 
-/** Build the final command line and stdin for an exec with become/env applied. */
-export function prepareExec(command: string, options: ExecOptions = {}): { command: string; stdin?: Buffer } {
-  let cmd = withEnv(command, options.env);
-  let stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
+/** A command line ready for `sh -c`, with its input and, under become, what sudo's stderr will show. */
+export interface PreparedExec {
+  command: string;
+  stdin?: Buffer;
+  become?: BecomePlan;
+}
+
+/** Apply environment and become to a command. Transports feed it through an `ExecInput`. */
+export function prepareExec(command: string, options: ExecOptions = {}): PreparedExec {
+  const cmd = withEnv(command, options.env);
+  const stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
+  const prepared: PreparedExec = { command: cmd };
+  if (stdin !== undefined) prepared.stdin = stdin;
   if (options.become) {
-    cmd = wrapBecome(cmd, options.become);
-    if (options.become.password !== undefined) {
-      stdin = Buffer.concat([Buffer.from(`${options.become.password}\n`), stdin ?? Buffer.alloc(0)]);
-    }
+    const wrapped = becomeCommand(cmd, options.become);
+    prepared.command = wrapped.command;
+    prepared.become = wrapped.plan;
   }
-  return stdin === undefined ? { command: cmd } : { command: cmd, stdin };
+  return prepared;
+}
+
+/** A fresh stdin/stderr driver for one attempt at running `prepared`. */
+export function execInput(prepared: PreparedExec): ExecInput {
+  return new ExecInput(prepared.stdin, prepared.become);
 }
 
 export interface WriteFileOptions {

@@ -6,6 +6,7 @@
 import { constants as osConstants } from 'node:os';
 import type { ClientChannel } from 'ssh2';
 import type ssh2 from 'ssh2';
+import type { ExecInput } from './become.js';
 import { counters } from './ssh-pool.js';
 
 export type ChannelOutcome =
@@ -28,6 +29,8 @@ export function signalExitCode(signal: string): number {
 }
 
 export interface ChannelRun {
+  /** Writes the command's stdin (and a become password, only when sudo asks) and filters stderr. */
+  input?: ExecInput;
   stdin?: Buffer;
   timeoutMs?: number;
   /** Called once when the timeout fires, to kill the command by other means as well. */
@@ -35,7 +38,7 @@ export interface ChannelRun {
 }
 
 export function runOnChannel(client: ssh2.Client, commandLine: string, run: ChannelRun = {}): Promise<ChannelOutcome> {
-  const { stdin, timeoutMs, onTimeout } = run;
+  const { stdin, timeoutMs, onTimeout, input } = run;
   return new Promise((resolve) => {
     let done = false;
     let channel: ClientChannel | undefined;
@@ -73,7 +76,7 @@ export function runOnChannel(client: ssh2.Client, commandLine: string, run: Chan
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         ch.on('data', (d: Buffer) => out.push(d));
-        ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+        ch.stderr.on('data', (d: Buffer) => errOut.push(input ? input.stderr(d) : d));
         // Writing stdin to a command that already exited is not an error for us (as EPIPE locally).
         ch.on('error', () => {});
         ch.on('close', (code: number | null | undefined, signal?: string) => {
@@ -82,7 +85,14 @@ export function runOnChannel(client: ssh2.Client, commandLine: string, run: Chan
           if (signal) return finish({ kind: 'exited', rc: signalExitCode(signal), stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
           finish({ kind: 'dropped' });
         });
-        ch.end(stdin && stdin.length > 0 ? stdin : undefined);
+        if (input) {
+          input.start({
+            write: (data) => void ch.write(data),
+            end: (data) => void ch.end(data),
+          });
+        } else {
+          ch.end(stdin && stdin.length > 0 ? stdin : undefined);
+        }
       });
     } catch (e) {
       // ssh2 throws synchronously when the socket is already gone.

@@ -9,14 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { NegotiatedAlgorithms } from 'ssh2';
-import { prepareExec } from './remote-shell.js';
+import { execInput, prepareExec } from './remote-shell.js';
 import { quote } from './shell-quote.js';
 import { endpoint, openSshConnection, type SshConnection } from './ssh-connect.js';
 import { killMarkedScript, markedCommandLine, runOnChannel, type ChannelRun } from './ssh-exec.js';
 import { sshLog } from './ssh-log.js';
 import { trackOpen, untrackOpen } from './ssh-pool.js';
 import { ignoredSshArgs, resolveSshSettings, type SshConnectionSpec, type SshSettings } from './ssh-settings.js';
-import { CommandTimeoutError, UnreachableError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { BecomeError, CommandTimeoutError, UnreachableError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
 export { closeAll, configureSshTransport, sshStats } from './ssh-pool.js';
 export { setSshLogger } from './ssh-log.js';
@@ -108,13 +108,16 @@ export class SshTransport implements Transport {
     const line = marker ? markedCommandLine(sshCommandLine(prepared.command), marker) : sshCommandLine(prepared.command);
     for (;;) {
       const connection = await this.ensureConnection();
-      const run: ChannelRun = { timeoutMs: options.timeoutMs };
-      if (prepared.stdin) run.stdin = prepared.stdin;
+      const input = execInput(prepared);
+      const run: ChannelRun = { timeoutMs: options.timeoutMs, input };
       if (marker) run.onTimeout = () => void this.killMarked(connection, marker, options.become);
       const outcome = await this.channels.add(() => runOnChannel(connection.client, line, run));
       switch (outcome.kind) {
-        case 'exited':
+        case 'exited': {
+          const becomeFailure = input.failure();
+          if (becomeFailure) throw new BecomeError(this.host, becomeFailure);
           return { rc: outcome.rc, stdout: outcome.stdout.toString('utf8'), stderr: outcome.stderr.toString('utf8'), stdoutBuffer: outcome.stdout };
+        }
         case 'timeout':
           throw new CommandTimeoutError(command, options.timeoutMs!);
         case 'dropped':
@@ -148,8 +151,7 @@ export class SshTransport implements Transport {
    */
   private async killMarked(connection: SshConnection, marker: string, become: ExecOptions['become']): Promise<void> {
     const prepared = prepareExec(killMarkedScript(marker), become ? { become } : {});
-    const run: ChannelRun = { timeoutMs: 15_000 };
-    if (prepared.stdin) run.stdin = prepared.stdin;
+    const run: ChannelRun = { timeoutMs: 15_000, input: execInput(prepared) };
     const outcome = await runOnChannel(connection.client, sshCommandLine(prepared.command), run);
     if (outcome.kind !== 'exited' || outcome.rc !== 0) sshLog().debug(`${this.host}: could not kill a timed-out command (${outcome.kind})`);
   }

@@ -11,7 +11,7 @@
 /** How to run a command as another user (Ansible's `become`). Only `sudo` for now. */
 export interface BecomeSpec {
   user: string;
-  /** Sent on stdin ahead of the command's own input; never on argv, never logged. */
+  /** Written to sudo's stdin only after sudo prompts for it (core/transport/become.ts); never on argv, never logged. */
   password?: string;
   method?: 'sudo';
 }
@@ -45,6 +45,20 @@ export class UnreachableError extends Error {
   }
 }
 
+/**
+ * Raised when become (sudo) failed, so the command never ran: a wrong or missing password,
+ * a sudoers rule that refuses, `requiretty`. The task fails; the host stays reachable.
+ */
+export class BecomeError extends Error {
+  override name = 'BecomeError';
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Raised when a command outlives its `timeoutMs`. */
 export class CommandTimeoutError extends Error {
   override name = 'CommandTimeoutError';
@@ -59,6 +73,11 @@ export class CommandTimeoutError extends Error {
 export interface Transport {
   /** Inventory name of the host this transport talks to. */
   readonly host: string;
+  /**
+   * Commands run on the controller itself (local connection, or SSH to a loopback
+   * address): modules that must never touch the controller (reboot) refuse.
+   */
+  readonly local?: boolean;
   /** Open the connection (idempotent). Throws UnreachableError. */
   connect(): Promise<void>;
   /**

@@ -2,11 +2,13 @@
  * YAML as Ansible reads it (PyYAML, YAML 1.1), shared by every loader (playbooks, vars
  * files, inventories): `yes/no/on/off` are booleans, `0755` is octal, `1:30` is
  * sexagesimal; `y`/`n` and dates stay strings (PyYAML has no y/n booleans, and Ansible
- * variables never hold date objects in practice). Ansible's own tags: `!unsafe` gives the
- * plain string; `!vault` values are decrypted with the run's vault secrets as the file is
- * read (a missing or wrong secret is a YAML error at the value's line and column).
+ * variables never hold date objects in practice). Ansible's own tags: `!unsafe` text is
+ * never rendered as a template (core/template/unsafe.ts); `!vault` values are decrypted with
+ * the run's vault secrets as the file is read (a missing or wrong secret is a YAML error at
+ * the value's line and column).
  */
 import type { ScalarTag, Tags } from 'yaml';
+import { UnsafeText } from '../template/unsafe.js';
 import { Vault } from '../vault/vault.js';
 
 const pyTrue: ScalarTag = {
@@ -23,7 +25,8 @@ const pyFalse: ScalarTag = {
   test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
   resolve: () => false,
 };
-const unsafe: ScalarTag = { tag: '!unsafe', resolve: (s) => s };
+// Kept as UnsafeText until the variable merge or the templar takes it: never rendered.
+const unsafe: ScalarTag = { tag: '!unsafe', identify: (v) => v instanceof UnsafeText, resolve: (s) => new UnsafeText(s) as unknown as string };
 /** `!vault` values decrypted with `vault`; a failure is reported at the value's position. */
 export function vaultTag(vault: Vault): ScalarTag {
   return {

@@ -16,7 +16,15 @@
  *
  * Values that are themselves templates (`a: "{{ b }}-x"`) are rendered lazily, when read,
  * against the same merged set: a getter per such key, with a guard against cycles.
+ *
+ * Except in data layers (`dataLayer`): what came from a host - registered results, facts,
+ * set_fact values (already rendered when set) - is data, never a template, as Ansible's
+ * "unsafe" marking guarantees. Otherwise a target file holding `{{ lookup('file', ...) }}`,
+ * read with `register`, would run that lookup on the controller when used. `!unsafe`
+ * values (core/template/unsafe.ts) are plain text in any layer.
  */
+import { unwrapUnsafe, UnsafeText } from '../template/unsafe.js';
+
 export type Vars = Record<string, unknown>;
 
 export class RecursiveVariableError extends Error {
@@ -28,7 +36,16 @@ export interface Renderer {
   isTemplate(s: string): boolean;
 }
 
+const dataLayers = new WeakSet<object>();
+
+/** Mark `layer` as data: its values are never rendered as templates. Returns it. */
+export function dataLayer<T extends Vars>(layer: T): T {
+  dataLayers.add(layer);
+  return layer;
+}
+
 function containsTemplate(value: unknown, renderer: Renderer): boolean {
+  if (value instanceof UnsafeText) return false;
   if (typeof value === 'string') return renderer.isTemplate(value);
   if (Array.isArray(value)) return value.some((v) => containsTemplate(v, renderer));
   if (value && typeof value === 'object') return Object.values(value as object).some((v) => containsTemplate(v, renderer));
@@ -43,6 +60,10 @@ export function mergeLayers(layers: ReadonlyArray<Vars | undefined>, renderer: R
   const merged: Vars = {};
   for (const layer of layers) {
     if (!layer) continue;
+    if (dataLayers.has(layer)) {
+      for (const [key, value] of Object.entries(layer)) Object.defineProperty(merged, key, { value, writable: true, configurable: true, enumerable: true });
+      continue;
+    }
     for (const key of Object.keys(layer)) {
       const desc = Object.getOwnPropertyDescriptor(layer, key)!;
       if (desc.get) Object.defineProperty(merged, key, { ...desc, configurable: true, enumerable: true });
@@ -54,7 +75,7 @@ export function mergeLayers(layers: ReadonlyArray<Vars | undefined>, renderer: R
 
 function defineValue(target: Vars, key: string, value: unknown, renderer: Renderer): void {
   if (!containsTemplate(value, renderer)) {
-    Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
+    Object.defineProperty(target, key, { value: unwrapUnsafe(value), writable: true, configurable: true, enumerable: true });
     return;
   }
   // The getter renders against the object it is READ from (`this`): an overlay that adds

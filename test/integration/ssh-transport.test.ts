@@ -18,7 +18,7 @@ import type { Inventory } from '../../core/inventory/model.js';
 import { readFile, RemoteCommandError, writeFileAtomic } from '../../core/transport/remote-shell.js';
 import { quote } from '../../core/transport/shell-quote.js';
 import { closeAll, SshTransport, sshStats, type SshConnectionSpec } from '../../core/transport/ssh.js';
-import { CommandTimeoutError, UnreachableError } from '../../core/transport/transport.js';
+import { BecomeError, CommandTimeoutError, UnreachableError } from '../../core/transport/transport.js';
 
 const LAB_INVENTORY = fileURLToPath(new URL('../../inventories/lab', import.meta.url));
 const UNUSED_LAB_ADDRESS = '198.18.0.250';
@@ -147,11 +147,11 @@ describe('become', () => {
   it('becomes root with a password on stdin (tester2), never on argv or in the journal', async () => {
     const password = readFileSync(String(inventory.varsFor(hosts[0]!).lab_sudo_password_file), 'utf8').trim();
     const t = transport(hosts[0]!, { user: 'tester2' });
-    const noPassword = await t.exec('id -un', { become: { user: 'root' } });
-    expect(noPassword.rc).not.toBe(0);
-    expect(noPassword.stderr).toMatch(/password is required/);
-    const wrong = await t.exec('id -un', { become: { user: 'root', password: 'not-the-password' } });
-    expect(wrong.rc).not.toBe(0);
+    // sudo refusing is a BecomeError (the command never ran), not an exit status of the command.
+    const noPassword = await failure(t.exec('id -un', { become: { user: 'root' } }), BecomeError);
+    expect(noPassword.message).toMatch(/password is required/);
+    const wrong = await failure(t.exec('id -un', { become: { user: 'root', password: 'not-the-password' } }), BecomeError);
+    expect(wrong.message).toMatch(/rejected the become password/);
     // With stdin for the command after the password line.
     const running = t.exec('cat; sleep 2; id -un', { become: { user: 'root', password }, stdin: 'payload\n' });
     await new Promise((r) => setTimeout(r, 1000));
