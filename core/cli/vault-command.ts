@@ -53,7 +53,8 @@ async function decryptingVault(flags: VaultFlags): Promise<Vault> {
 /** For encrypting: the flags' secrets, or a new password asked twice. */
 async function encryptingSecret(flags: VaultCommandFlags): Promise<VaultSecret> {
   const named = hasSecretFlags(flags);
-  const secrets = await readVaultSecrets(named ? vaultFlagsOf(flags) : { vaultId: [], vaultPasswordFile: [], askVaultPass: true }, { confirm: !named || flags.askVaultPass });
+  // A password typed for encrypting is asked twice (ansible-vault's "New Vault password").
+  const secrets = await readVaultSecrets(named ? vaultFlagsOf(flags) : { vaultId: [], vaultPasswordFile: [], askVaultPass: true }, { confirm: true });
   return new Vault(secrets).encryptionSecret(flags.encryptVaultId);
 }
 
@@ -128,9 +129,8 @@ export function vaultEdit(file: string, flags: VaultCommandFlags): Promise<numbe
   return guarded(async () => {
     if (!existsSync(file)) throw new VaultError(`${file} does not exist; make it with tsplay vault create ${file}`, 'format');
     const vault = await decryptingVault(flags);
-    const { plaintext, vaultId } = vault.decrypt(vaultText(file), file);
     // Re-encrypt with the secret that opened it (ansible-vault keeps the vault id too).
-    const secret = vault.secrets.find((s) => s.id === vaultId)!;
+    const { plaintext, secret } = vault.decrypt(vaultText(file), file);
     editPlaintext(file, plaintext, (edited) => writeFileAtomic(file, new Vault([secret]).encrypt(edited, secret), { keepMode: true }));
   });
 }

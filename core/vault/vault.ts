@@ -15,6 +15,8 @@ export interface Decrypted {
   plaintext: Buffer;
   /** The label of the secret that opened it. */
   vaultId: string;
+  /** The secret that opened it (edit re-encrypts with it). */
+  secret: VaultSecret;
 }
 
 export class Vault {
@@ -42,7 +44,7 @@ export class Vault {
     const ordered = wanted === undefined ? [...this.secrets] : [...this.secrets.filter((s) => s.id === wanted), ...this.secrets.filter((s) => s.id !== wanted)];
     for (const secret of ordered) {
       const outcome = decryptPayload(envelope.payload, secret.password);
-      if (outcome.ok) return { plaintext: outcome.plaintext, vaultId: secret.id };
+      if (outcome.ok) return { plaintext: outcome.plaintext, vaultId: secret.id, secret };
       if (outcome.reason === 'padding') {
         throw new VaultError(`${subject}: the vault data is corrupt (the password matches but the decrypted padding is invalid)`, 'format');
       }

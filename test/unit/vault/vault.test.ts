@@ -23,7 +23,7 @@ describe('Vault', () => {
   it('decrypts a 1.2 text with the secret of its id, even when listed last', () => {
     const text = new Vault([prod]).encrypt(Buffer.from('p'), prod);
     expect(text.startsWith('$ANSIBLE_VAULT;1.2;AES256;prod\n')).toBe(true);
-    expect(new Vault([dev, dflt, prod]).decrypt(text, 'f')).toEqual({ plaintext: Buffer.from('p'), vaultId: 'prod' });
+    expect(new Vault([dev, dflt, prod]).decrypt(text, 'f')).toEqual({ plaintext: Buffer.from('p'), vaultId: 'prod', secret: prod });
   });
 
   it('falls back to the other secrets when the label matches none (the label is only a hint)', () => {
@@ -35,6 +35,9 @@ describe('Vault', () => {
     const text = new Vault([dflt]).encrypt(Buffer.from('d'), dflt);
     expect(text.startsWith('$ANSIBLE_VAULT;1.1;AES256\n')).toBe(true);
     expect(new Vault([dev, prod, dflt]).decrypt(text, 'f').plaintext.toString()).toBe('d');
+    // two secrets with one label: the one that opens it is reported (edit re-encrypts with it)
+    const other = secret('default', 'other-pw');
+    expect(new Vault([other, dflt]).decrypt(text, 'f').secret).toBe(dflt);
   });
 
   it('says which option to pass when there is no secret, and which id is missing', () => {
