@@ -25,7 +25,7 @@ export interface LoadOptions {
 export interface NotifyUse {
   name: string;
   loc: SourceLocation;
-  excerpt: string;
+  excerpt: string | undefined;
 }
 
 const EMPTY: Partial<Record<FileKind, unknown>> = { tasksFile: [], handlersFile: [], roleMeta: {}, varsFile: {} };

@@ -34,8 +34,6 @@ function keyText(key: unknown): string | undefined {
 export class SourceFile {
   /** The file's content as plain data; undefined when the YAML could not be parsed. */
   data: unknown;
-  /** The file was vault-encrypted as a whole (its values are secrets if it holds variables). */
-  encrypted = false;
   private lineCache: string[] | undefined;
 
   private constructor(
@@ -43,13 +41,15 @@ export class SourceFile {
     readonly text: string,
     private readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
+    /** The file was vault-encrypted as a whole (its values are secrets if it holds variables). */
+    readonly encrypted: boolean,
   ) {}
 
   /** Parse YAML text; syntax errors are added to `problems` (and `data` stays undefined). */
-  static parse(file: string, text: string, problems: Problems, vault?: Vault): SourceFile {
+  static parse(file: string, text: string, problems: Problems, vault?: Vault, encrypted = false): SourceFile {
     const lines = new LineCounter();
     const doc = parseDocument(text, { version: '1.1', customTags: ansibleTags(vault), merge: true, lineCounter: lines, prettyErrors: false });
-    const source = new SourceFile(file, text, doc, lines);
+    const source = new SourceFile(file, text, doc, lines, encrypted);
     // After the first real syntax error the parser's later complaints are mostly echoes of
     // it; duplicate keys are independent mistakes and are all reported.
     // A `!vault` value that cannot be decrypted is also independent of the rest.
@@ -96,13 +96,15 @@ export class SourceFile {
       problems.add({ file, line: err.line ?? 0, column: 1 }, err.message);
       return undefined;
     }
-    const source = SourceFile.parse(file, plaintext, problems, vault);
-    source.encrypted = true;
-    return source;
+    return SourceFile.parse(file, plaintext, problems, vault, true);
   }
 
-  /** The source line (1-based), for error excerpts. */
-  excerpt(line: number): string {
+  /**
+   * The source line (1-based), for error excerpts; none for a vault-encrypted file, whose
+   * decrypted lines must not be printed.
+   */
+  excerpt(line: number): string | undefined {
+    if (this.encrypted) return undefined;
     this.lineCache ??= this.text.split(/\r?\n/);
     return this.lineCache[line - 1] ?? '';
   }

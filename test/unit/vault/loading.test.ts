@@ -71,6 +71,16 @@ describe('loading vault data', () => {
     await expect(loadVarsFile(join(FIXTURES, 'vars/secrets.yml'), new Vault([PROD]))).rejects.toThrow(/secrets\.yml: wrong vault password for this file \(tried vault id 'prod'\)/);
   });
 
+  it('an error inside a vault-encrypted file names the line but never prints the decrypted text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-vault-excerpt-'));
+    writeFileSync(join(dir, 'bad.yml'), new Vault([DEFAULT]).encrypt(Buffer.from('ok: 1\n2bad: Leaky-Secret-55\n')));
+    const err = (await loadVarsFile(join(dir, 'bad.yml'), new Vault([DEFAULT])).catch((e: unknown) => e)) as PlaybookError;
+    expect(err.message).toMatch(/bad\.yml:2:1: '2bad' is not a valid variable name/);
+    expect(err.message).not.toContain('Leaky-Secret-55');
+    writeFileSync(join(dir, 'plain.yml'), 'ok: 1\n2bad: shown\n');
+    expect(((await loadVarsFile(join(dir, 'plain.yml')).catch((e: unknown) => e)) as Error).message).toContain('2bad: shown');
+  });
+
   it('a damaged vault file names the line', async () => {
     const dir = copyFixtures();
     const file = join(dir, 'vars/secrets.yml');
