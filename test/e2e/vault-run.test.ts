@@ -71,7 +71,12 @@ describe('tsplay run with vaulted data', () => {
     const wrong = tsplay(['run', 'site.yml', '-i', 'inventory.yml', '-e', 'root=/nonexistent', '--vault-id', 'default@prod.pass', '--vault-id', 'prod@prod.pass']);
     expect(wrong.code).toBe(5);
     expect(wrong.stderr).toMatch(/inventory\.yml:5:19: wrong vault password for this !vault value \(tried vault id 'default', 'prod'\)/);
-    for (const r of [none, noProd, wrong]) for (const secret of SECRETS) expect(r.stdout + r.stderr).not.toContain(secret);
+    // vars_files are loaded when the play starts: the error names the play and the file
+    const varsFile = tsplay(['run', 'site.yml', '-i', 'localhost,', '-c', 'local', '-e', 'root=/nonexistent', '--vault-id', 'prod@prod.pass']);
+    expect(varsFile.code).toBe(5);
+    expect(varsFile.stdout).not.toContain('TASK');
+    expect(varsFile.stderr).toBe("ERROR! site.yml:4:3: vars_files: vars/secrets.yml: wrong vault password for this file (tried vault id 'prod')\n");
+    for (const r of [none, noProd, wrong, varsFile]) for (const secret of SECRETS) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
   it('a missing password file and --ask-vault-pass without a terminal are clear errors', () => {
