@@ -127,6 +127,20 @@ describe('tsplay vault', () => {
     expect(readFileSync(join(dir, 's.yml')).equals(unchanged)).toBe(true);
   });
 
+  it('edit: Ctrl-C or SIGTERM sent to tsplay while the editor runs does not leave the plaintext behind', () => {
+    const dir = workdir();
+    writeFileSync(join(dir, 's.yml'), 'a: 1\n');
+    tsplay(dir, ['encrypt', 's.yml', '--vault-password-file', 'a.pass']);
+    const editor = join(dir, 'editor.sh');
+    writeFileSync(editor, `#!/bin/sh\necho "$1" > ${dir}/seen\nkill -INT $PPID; kill -TERM $PPID; kill -HUP $PPID\nsleep 0.2\necho "b: 2" >> "$1"\n`);
+    chmodSync(editor, 0o755);
+    const r = tsplay(dir, ['edit', 's.yml', '--vault-password-file', 'a.pass'], { env: { EDITOR: editor } });
+    expect(r.code, r.stderr).toBe(0);
+    const tempFile = readFileSync(join(dir, 'seen'), 'utf8').trim();
+    expect(existsSync(resolve(tempFile, '..'))).toBe(false);
+    expect(tsplay(dir, ['view', 's.yml', '--vault-password-file', 'a.pass']).stdout).toBe('a: 1\nb: 2\n');
+  });
+
   it('create: a new vault file from the editor', () => {
     const dir = workdir();
     const editor = join(dir, 'write.sh');
