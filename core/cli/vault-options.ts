@@ -65,6 +65,8 @@ export async function openRunVault(flags: VaultFlags, secrets: SecretRegistry): 
   for (const s of loaded) secrets.add(s.password.toString('utf8'));
   return new Vault(loaded, (plaintext) => {
     secrets.add(plaintext);
+    // Also as it reads inside JSON text (quotes, backslashes, control characters escaped).
+    secrets.add(JSON.stringify(plaintext).slice(1, -1));
     // A multi-line secret (a key, a certificate) may be shown one line at a time.
     if (plaintext.includes('\n')) for (const line of plaintext.split(/\r?\n/)) secrets.add(line.trim());
   });

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -86,6 +86,15 @@ describe('tsplay run with vaulted data', () => {
     const ask = tsplay(['run', 'site.yml', '-i', 'inventory.yml', '--ask-vault-pass']);
     expect(ask.code).toBe(5);
     expect(ask.stderr).toMatch(/^ERROR! Vault password needs a terminal; give the vault password with --vault-password-file FILE/);
+  });
+
+  it('a secret with quotes and backslashes is masked in JSON text too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-vault-quote-'));
+    const enc = spawnSync(process.execPath, [cli, 'vault', 'encrypt_string', '--vault-password-file', join(fixtures, 'default.pass'), '--name', 'pw', 'we"ird\\pass'], { encoding: 'utf8' });
+    writeFileSync(join(dir, 'inv.yml'), `all:\n  hosts:\n    h1:\n${enc.stdout.split('\n').map((l) => `      ${l}`).join('\n')}\n`);
+    const r = tsplay(['inventory', '-i', join(dir, 'inv.yml'), '--list', '--vault-password-file', 'default.pass']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)._meta.hostvars.h1.pw).toBe('********');
   });
 
   it('tsplay inventory decrypts with the same flags and masks what it prints', () => {
