@@ -15,6 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, extname } from 'node:path';
 import { VaultError } from './errors.js';
 
@@ -93,8 +94,14 @@ async function promptPassword(o: SecretSourceOptions, labels: string[]): Promise
   return Buffer.from(first, 'utf8');
 }
 
+/** `~/x` and `~` as the user's home, as ansible expands them (the shell does not in `prod@~/x`). */
+function expandHome(file: string): string {
+  return file === '~' || file.startsWith('~/') ? homedir() + file.slice(1) : file;
+}
+
 /** A password file's content, or a password script's output. */
-export async function readPasswordSource(file: string, id: string): Promise<Buffer> {
+export async function readPasswordSource(source: string, id: string): Promise<Buffer> {
+  const file = expandHome(source);
   let isFile: boolean;
   try {
     isFile = statSync(file).isFile();

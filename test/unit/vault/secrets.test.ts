@@ -36,6 +36,18 @@ describe('vault secret sources', () => {
     expect(texts(await loadVaultSecrets({ passwordFiles: [f], env: {}, prompt: noPrompt }))).toEqual([['default', 's3cret pass']]);
   });
 
+  it('~/ is the home directory, also after LABEL@ where the shell does not expand it', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tsplay-vault-home-'));
+    writeFileSync(join(home, '.vault_pass'), 'from-home\n');
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      expect(texts(await loadVaultSecrets({ vaultIds: ['prod@~/.vault_pass'], env: {}, prompt: noPrompt }))).toEqual([['prod', 'from-home']]);
+    } finally {
+      process.env.HOME = saved;
+    }
+  });
+
   it('ANSIBLE_VAULT_PASSWORD_FILE is a password file', async () => {
     const f = file('envfile', 'from-env\n');
     expect(texts(await loadVaultSecrets({ env: { ANSIBLE_VAULT_PASSWORD_FILE: f }, prompt: noPrompt }))).toEqual([['default', 'from-env']]);
