@@ -68,13 +68,20 @@ function withDefaultPrompt(flags: VaultFlags): VaultFlags {
   return hasSecretFlags(flags) ? f : { ...f, askVaultPass: true };
 }
 
-function readInput(file: string): Buffer {
-  return file === '-' ? readFileSync(0) : readFileSync(file);
+/** All of stdin (a stream read: readFileSync(0) fails with EAGAIN on a non-blocking pipe). */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
-function writeOutput(target: string, data: Buffer | string, keepMode = false): void {
+async function readInput(file: string): Promise<Buffer> {
+  return file === '-' ? readStdin() : readFileSync(file);
+}
+
+function writeOutput(target: string, data: Buffer | string): void {
   if (target === '-') io.stdout(data);
-  else writeFileAtomic(target, data, { mode: 0o600, keepMode });
+  else writeFileAtomic(target, data, { mode: 0o600 });
 }
 
 function checkOutput(files: string[], flags: VaultCommandFlags): void {
@@ -89,7 +96,7 @@ export function vaultEncrypt(files: string[], flags: VaultCommandFlags): Promise
     const secret = await encryptingSecret(flags);
     const vault = new Vault([secret]);
     for (const file of inputs) {
-      const data = readInput(file);
+      const data = await readInput(file);
       if (isVaultText(data)) throw new VaultError(`${file === '-' ? 'the input' : file} is already vault-encrypted`, 'format');
       writeOutput(flags.output ?? file, vault.encrypt(data, secret));
     }
@@ -104,7 +111,7 @@ export function vaultDecrypt(files: string[], flags: VaultCommandFlags): Promise
     if (inputs.includes('-') && process.stdin.isTTY) io.stderr('Reading ciphertext input from stdin\n');
     const vault = await decryptingVault(flags);
     for (const file of inputs) {
-      const { plaintext } = vault.decrypt(vaultText(file), file === '-' ? 'the input' : file);
+      const { plaintext } = vault.decrypt(await vaultText(file), file === '-' ? 'the input' : file);
       writeOutput(flags.output ?? file, plaintext);
     }
     io.stderr('Decryption successful\n');
@@ -114,13 +121,13 @@ export function vaultDecrypt(files: string[], flags: VaultCommandFlags): Promise
 export function vaultView(files: string[], flags: VaultCommandFlags): Promise<number> {
   return guarded(async () => {
     const vault = await decryptingVault(flags);
-    for (const file of files) io.stdout(vault.decrypt(vaultText(file), file).plaintext);
+    for (const file of files) io.stdout(vault.decrypt(await vaultText(file), file).plaintext);
   });
 }
 
 /** The text of a file that must be vault data (a clear message when it is not). */
-function vaultText(file: string): string {
-  const data = readInput(file);
+async function vaultText(file: string): Promise<string> {
+  const data = await readInput(file);
   if (!isVaultText(data)) throw new VaultError(`${file === '-' ? 'the input' : file} is not vault-encrypted (no $ANSIBLE_VAULT header)`, 'format');
   return data.toString('latin1');
 }
@@ -130,7 +137,7 @@ export function vaultEdit(file: string, flags: VaultCommandFlags): Promise<numbe
     if (!existsSync(file)) throw new VaultError(`${file} does not exist; make it with tsplay vault create ${file}`, 'format');
     const vault = await decryptingVault(flags);
     // Re-encrypt with the secret that opened it (ansible-vault keeps the vault id too).
-    const { plaintext, secret } = vault.decrypt(vaultText(file), file);
+    const { plaintext, secret } = vault.decrypt(await vaultText(file), file);
     editPlaintext(file, plaintext, (edited) => writeFileAtomic(file, new Vault([secret]).encrypt(edited, secret), { keepMode: true }));
   });
 }
@@ -184,7 +191,7 @@ export function vaultRekey(files: string[], flags: VaultCommandFlags): Promise<n
     const newSecret = (await readVaultSecrets({ vaultId: [newVaultSlug(flags)], vaultPasswordFile: [], askVaultPass: false }, { confirm: true, ignoreEnvironment: true }))[0]!;
     const next = new Vault([newSecret]);
     for (const file of files) {
-      const { plaintext } = vault.decrypt(vaultText(file), file);
+      const { plaintext } = vault.decrypt(await vaultText(file), file);
       writeFileAtomic(file, next.encrypt(plaintext, newSecret), { keepMode: true });
     }
     io.stderr('Rekey successful\n');
@@ -225,7 +232,7 @@ export function vaultEncryptString(strings: string[], flags: VaultCommandFlags):
     }
     if (fromStdin) {
       if (process.stdin.isTTY) io.stderr('Reading plaintext input from stdin. (ctrl-d to end input, twice if your content does not already have a newline)\n');
-      const text = readFileSync(0);
+      const text = await readStdin();
       if (text.length === 0) throw new CliError('stdin was empty, not encrypting', EXIT.BAD_OPTIONS);
       items.push({ text, ...(flags.stdinName ? { name: flags.stdinName } : {}), from: 'stdin' });
     }

@@ -65,6 +65,15 @@ describe('tsplay vault', () => {
     expect(tsplay(dir, ['encrypt', 'a.pass', 'b.pass', '--output', 'x', '--vault-password-file', 'a.pass']).code).toBe(5);
   });
 
+  it('a shell pipeline: encrypt | view - (3 MB, stdin read as a stream)', () => {
+    const dir = workdir();
+    const data = Buffer.alloc(3 * 1024 * 1024, 'pipe data\n').toString();
+    writeFileSync(join(dir, 'big.txt'), data);
+    const vault = `${process.execPath} ${cli} vault`;
+    const out = execFileSync('sh', ['-c', `cat big.txt | ${vault} encrypt --vault-password-file a.pass 2>/dev/null | ${vault} view - --vault-password-file a.pass`], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
+    expect(out.equals(Buffer.from(data))).toBe(true);
+  });
+
   it('encrypt_string: ansible-vault YAML that tsplay loads back', () => {
     const dir = workdir();
     const r = tsplay(dir, ['encrypt_string', '--vault-id', 'prod@a.pass', '-n', 'db_password', 'hunter22', '-n', 'api_key', 'k-123']);
