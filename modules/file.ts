@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path';
 import { defineModule, type DiffEntry, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
+import { chmodCommand, chownCommand, ownerSpec } from '../core/transport/operands.js';
 import { quote } from '../core/transport/shell-quote.js';
 import { requireArg, resolveAliases, withAliases } from './_lib/args.js';
 import { applyPlan, type AttrOp, type MkdirOp } from './_lib/apply-plan.js';
@@ -126,8 +127,9 @@ async function directory(ctx: ModuleContext<FileArgs>, s: PathState, ancestors: 
 function touchScript(path: string, op: { owner?: string; group?: string; chmod?: string }, timesFlag = ''): string {
   const q = quote(path);
   const lines = [`touch ${timesFlag}-- ${q} || exit 1`];
-  if (op.owner || op.group) lines.push(`chown ${quote(`${op.owner ?? ''}${op.group ? `:${op.group}` : ''}`)} -- ${q} || exit 1`);
-  if (op.chmod) lines.push(`chmod ${quote(op.chmod)} -- ${q} || exit 1`);
+  const spec = ownerSpec(op.owner, op.group);
+  if (spec) lines.push(`${chownCommand(spec, q)} || exit 1`);
+  if (op.chmod) lines.push(`${chmodCommand(op.chmod, q)} || exit 1`);
   return lines.join('\n');
 }
 
@@ -225,13 +227,20 @@ async function link(ctx: ModuleContext<FileArgs>, s: PathState, src: PathState, 
   const lines = ['set -u'];
   if (!same) {
     if (s.kind === 'directory') lines.push(`rmdir -- ${q} || { echo "the directory ${s.path.replace(/[^\w./-]/g, '?')} is not empty, refusing to convert it" >&2; exit 1; }`);
-    // Make the link under a temporary name, then rename it over the path: never a moment without it.
-    const tmp = quote(posix.join(posix.dirname(s.path), `.tsplay-link-${posix.basename(s.path)}`));
-    lines.push(`t=${tmp}.$$`, `ln ${hard ? '' : '-s '}-- ${quote(hard ? src.path : wanted)} "$t" || exit 1`, `mv -fT -- "$t" ${q} || { rm -f -- "$t"; exit 1; }`);
+    // Make the link under a temporary name, then rename it over the path: never a moment
+    // without it. The name is inside a directory mktemp creates (unpredictable, 0700, ours):
+    // in a shared directory nobody can plant that name, or a link at it, in advance.
+    const dir = quote(posix.join(posix.dirname(s.path), '.tsplay-link.XXXXXXXX'));
+    lines.push(
+      `d=$(mktemp -d -- ${dir}) || exit 1`,
+      `trap 'rm -rf -- "$d"' EXIT HUP INT TERM`,
+      `ln ${hard ? '' : '-s '}-- ${quote(hard ? src.path : wanted)} "$d/l" || exit 1`,
+      `mv -fT -- "$d/l" ${q} || exit 1`,
+    );
   }
-  const spec = desired.owner || desired.group ? `${desired.owner ?? ''}${desired.group ? `:${desired.group}` : ''}` : undefined;
-  if (spec) lines.push(`chown ${hard ? '' : '-h '}${quote(spec)} -- ${q} || exit 1`);
-  if (hard && desired.mode) lines.push(`chmod ${quote(chmodArgument(desired.mode))} -- ${q} || exit 1`);
+  const spec = ownerSpec(desired.owner, desired.group);
+  if (spec) lines.push(`${chownCommand(spec, q, hard ? '' : '-h ')} || exit 1`);
+  if (hard && desired.mode) lines.push(`${chmodCommand(chmodArgument(desired.mode), q)} || exit 1`);
   const res = await ctx.run(lines.join('\n'));
   if (res.rc !== 0) ctx.fail(`could not link ${s.path} to ${wanted}: ${res.stderr.trim()}`);
   return result(s.path, state, true, [diff], { src: wanted });

@@ -5,10 +5,11 @@
  */
 import { posix } from 'node:path';
 import { defineModule, type DiffEntry } from '../core/modules/api.js';
+import { chmodCommand, chownCommand, ownerSpec } from '../core/transport/operands.js';
 import { quote } from '../core/transport/shell-quote.js';
 import { applyPlan } from './_lib/apply-plan.js';
 import { attrResult, attrSchema, compareAttrs, creationAttrs, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
-import { fetchCommand, FETCH_NO_TOOL } from './_lib/fetch-url.js';
+import { fetchCommand, FetchArgumentError, FETCH_NO_TOOL, redactUrl, type FetchCommand } from './_lib/fetch-url.js';
 import { recordPrediction, statPaths, type ChecksumAlgorithm, type PathState } from './_lib/path-state.js';
 
 interface GetUrlArgs extends AttrArgs {
@@ -23,6 +24,8 @@ interface GetUrlArgs extends AttrArgs {
 
 const DIGEST_LENGTH: Record<ChecksumAlgorithm, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
 const MARK = '@@tsplay:';
+/** Stands for the temp file in the fetch command; becomes "$t" in the download script. */
+const OUT = '@@OUT@@';
 
 export default defineModule<GetUrlArgs>({
   name: 'get_url',
@@ -72,6 +75,15 @@ export default defineModule<GetUrlArgs>({
     const a = ctx.args;
     const sum = parseChecksum(a.checksum, ctx.fail);
     const desired = parseAttrs(ctx, a);
+    // The URL as results and messages show it: a password in it is a secret.
+    const url = redactUrl(a.url);
+    let fetch: FetchCommand;
+    try {
+      fetch = fetchCommand(a.url, OUT, { timeout: a.timeout, headers: a.headers, validateCerts: a.validate_certs });
+    } catch (err) {
+      if (err instanceof FetchArgumentError) ctx.fail(err.message);
+      throw err;
+    }
     const name = posix.basename(decodeURIComponent(new URL(a.url).pathname));
     // dest may be a directory: then the file is dest/NAME (one stat for both possibilities).
     const candidates = [a.dest.replace(/(.)\/+$/, '$1'), ...(name ? [posix.join(a.dest, name)] : [])];
@@ -96,7 +108,7 @@ export default defineModule<GetUrlArgs>({
       return {
         changed: cmp.changed,
         msg: sum ? 'file already exists with the right checksum' : 'file already exists',
-        url: a.url,
+        url,
         dest: path,
         ...attrResult(target, cmp.op),
         ...(cmp.diff && ctx.diff ? { diff: cmp.diff } : {}),
@@ -105,16 +117,20 @@ export default defineModule<GetUrlArgs>({
 
     // Attributes the new content gets: an existing file keeps its own (plus what is asked).
     const attrs = target.kind === 'file' ? compareAttrs(target, desired).op : creationAttrs(desired, false);
-    const res = await ctx.run(downloadScript(a, path, sum, attrs, ctx.check), { timeoutMs: (a.timeout + 30) * 1000 });
+    // Credentials and headers travel on stdin (fetch-url.ts), never on the command line.
+    const res = await ctx.run(downloadScript(fetch.command, path, sum, attrs, ctx.check), {
+      timeoutMs: (a.timeout + 30) * 1000,
+      ...(fetch.stdin.length ? { stdin: fetch.stdin } : {}),
+    });
     const out = parseMarks(res.stdout);
     if (res.rc !== 0) {
-      if (out.badsum) ctx.fail(`checksum mismatch for ${a.url} on ${ctx.host.name}: expected ${sum!.algorithm}:${sum!.digest}, got ${sum!.algorithm}:${out.badsum}; ${path} left unchanged`);
+      if (out.badsum) ctx.fail(`checksum mismatch for ${url} on ${ctx.host.name}: expected ${sum!.algorithm}:${sum!.digest}, got ${sum!.algorithm}:${out.badsum}; ${path} left unchanged`);
       const why = res.stderr.trim() || `exit ${res.rc}`;
       ctx.fail(
         res.rc === FETCH_NO_TOOL
-          ? `cannot download ${a.url} on ${ctx.host.name}: ${why} (install curl or wget, or use a file:// or plain http:// URL)`
-          : `download of ${a.url} failed on ${ctx.host.name}: ${why}`,
-        { rc: res.rc, url: a.url, dest: path },
+          ? `cannot download ${url} on ${ctx.host.name}: ${why} (install curl or wget, or use a file:// or plain http:// URL)`
+          : `download of ${url} failed on ${ctx.host.name}: ${why}`,
+        { rc: res.rc, url, dest: path },
       );
     }
     const same = out.same !== undefined;
@@ -143,7 +159,7 @@ export default defineModule<GetUrlArgs>({
     return {
       changed,
       msg: same ? 'file already has this content' : `${ctx.check ? 'would download' : 'downloaded'} ${out.size} bytes`,
-      url: a.url,
+      url,
       dest: path,
       checksum_src: out.sha1,
       checksum_dest: same || !ctx.check ? out.sha1 : (target.checksum ?? null),
@@ -168,7 +184,7 @@ function parseChecksum(text: string, fail: (m: string) => never): { algorithm: C
  * dest, and (real runs) set attributes and rename. Prints marks: sha1, size, badsum, same.
  */
 function downloadScript(
-  a: GetUrlArgs,
+  fetch: string,
   path: string,
   sum: { algorithm: ChecksumAlgorithm; digest: string } | undefined,
   attrs: { chmod?: string; owner?: string; group?: string },
@@ -177,9 +193,9 @@ function downloadScript(
   const f = quote(path);
   const lines = [
     'set -u',
-    check ? 't=$(mktemp /tmp/tsplay-get_url.XXXXXXXX) || exit 97' : `t=$(mktemp "$(dirname -- ${f})/.tsplay-get_url.XXXXXXXX") || exit 97`,
+    check ? 't=$(mktemp /tmp/tsplay-get_url.XXXXXXXX) || exit 97' : `t=$(mktemp -- "$(dirname -- ${f})/.tsplay-get_url.XXXXXXXX") || exit 97`,
     `trap 'rm -f -- "$t"' EXIT HUP INT TERM`,
-    `${fetchCommand(a.url, '@@OUT@@', { timeout: a.timeout, headers: a.headers, validateCerts: a.validate_certs })} || exit $?`.split(quote('@@OUT@@')).join('"$t"'),
+    `${fetch} || exit $?`.split(quote(OUT)).join('"$t"'),
   ];
   if (sum) lines.push(`h=$(${sum.algorithm}sum < "$t") || exit 1; h=\${h%% *}`, `[ "$h" = ${quote(sum.digest)} ] || { echo "${MARK}badsum=$h"; exit 96; }`);
   lines.push(
@@ -189,8 +205,9 @@ function downloadScript(
   );
   if (!check) {
     lines.push(`if [ -e ${f} ]; then chown --reference=${f} -- "$t" 2>/dev/null; chmod --reference=${f} -- "$t"; else chmod 0644 -- "$t"; fi`);
-    if (attrs.chmod) lines.push(`chmod ${quote(attrs.chmod)} -- "$t" || exit 1`);
-    if (attrs.owner || attrs.group) lines.push(`chown ${quote(`${attrs.owner ?? ''}${attrs.group ? `:${attrs.group}` : ''}`)} -- "$t" || exit 1`);
+    if (attrs.chmod) lines.push(`${chmodCommand(attrs.chmod, '"$t"')} || exit 1`);
+    const spec = ownerSpec(attrs.owner, attrs.group);
+    if (spec) lines.push(`${chownCommand(spec, '"$t"')} || exit 1`);
     lines.push(`mv -f -- "$t" ${f} || exit 1`, 'trap - EXIT');
   }
   return lines.join('\n');

@@ -6,6 +6,7 @@
  */
 import { defineModule, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { applyIniEdits, parseIni, renderIni, type IniEdit, type IniEditOptions } from './_lib/ini.js';
+import { ownerSchema } from './_lib/file-attrs.js';
 import {
   applyAttributes,
   attributeChanges,
@@ -72,8 +73,8 @@ export default defineModule<IniSetArgs>({
       allow_no_value: { type: 'boolean', default: false },
       modify_inactive_option: { type: 'boolean', default: false },
       mode: { type: 'string' },
-      owner: { type: 'string' },
-      group: { type: 'string' },
+      owner: ownerSchema("User name or uid that should own the file (not starting with '-', no ':')."),
+      group: ownerSchema("Group name or gid that should own the file (not starting with '-', no ':')."),
     },
   },
   docs: {

@@ -36,7 +36,8 @@ interface OvsBridgeArgs {
 const PREDICTED_NS = 'ovs';
 const PREDICTED_KEY = 'state';
 const mapArg = { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } };
-const NAME_RE = /^[^\s/]+$/;
+// Not starting with '-': ovs-vsctl and ip would read such a name as an option.
+const NAME_RE = /^[^\s/-][^\s/]*$/;
 
 export default defineModule<OvsBridgeArgs>({
   name: 'ovs_bridge',
@@ -207,7 +208,10 @@ function wantedBridge(ctx: ModuleContext<OvsBridgeArgs>): WantedBridge {
   const str = (m: Record<string, Scalar | null> | undefined): Record<string, string | null> | undefined =>
     m === undefined ? undefined : Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v === null ? null : String(v)]));
   const want: WantedBridge = { bridge: a.bridge, state: a.state };
-  if (a.parent !== undefined) want.parent = a.parent;
+  if (a.parent !== undefined) {
+    checkName(ctx, 'parent', a.parent);
+    want.parent = a.parent;
+  }
   if (a.vlan !== undefined) want.vlan = a.vlan;
   if (a.fail_mode !== undefined) want.failMode = a.fail_mode;
   if (a.datapath_type !== undefined) want.datapathType = a.datapath_type;
@@ -230,7 +234,7 @@ function wantedBridge(ctx: ModuleContext<OvsBridgeArgs>): WantedBridge {
 }
 
 function checkName(ctx: ModuleContext<OvsBridgeArgs>, kind: string, name: string): void {
-  if (!NAME_RE.test(name)) ctx.fail(`${kind} name ${JSON.stringify(name)} must not contain spaces or '/'`);
+  if (!NAME_RE.test(name)) ctx.fail(`${kind} name ${JSON.stringify(name)} must not contain spaces or '/', nor start with '-'`);
 }
 
 /**

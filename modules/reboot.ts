@@ -70,7 +70,8 @@ export default defineModule<RebootArgs>({
     const bootId = before.stdout.trim();
     if (before.rc !== 0 || !bootId) ctx.fail(`could not read the boot id on ${ctx.host.name} with '${a.boot_time_command}': ${before.stderr.trim() || `exit ${before.rc}`}`);
 
-    const reboot = a.reboot_command ?? `if command -v shutdown >/dev/null 2>&1; then shutdown -r now ${quote(a.msg)}; elif command -v systemctl >/dev/null 2>&1; then systemctl reboot; else reboot; fi`;
+    // `--`: the message is an operand even when it starts with '-' ('-c' would cancel the reboot).
+    const reboot = a.reboot_command ?? `if command -v shutdown >/dev/null 2>&1; then shutdown -r -- now ${quote(a.msg)}; elif command -v systemctl >/dev/null 2>&1; then systemctl reboot; else reboot; fi`;
     // Detached, after a second: the command that starts it returns and the session ends cleanly.
     const script = `sleep ${a.pre_reboot_delay + 1}; ${reboot}`;
     const start = Date.now();

@@ -5,6 +5,7 @@
  * remote ports are probed with bash's /dev/tcp under `timeout`, or nc.
  */
 import { defineModule } from '../core/modules/api.js';
+import { NOT_AN_OPTION } from '../core/modules/validate-args.js';
 import { quote } from '../core/transport/shell-quote.js';
 
 interface WaitForArgs {
@@ -49,7 +50,7 @@ export default defineModule<WaitForArgs>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      host: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Host to check, as seen from the target' },
+      host: { type: 'string', minLength: 1, pattern: NOT_AN_OPTION, default: '127.0.0.1', description: 'Host to check, as seen from the target' },
       port: { type: 'integer', minimum: 1, maximum: 65535 },
       path: { type: 'string', pattern: '^/' },
       state: { enum: ['started', 'stopped', 'present', 'absent', 'drained'], default: 'started' },
@@ -233,7 +234,7 @@ export function probeFunction(a: WaitForArgs): string {
       'if command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then',
       `  connect() { timeout ${ct} bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${h} ${a.port} 2>/dev/null; }`,
       'elif command -v nc >/dev/null 2>&1; then',
-      `  connect() { nc -z -w ${ct} ${h} ${a.port} >/dev/null 2>&1; }`,
+      `  connect() { nc -z -w ${ct} -- ${h} ${a.port} >/dev/null 2>&1; }`,
       `else exit ${NO_TOOL_RC}; fi`,
     );
   }

@@ -6,7 +6,7 @@
  */
 import { defineModule, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { quote } from '../core/transport/shell-quote.js';
-import { fetchCommand } from './_lib/fetch-url.js';
+import { fetchCommand, FetchArgumentError, redactUrl, type FetchCommand } from './_lib/fetch-url.js';
 import { candidateNames, classifySpec, compareEvr, nevra, parseQueryLine, specMatches, type PackageSpec, type RpmPackage } from './_lib/rpm.js';
 import {
   extractRepoFilesCommand,
@@ -67,7 +67,7 @@ export default defineModule<YumArgs>({
       exclude: stringList,
       update_cache: { type: 'boolean', default: false },
       disable_gpg_check: { type: 'boolean', default: false },
-      installroot: { type: 'string', default: '/' },
+      installroot: { type: 'string', pattern: '^/', default: '/' },
       conf_file: { type: 'string' },
       releasever: { type: 'string' },
     },
@@ -128,6 +128,8 @@ export default defineModule<YumArgs>({
     for (const n of names) {
       if (n.startsWith('@')) ctx.fail(`package groups and modules ('${n}') are not supported by tsplay's yum module: list the packages`);
       if (/\s/.test(n)) ctx.fail(`invalid package spec '${n}': use name, name-version or name-version-release without spaces`);
+      // No package name starts with '-'; rpm and dnf would read it as an option (--setopt=...).
+      if (n.startsWith('-')) ctx.fail(`argument 'name' must not start with '-' (got ${JSON.stringify(n)}): the command would read it as an option (a local file: write ./${n})`);
     }
     const state = a.state === 'installed' ? 'present' : a.state === 'removed' ? 'absent' : a.state;
     if (names.includes('*') && (state !== 'latest' || names.length > 1)) {
@@ -359,11 +361,22 @@ class YumRun {
       this.tmpdir = res0.stdout.trim();
     }
     const paths = specs.map((s) => (s.kind === 'url' ? `${this.tmpdir}/${fileOf.get(s.spec)}` : s.kind === 'file' ? s.path : s.spec));
-    const fetches = urls.map((u) => `${fetchCommand(u.url, `${this.tmpdir}/${fileOf.get(u.spec)}`, { timeout: 300 })} || { echo ${quote(`download of ${u.url} failed`)} >&2; exit 65; }`);
-    const res = await this.ctx.run([...fetches, packageFilesQuery(paths, this.o)].join('\n'), { noBecome: true });
+    // URL credentials go to each fetch on stdin, in order (fetch-url.ts); the script shows none.
+    const fetches = urls.map((u): FetchCommand => {
+      try {
+        const f = fetchCommand(u.url, `${this.tmpdir}/${fileOf.get(u.spec)}`, { timeout: 300 });
+        return { command: `${f.command} || { echo ${quote(`download of ${redactUrl(u.url)} failed`)} >&2; exit 65; }`, stdin: f.stdin };
+      } catch (err) {
+        if (err instanceof FetchArgumentError) this.fail(err.message);
+        throw err;
+      }
+    });
+    const stdin = Buffer.concat(fetches.map((f) => f.stdin));
+    const script = [...fetches.map((f) => f.command), packageFilesQuery(paths, this.o)].join('\n');
+    const res = await this.ctx.run(script, { noBecome: true, ...(stdin.length ? { stdin } : {}) });
     if (res.rc !== 0) this.fail(`could not read package file(s) on ${this.ctx.host.name}: ${res.stderr.trim() || `exit ${res.rc}`}`, { rc: res.rc });
     const pkgs = res.stdout.split('\n').map(parseQueryLine).filter((p): p is RpmPackage => !!p);
-    if (pkgs.length !== specs.length) this.fail(`rpm could not read every package file (${specs.map((s) => s.spec).join(', ')}): ${res.stderr.trim()}`);
+    if (pkgs.length !== specs.length) this.fail(`rpm could not read every package file (${specs.map((s) => redactUrl(s.spec)).join(', ')}): ${res.stderr.trim()}`);
     specs.forEach((s, i) => out.set(s.spec, { file: paths[i]!, pkg: pkgs[i]! }));
     return out;
   }

@@ -43,6 +43,7 @@ export interface RunFlags extends VaultFlags {
   modulePath: string[];
   json: boolean;
   timeout?: number;
+  taskTimeout?: number;
   logFile?: string;
   connection?: string;
 }
@@ -75,6 +76,7 @@ export async function runProgram(argv: string[]): Promise<number> {
     .option('--private-key <file>', 'private key file for SSH authentication')
     .option('-c, --connection <type>', 'connection type: ssh or local')
     .option('-T, --timeout <seconds>', 'connection timeout in seconds', positiveInt)
+    .option('--task-timeout <seconds>', "fail a task that runs longer than this on a host, stopping what it started (a task's own 'timeout' wins; also ANSIBLE_TASK_TIMEOUT)", positiveInt)
     .option('-b, --become', 'run operations with become (sudo)', false)
     .option('--become-user <user>', 'user to become (default root)')
     .option('-K, --ask-become-pass', 'ask for the become (sudo) password', false)

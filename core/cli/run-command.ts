@@ -12,6 +12,7 @@ import type { Playbook } from '../playbook/model.js';
 import { Templar } from '../template/templar.js';
 import { combineEvents, type RunEvents } from '../executor/events.js';
 import { runPlaybooks } from '../executor/run-playbooks.js';
+import { RunInterrupt } from '../executor/run-context.js';
 import type { ConnectionManager } from '../executor/connections.js';
 import { createLogger } from '../log/logger.js';
 import { SecretRegistry } from '../log/redact.js';
@@ -43,6 +44,18 @@ function moduleDirs(flags: RunFlags, playbooks: string[]): string[] {
   }
   return dirs;
 }
+
+/** A whole number of seconds from the environment; unset, empty or 0 means none. */
+function envSeconds(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`${name} must be a whole number of seconds, got '${raw}'`, EXIT.BAD_OPTIONS);
+  return n || undefined;
+}
+
+/** How long an interrupted run may take to stop its commands and run its always: sections. */
+const INTERRUPT_GRACE_S = 60;
 
 export async function runCommand(playbookFiles: string[], flags: RunFlags): Promise<number> {
   const secrets = new SecretRegistry();
@@ -109,12 +122,32 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   };
 
   let connections: ConnectionManager | undefined;
-  const onSignal = () => {
-    process.stderr.write('\n[ERROR]: User interrupted execution\n');
-    void (connections?.closeAll() ?? Promise.resolve()).finally(() => process.exit(99));
+  // First SIGINT/SIGTERM: no new task starts, what runs on the hosts is stopped (the remote
+  // process trees are killed), `always:` sections still run, and the recap tells which
+  // hosts were interrupted. A second signal, or a run that does not stop, leaves at once.
+  const interrupt = new RunInterrupt();
+  const taskTimeoutS = flags.taskTimeout ?? envSeconds('TSPLAY_TASK_TIMEOUT') ?? envSeconds('ANSIBLE_TASK_TIMEOUT');
+  const leave = (code: number) => {
+    void connections?.interruptAll(250);
+    setTimeout(() => process.exit(code), 300).unref();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? 99 : 143;
+    if (interrupt.signal) {
+      process.stderr.write(`[ERROR]: ${signal} again: leaving now\n`);
+      leave(code);
+      return;
+    }
+    interrupt.trigger(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+    process.stderr.write(`\n[ERROR]: ${signal === 'SIGINT' ? 'User interrupted execution' : 'Terminated (SIGTERM)'}: stopping what runs on the hosts; always: sections still run (${signal} again to leave now)\n`);
+    void connections?.interruptAll();
+    setTimeout(() => {
+      process.stderr.write(`[ERROR]: the run did not stop within ${INTERRUPT_GRACE_S} s of ${signal}; leaving\n`);
+      leave(code);
+    }, INTERRUPT_GRACE_S * 1000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const started = Date.now();
   try {
     const { exitCode } = await runPlaybooks({
@@ -136,6 +169,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
         ...(flags.becomeUser ? { becomeUser: flags.becomeUser } : {}),
         ...(becomePassword !== undefined ? { becomePassword } : {}),
         verbosity: flags.verbose,
+        ...(taskTimeoutS ? { taskTimeoutMs: taskTimeoutS * 1000 } : {}),
       },
       connection: {
         forks: flags.forks,
@@ -151,6 +185,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
       loadVarsFile: (path) => loadVarsFile(path, vault),
       readControllerFile: (path, decrypt) => (decrypt ? vault.openBytes(readFileSync(path), path).data : readFileSync(path)),
       onConnections: (c) => (connections = c),
+      interrupt,
     });
     log.info({ ms: Date.now() - started, exitCode }, 'run finished');
     return exitCode;

@@ -81,6 +81,10 @@ class LazyTransport implements Transport {
     return this.inner!.exec(command, options);
   }
 
+  async interrupt(): Promise<void> {
+    await this.inner?.interrupt?.();
+  }
+
   async close(): Promise<void> {
     const inner = this.inner;
     this.connecting = undefined;
@@ -103,6 +107,12 @@ export class ConnectionManager {
       this.transports.set(host, t);
     }
     return t;
+  }
+
+  /** Stop what runs on every host (see Transport.interrupt); waits at most `limitMs`. */
+  async interruptAll(limitMs = 5000): Promise<void> {
+    const all = Promise.allSettled([...this.transports.values()].map((t) => t.interrupt?.()));
+    await Promise.race([all, new Promise((r) => setTimeout(r, limitMs).unref())]);
   }
 
   async closeAll(): Promise<void> {

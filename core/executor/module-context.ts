@@ -22,6 +22,10 @@ export interface ContextOptions<Args> {
   environment?: Record<string, string>;
   /** Per-command timeout for this task (ms). */
   timeoutMs?: number;
+  /** The task's `timeout` ends here (epoch ms): no command runs past it. */
+  deadline?: number;
+  /** Aborted on the task's timeout or the run's interrupt. */
+  signal?: AbortSignal;
   facts: FactCache;
   predicted: PredictedState;
   log: Logger;
@@ -39,7 +43,12 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
     const env = { ...(o.environment ?? {}), ...(options.env ?? {}) };
     if (Object.keys(env).length) exec.env = env;
     if (o.become && !options.noBecome) exec.become = o.become;
-    const timeout = options.timeoutMs ?? o.timeoutMs;
+    let timeout = options.timeoutMs ?? o.timeoutMs;
+    if (o.deadline !== undefined) {
+      // The task's own timeout bounds every command it runs; none starts once it has passed.
+      const left = Math.max(1, o.deadline - Date.now());
+      timeout = timeout ? Math.min(timeout, left) : left;
+    }
     if (timeout) exec.timeoutMs = timeout;
     return exec;
   };
@@ -86,6 +95,7 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
     predicted: o.predicted,
     facts: o.facts,
     log: o.log,
+    signal: o.signal ?? new AbortController().signal,
     connection: {
       // The transport knows (delegate_to: localhost, SSH to a loopback address); the host's own
       // ansible_connection covers transports made outside a run (tsplay/testing).

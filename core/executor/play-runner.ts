@@ -16,7 +16,7 @@ import type { Vars } from '../vars/precedence.js';
 import { mergeLayers, overlay } from '../vars/precedence.js';
 import type { TaskInfo } from './events.js';
 import { PlayHost, sessionFor, type RunContext } from './run-context.js';
-import { allConditions, allTags, childScope, inherited, type Scope } from './scope.js';
+import { allConditions, allTags, childScope, includeChain, inCleanup, inherited, type Scope } from './scope.js';
 import { runTaskOnHost, truthy } from './task-runner.js';
 import { statusOf, type TaskResult } from './task-result.js';
 import { groupsObject, hostvarsObject, taskVars, type PlayState } from './task-vars.js';
@@ -106,7 +106,7 @@ export async function runPlay(ctx: RunContext, play: Play): Promise<void> {
       await runSections(ctx, state, playScope, hosts);
     }
     for (const h of hosts) if (h.failed) h.session.failed = true;
-    if (state.aborted) break;
+    if (state.aborted || ctx.interrupt.signal) break;
   }
 }
 
@@ -179,7 +179,8 @@ async function gatherFacts(ctx: RunContext, state: WalkState, scope: Scope): Pro
 
 async function runNodes(ctx: RunContext, state: WalkState, nodes: TaskNode[], parent: Scope, hosts: PlayHost[]): Promise<void> {
   for (const node of nodes) {
-    if (state.aborted) return;
+    // Interrupted: only `always:` sections (cleanup) still run.
+    if (state.aborted || (ctx.interrupt.signal && !inCleanup(parent))) return;
     const active = hosts.filter((h) => h.active);
     if (active.length === 0) return;
     const scope = childScope(parent, node);
@@ -205,7 +206,7 @@ async function runBlock(ctx: RunContext, state: WalkState, block: Block, scope: 
   if (block.always.length) {
     const stillFailed = hosts.filter((h) => h.failed && !h.session.unreachable && !h.ended);
     for (const h of stillFailed) h.failed = false;
-    await runNodes(ctx, state, block.always, scope, hosts.filter((h) => !h.session.unreachable && !h.ended));
+    await runNodes(ctx, state, block.always, { ...scope, cleanup: true }, hosts.filter((h) => !h.session.unreachable && !h.ended));
     for (const h of stillFailed) h.failed = true;
   }
 }
@@ -251,7 +252,20 @@ async function runInclude(ctx: RunContext, state: WalkState, node: IncludeTasks,
       }
       continue;
     }
-    const includeScope: Scope = { ...scope, keywords: { ...scope.keywords, when: [] }, ...(g.vars ? { vars: g.vars } : {}) };
+    const chain = includeChain(scope);
+    if (chain.length >= MAX_INCLUDE_DEPTH) {
+      const loop = chain.slice(chain.indexOf(g.file) >= 0 ? chain.indexOf(g.file) : -8).concat(g.file);
+      for (const h of g.hosts) {
+        reportFailure(ctx, state, h, { name: `include_tasks ${node.file}`, loc: node.loc, isHandler: false, module: 'include_tasks', noLog: false }, {
+          changed: false,
+          failed: true,
+          skipped: false,
+          msg: `include_tasks nested more than ${MAX_INCLUDE_DEPTH} deep at ${node.loc.file}:${node.loc.line}:${node.loc.column}: ${loop.join(' -> ')}; does the file include itself without a condition that ends it?`,
+        });
+      }
+      continue;
+    }
+    const includeScope: Scope = { ...scope, keywords: { ...scope.keywords, when: [] }, includedFile: g.file, ...(g.vars ? { vars: g.vars } : {}) };
     await runNodes(ctx, state, nodes, includeScope, g.hosts);
   }
 }
@@ -297,6 +311,9 @@ async function runMeta(ctx: RunContext, state: WalkState, task: Task, scope: Sco
   }
 }
 
+/** include_tasks deeper than this is taken for a runaway recursion (Ansible has no limit but Python's stack). */
+const MAX_INCLUDE_DEPTH = 64;
+
 /** Run one task on the given hosts (in parallel, bounded by forks) and account for results. */
 async function runTask(
   ctx: RunContext,
@@ -337,6 +354,8 @@ async function runTask(
   await Promise.all(
     targets.map((host) =>
       state.queue.add(async () => {
+        // Interrupted while queued: this host never starts the task (unless it is cleanup).
+        if (ctx.interrupt.signal && !inCleanup(scope)) return;
         const { result, delegatedTo, ignored: ignore, noLog: hostNoLog } = await runTaskOnHost(ctx, state, host, task, scope, info);
         ctx.events.hostResult?.(host.name, { ...info, noLog: hostNoLog }, result, { ...(delegatedTo ? { delegatedTo } : {}), ...(ignore ? { ignored: true } : {}) });
         ctx.log.info({ host: host.name, task: info.name, status: statusOf(result), ms: Date.now() - started }, 'task result');
@@ -353,6 +372,7 @@ async function runTask(
 }
 
 function account(ctx: RunContext, state: WalkState, host: PlayHost, task: Task, result: TaskResult, ignored: boolean): void {
+  if (result.interrupted) ctx.stats.interrupted(host.name);
   if (result.unreachable) {
     ctx.stats.unreachable(host.name);
     host.session.unreachable = true;

@@ -32,6 +32,24 @@ export interface ExecutorOptions {
   verbosity: number;
   /** Per-command timeout (ms) for module commands; undefined = none. */
   commandTimeoutMs?: number;
+  /** Default task timeout (ms) for tasks without a `timeout` keyword (--task-timeout); undefined = none. */
+  taskTimeoutMs?: number;
+}
+
+/**
+ * The run's interrupt: which signal stopped it, and an AbortSignal for work the modules do
+ * in the controller. The CLI's signal handler triggers it, then interrupts the connections.
+ */
+export class RunInterrupt {
+  signal?: 'SIGINT' | 'SIGTERM';
+  private readonly controller = new AbortController();
+  get aborted(): AbortSignal {
+    return this.controller.signal;
+  }
+  trigger(signal: 'SIGINT' | 'SIGTERM'): void {
+    this.signal ??= signal;
+    this.controller.abort(new Error(`interrupted by ${signal}`));
+  }
 }
 
 /** One host's state across the whole run. */
@@ -80,6 +98,8 @@ export interface RunContext {
   readonly log: Logger;
   readonly stats: RecapStats;
   readonly sessions: Map<string, HostSession>;
+  /** Set when SIGINT/SIGTERM arrives: no new task starts anywhere (but always: sections). */
+  readonly interrupt: RunInterrupt;
   /** Values masked in all output and logs; the executor adds the passwords and no_log values it meets. */
   readonly secrets: SecretRegistry;
   /** Loads an include_tasks file (cached): its task nodes. */

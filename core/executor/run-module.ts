@@ -7,11 +7,19 @@ import type { ModuleDefinition, ModuleResult } from '../modules/api.js';
 import { ModuleFailure } from '../modules/api.js';
 import { ArgumentError, validateArgs } from '../modules/validate-args.js';
 import { RemoteCommandError } from '../transport/remote-shell.js';
-import { BecomeError, CommandTimeoutError, UnreachableError } from '../transport/transport.js';
+import { BecomeError, CommandTimeoutError, InterruptedError, UnreachableError } from '../transport/transport.js';
 import { createModuleContext, type ContextOptions } from './module-context.js';
 import type { TaskResult } from './task-result.js';
 
-export type InvocationOptions = Omit<ContextOptions<Record<string, unknown>>, 'args'>;
+export type InvocationOptions = Omit<ContextOptions<Record<string, unknown>>, 'args' | 'deadline' | 'signal'> & {
+  /** The task's `timeout` (ms): the task fails when it passes, and what it started is stopped. */
+  taskTimeoutMs?: number;
+  /** The run's interrupt (SIGINT/SIGTERM). */
+  interrupted?: AbortSignal;
+};
+
+/** How long a timed-out task may take to stop its commands (SSH: TERM, then KILL 1 s later). */
+const TIMEOUT_SETTLE_MS = 5000;
 
 export async function runModule(
   module: ModuleDefinition<any>,
@@ -28,10 +36,35 @@ export async function runModule(
     if (err instanceof ArgumentError) return { changed: false, failed: true, skipped: false, msg: err.message };
     throw err;
   }
-  const ctx = createModuleContext({ ...options, args });
+  const { taskTimeoutMs, interrupted, ...contextOptions } = options;
+  const abort = new AbortController();
+  const onInterrupt = () => abort.abort(new Error('interrupted'));
+  if (interrupted?.aborted) onInterrupt();
+  interrupted?.addEventListener('abort', onInterrupt, { once: true });
+  const deadline = taskTimeoutMs ? Date.now() + taskTimeoutMs : undefined;
+  const ctx = createModuleContext({ ...contextOptions, args, signal: abort.signal, ...(deadline !== undefined ? { deadline } : {}) });
+  let timer: NodeJS.Timeout | undefined;
   let result: ModuleResult;
   try {
-    result = await module.run(ctx);
+    const running = module.run(ctx);
+    if (taskTimeoutMs) {
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), taskTimeoutMs);
+      });
+      const first = await Promise.race([running, timedOut]);
+      if (first === 'timeout') {
+        // Commands of the task carry the same deadline, so the transports stop them now;
+        // work the module does in the controller sees ctx.signal.
+        abort.abort(new Error('task timeout'));
+        // Give its commands the moment their own (same) deadline needs to stop them on the
+        // host, so nothing of this task still runs when the next one starts.
+        await Promise.race([running.catch(() => {}), new Promise((r) => setTimeout(r, TIMEOUT_SETTLE_MS).unref())]);
+        return { changed: false, failed: true, skipped: false, timed_out: true, msg: `the task timed out after ${taskTimeoutMs / 1000} s (timeout: ${taskTimeoutMs / 1000})` };
+      }
+      result = first;
+    } else {
+      result = await running;
+    }
   } catch (err) {
     if (err instanceof UnreachableError) throw err;
     if (err instanceof ModuleFailure) return { ...err.extra, changed: Boolean(err.extra.changed), failed: true, skipped: false, msg: err.message };
@@ -39,11 +72,20 @@ export async function runModule(
       return { changed: false, failed: true, skipped: false, msg: err.message, rc: err.result.rc, stderr: err.result.stderr };
     }
     // The command never ran: say why (wrong password, requiretty...), not what a module guessed from an exit status.
+    if (err instanceof InterruptedError) return { changed: false, failed: true, skipped: false, interrupted: true, msg: `${module.name}: ${err.message}` };
     if (err instanceof BecomeError) return { changed: false, failed: true, skipped: false, msg: `${module.name}: ${err.message}` };
-    if (err instanceof CommandTimeoutError) return { changed: false, failed: true, skipped: false, msg: `${module.name}: ${err.message}` };
+    if (err instanceof CommandTimeoutError) {
+      const taskTimedOut = deadline !== undefined && Date.now() >= deadline - 5;
+      return taskTimedOut
+        ? { changed: false, failed: true, skipped: false, timed_out: true, msg: `the task timed out after ${taskTimeoutMs! / 1000} s (timeout: ${taskTimeoutMs! / 1000})` }
+        : { changed: false, failed: true, skipped: false, msg: `${module.name}: ${err.message}` };
+    }
     // A bug in a module must not take the run down: report it on the task, keep the stack for -vvv logs.
     options.log.error({ err, module: module.name }, 'module crashed');
     return { changed: false, failed: true, skipped: false, msg: `module ${module.name} crashed: ${(err as Error)?.message ?? String(err)}` };
+  } finally {
+    if (timer) clearTimeout(timer);
+    interrupted?.removeEventListener('abort', onInterrupt);
   }
   const { diff, changed, skipped, ...rest } = result;
   const out: TaskResult = { ...rest, changed: Boolean(changed), failed: false, skipped: Boolean(skipped) };

@@ -14,7 +14,7 @@ import { ConnectionManager, type ConnectionDefaults } from './connections.js';
 import type { RunEvents } from './events.js';
 import { runPlay } from './play-runner.js';
 import type { ExecutorOptions, RunContext } from './run-context.js';
-import { HostSession } from './run-context.js';
+import { HostSession, RunInterrupt } from './run-context.js';
 import { RecapStats } from './stats.js';
 
 export interface RunPlaybooksInput {
@@ -34,6 +34,8 @@ export interface RunPlaybooksInput {
   readControllerFile?(path: string, decrypt: boolean): Buffer;
   /** Called with the manager so Ctrl-C can close connections. */
   onConnections?(connections: ConnectionManager): void;
+  /** Shared with the signal handler: `trigger` it to stop the run (then interrupt the connections). */
+  interrupt?: RunInterrupt;
 }
 
 export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode: number; stats: RecapStats }> {
@@ -52,6 +54,7 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
     stats,
     sessions: new Map<string, HostSession>(),
     secrets: input.secrets ?? new SecretRegistry(),
+    interrupt: input.interrupt ?? new RunInterrupt(),
     loadTaskFile(path) {
       let p = taskFiles.get(path);
       if (!p) taskFiles.set(path, (p = input.loadTaskFile(path)));
@@ -64,6 +67,7 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
     for (const playbook of input.playbooks) {
       input.events.playbookStart?.(playbook.file);
       for (const play of playbook.plays) {
+        if (ctx.interrupt.signal) break;
         const started = Date.now();
         await runPlay(ctx, play);
         input.log.info({ play: play.name, ms: Date.now() - started }, 'play finished');
@@ -72,6 +76,7 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
   } finally {
     await connections.closeAll();
   }
+  if (ctx.interrupt.signal) stats.interruptedBy = ctx.interrupt.signal;
   input.events.recap?.(stats);
   return { exitCode: stats.exitCode(), stats };
 }

@@ -13,6 +13,23 @@ export interface Scope {
   parent?: Scope;
   /** The play's own scope: its `vars` are play vars, which sit lower in precedence. */
   isPlay?: boolean;
+  /** A block's `always:` section: it still runs when the run is interrupted (cleanup). */
+  cleanup?: boolean;
+  /** The file an include_tasks link brought in (for the nesting limit and its message). */
+  includedFile?: string;
+}
+
+/** Inside an `always:` section, at any depth. */
+export function inCleanup(scope: Scope | undefined): boolean {
+  for (let s = scope; s; s = s.parent) if (s.cleanup) return true;
+  return false;
+}
+
+/** The include_tasks files around this scope, outermost first. */
+export function includeChain(scope: Scope | undefined): string[] {
+  const files: string[] = [];
+  for (let s = scope; s; s = s.parent) if (s.includedFile) files.unshift(s.includedFile);
+  return files;
 }
 
 export function childScope(parent: Scope | undefined, node: TaskBase, vars?: Record<string, unknown>): Scope {

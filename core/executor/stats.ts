@@ -11,6 +11,10 @@ export interface HostStats {
 
 export class RecapStats {
   readonly hosts = new Map<string, HostStats>();
+  /** Hosts whose running task was stopped by SIGINT/SIGTERM (also counted as failed). */
+  readonly interruptedHosts = new Set<string>();
+  /** The signal that interrupted the run, if one did. */
+  interruptedBy?: 'SIGINT' | 'SIGTERM';
 
   private get(host: string): HostStats {
     let s = this.hosts.get(host);
@@ -53,16 +57,23 @@ export class RecapStats {
   ignored(host: string): void {
     this.get(host).ignored++;
   }
+  interrupted(host: string): void {
+    this.interruptedHosts.add(host);
+  }
 
-  /** Ansible's exit codes: 4 when any host was unreachable, else 2 when any failed, else 0. */
+  /**
+   * Ansible's exit codes: 4 when any host was unreachable, else 2 when any failed, else 0;
+   * an interrupted run exits 99 (SIGINT, as ansible-playbook) or 143 (SIGTERM).
+   */
   exitCode(): number {
+    if (this.interruptedBy) return this.interruptedBy === 'SIGINT' ? 99 : 143;
     const all = [...this.hosts.values()];
     if (all.some((s) => s.unreachable > 0)) return 4;
     if (all.some((s) => s.failed > 0)) return 2;
     return 0;
   }
 
-  toJSON(): Record<string, HostStats> {
-    return Object.fromEntries(this.hosts);
+  toJSON(): Record<string, HostStats & { interrupted?: true }> {
+    return Object.fromEntries([...this.hosts].map(([h, s]) => [h, this.interruptedHosts.has(h) ? { ...s, interrupted: true as const } : s]));
   }
 }

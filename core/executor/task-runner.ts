@@ -74,6 +74,15 @@ export function becomeFor(ctx: RunContext, scope: Scope, vars: Vars): BecomeSpec
   return password !== undefined && password !== null ? { user, password: String(password) } : { user };
 }
 
+/** The task's `timeout` keyword (seconds, may be a template), else the run's --task-timeout; 0 = none. */
+function taskTimeout(ctx: RunContext, scope: Scope, vars: Vars): number | undefined {
+  const keyword = inherited(scope, 'timeout');
+  if (keyword === undefined) return ctx.options.taskTimeoutMs || undefined;
+  const value = typeof keyword === 'number' ? keyword : Number(ctx.templar.render(keyword, vars));
+  if (!Number.isFinite(value) || value < 0) throw new Error(`'timeout' must be a number of seconds (0 for none), got ${JSON.stringify(keyword)}`);
+  return value > 0 ? value * 1000 : undefined;
+}
+
 function environmentFor(ctx: RunContext, scope: Scope, vars: Vars): Record<string, string> | undefined {
   const envs: Array<Record<string, unknown>> = [];
   for (let s: Scope | undefined = scope; s; s = s.parent) {
@@ -246,6 +255,7 @@ async function runWithVars(
     let checkMode = ctx.options.check;
     let diffMode = ctx.options.diff;
     let args: Record<string, unknown>;
+    let taskTimeoutMs: number | undefined;
     try {
       become = becomeFor(ctx, scope, itemVars);
       environment = environmentFor(ctx, scope, itemVars);
@@ -253,6 +263,7 @@ async function runWithVars(
       if (cm !== undefined) checkMode = truthy(ctx, cm, itemVars);
       const dm = inherited(scope, 'diff');
       if (dm !== undefined) diffMode = truthy(ctx, dm, itemVars);
+      taskTimeoutMs = taskTimeout(ctx, scope, itemVars);
       args = dropOmitted(ctx.templar.render(argsMapping(task, module), itemVars, `task '${info.name}'`)) as Record<string, unknown>;
       if (info.noLog) maskNoLogValues(ctx, args);
     } catch (err) {
@@ -267,6 +278,8 @@ async function runWithVars(
         ...(become ? { become } : {}),
         ...(environment ? { environment } : {}),
         ...(ctx.options.commandTimeoutMs ? { timeoutMs: ctx.options.commandTimeoutMs } : {}),
+        ...(taskTimeoutMs ? { taskTimeoutMs } : {}),
+        interrupted: ctx.interrupt.aborted,
         facts: (delegatedTo ? ctx.sessions.get(delegatedTo) ?? host.session : host.session).runtime.facts,
         predicted: host.session.runtime.predicted,
         log: ctx.log.child({ host: host.name, task: info.name }),
@@ -344,6 +357,7 @@ async function runLoop(
     }
     ctx.events.itemResult?.(host.name, info, result, label);
     results.push(result);
+    if (result.interrupted) break; // the rest of the items are not started
     if (loop.pause) await new Promise((r) => setTimeout(r, loop.pause! * 1000));
   }
   const folded: TaskResult = {
@@ -353,6 +367,7 @@ async function runLoop(
     results,
     msg: results.some((r) => r.failed) ? 'One or more items failed' : 'All items completed',
   };
+  if (results.some((r) => r.interrupted)) folded.interrupted = true;
   if (results.length === 0) {
     folded.skipped = true;
     folded.skip_reason = 'No items in the list';
@@ -407,7 +422,7 @@ async function retryUntil(
       return failed(`error in 'until' condition: ${(err as Error).message} (${where(task)})`);
     }
     result.attempts = attempt;
-    if (done || result.skipped) return result;
+    if (done || result.skipped || result.interrupted) return result;
     if (attempt > retries) return { ...result, failed: true, msg: result.msg ?? `retries exhausted (${retries}) without the 'until' condition holding` };
     ctx.events.retry?.(host.name, info, attempt, retries, result);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));

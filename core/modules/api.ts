@@ -12,7 +12,7 @@
  * mode it must return the same `changed` and diff as a real run would, without changing
  * anything; `ctx.writeFile` and friends are no-ops that record the prediction.
  */
-import type { ExecResult } from '../transport/transport.js';
+import type { ExecResult, StreamedInput } from '../transport/transport.js';
 import type { WriteFileOptions, WriteFileResult } from '../transport/remote-shell.js';
 import type { Logger } from 'pino';
 
@@ -61,7 +61,8 @@ export class ModuleFailure extends Error {
 }
 
 export interface RunOptions {
-  stdin?: string | Buffer;
+  /** Input for the command; a StreamedInput sends controller files without reading them into memory. */
+  stdin?: string | Buffer | StreamedInput;
   env?: Record<string, string>;
   timeoutMs?: number;
   /** Run without the task's become (for reads that any user may do). Default: task's become. */
@@ -141,6 +142,11 @@ export interface ModuleContext<Args> {
   readonly facts: FactCache;
   readonly log: Logger;
   readonly connection: HostConnection;
+  /**
+   * Aborted when the task's `timeout` passes or the run is interrupted (SIGINT/SIGTERM).
+   * Commands are stopped for you; pass it to work done in the controller (`fetch`, waits).
+   */
+  readonly signal: AbortSignal;
 }
 
 export interface ModuleDefinition<Args = Record<string, unknown>> {

@@ -36,6 +36,14 @@ function compile(module: ModuleDefinition<any>): ValidateFunction {
   }
 }
 
+/**
+ * Pattern prefix for arguments whose value goes to a command and can never start with `-`
+ * (owners, groups, package and host names): such a value would be read as an option
+ * (`owner: --reference=/etc/shadow`). Schemas write `pattern: NOT_AN_OPTION + '...'`, and
+ * the error message says why (see core/transport/operands.ts).
+ */
+export const NOT_AN_OPTION = '^(?!-)';
+
 export class ArgumentError extends Error {
   override name = 'ArgumentError';
 }
@@ -98,6 +106,13 @@ function describe(error: ErrorObject, schema: JsonSchema, args: Record<string, u
     }
     case 'type':
       return `${where} must be ${String(error.params.type)} (got ${JSON.stringify(getPath(args, path))})`;
+    case 'pattern': {
+      const got = getPath(args, path);
+      if (String(error.params.pattern).startsWith(NOT_AN_OPTION) && typeof got === 'string' && got.startsWith('-')) {
+        return `${where} must not start with '-' (got ${JSON.stringify(got)}): the command would read it as an option`;
+      }
+      return `${where} ${error.message ?? 'is invalid'}`;
+    }
     default:
       return `${where} ${error.message ?? 'is invalid'}`;
   }

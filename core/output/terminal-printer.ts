@@ -114,6 +114,11 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
           ].join(' ')}`,
         );
       }
+      if (stats.interruptedBy) {
+        const hosts = [...stats.interruptedHosts];
+        out('');
+        out(c('red', `INTERRUPTED by ${stats.interruptedBy}: ${hosts.length ? `the task running on ${hosts.join(', ')} was stopped there` : 'no task was running'}; later tasks did not start (always: sections ran)`));
+      }
       out('');
     },
   };

@@ -34,7 +34,6 @@ const UNSUPPORTED: Record<string, string> = {
   module_defaults: "'module_defaults' is not supported; give the arguments on each task (or share them with YAML anchors)",
   collections: "'collections' is not supported; modules are found by their short name or FQCN",
   debugger: "'debugger' is not supported",
-  timeout: "'timeout' is not supported as a keyword; modules that can take long have their own timeout arguments",
   port: "'port' is not supported as a keyword; set ansible_port in the inventory",
   order: "'order' is not supported; hosts run in inventory order",
   gather_subset: "'gather_subset' is not supported; tsplay gathers one fixed set of facts in a single round trip",

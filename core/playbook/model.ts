@@ -36,6 +36,8 @@ export interface CommonKeywords {
   delegateTo?: string;
   runOnce?: boolean | string;
   remoteUser?: string;
+  /** Seconds a task may run on a host (Ansible's `timeout`); may be a template. */
+  timeout?: number | string;
 }
 
 export interface TaskBase extends CommonKeywords {

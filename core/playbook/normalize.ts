@@ -95,5 +95,6 @@ export function commonKeywords(c: Cursor): CommonKeywords {
   if (runOnce !== undefined) out.runOnce = runOnce;
   const remoteUser = toText(v.remote_user);
   if (remoteUser !== undefined) out.remoteUser = remoteUser;
+  if (typeof v.timeout === 'number' || isTemplate(v.timeout)) out.timeout = v.timeout as number | string;
   return out;
 }

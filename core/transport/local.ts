@@ -3,12 +3,36 @@
  * /bin/sh. It implements the same contract as SSH, so modules cannot tell them apart.
  */
 import { spawn } from 'node:child_process';
-import { BecomeError, CommandTimeoutError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { BecomeError, CommandTimeoutError, InterruptedError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 import { execInput, prepareExec } from './remote-shell.js';
+import { CappedOutput } from './capped-output.js';
 
 export class LocalTransport implements Transport {
   readonly local = true;
+  /** Process groups of the commands running now (each command is a group leader: detached). */
+  private readonly running = new Set<number>();
+  /** Those an interrupt stopped: they end in InterruptedError. */
+  private readonly stopped = new Set<number>();
   constructor(readonly host: string) {}
+
+  /** TERM to every running command's process group (traps run), KILL a second later. */
+  async interrupt(): Promise<void> {
+    const groups = [...this.running];
+    for (const pid of groups) this.stopped.add(pid);
+    const signal = (sig: NodeJS.Signals) => {
+      for (const pid of groups) {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+    signal('SIGTERM');
+    if (groups.length === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
+    signal('SIGKILL');
+  }
 
   async connect(): Promise<void> {}
 
@@ -18,8 +42,10 @@ export class LocalTransport implements Transport {
     return new Promise((resolve, reject) => {
       // detached: the command gets its own process group, so a timeout kills all of it.
       const child = spawn('/bin/sh', ['-c', prepared.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
+      const pid = child.pid;
+      if (pid !== undefined) this.running.add(pid);
+      const out = new CappedOutput();
+      const err = new CappedOutput();
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
       if (options.timeoutMs) {
@@ -36,26 +62,32 @@ export class LocalTransport implements Transport {
       child.stderr.on('data', (d: Buffer) => err.push(input.stderr(d)));
       child.on('error', (e) => {
         if (timer) clearTimeout(timer);
+        if (pid !== undefined) this.running.delete(pid);
         reject(e);
       });
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
+        if (pid !== undefined) this.running.delete(pid);
+        if (pid !== undefined && this.stopped.delete(pid)) return reject(new InterruptedError(this.host));
         if (timedOut) return reject(new CommandTimeoutError(command, options.timeoutMs!));
         const becomeFailure = input.failure();
         if (becomeFailure) return reject(new BecomeError(this.host, becomeFailure));
-        const stdoutBuffer = Buffer.concat(out);
-        resolve({
+        const stdoutBuffer = out.result();
+        const result: ExecResult = {
           rc: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1),
           stdout: stdoutBuffer.toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
+          stderr: err.result().toString('utf8'),
           stdoutBuffer,
-        });
+        };
+        if (out.dropped || err.dropped) result.truncated = { stdout: out.dropped, stderr: err.dropped };
+        resolve(result);
       });
       // EPIPE when the command exits without reading its stdin is not an error for us.
       child.stdin.on('error', () => {});
       input.start({
         write: (data) => void child.stdin.write(data),
         end: (data) => void child.stdin.end(data),
+        stream: child.stdin,
       });
     });
   }

@@ -4,9 +4,11 @@
  * the same, and each operation costs exactly one round trip.
  */
 import { createHash } from 'node:crypto';
-import type { BecomeSpec, ExecOptions, ExecResult, Transport } from './transport.js';
+import type { BecomeSpec, ExecOptions, ExecResult, StreamedInput, Transport } from './transport.js';
+import { chmodCommand, chownCommand, ownerSpec } from './operands.js';
 import { quote } from './shell-quote.js';
 import { becomeCommand, ExecInput, type BecomePlan } from './become.js';
+import { maxOutputBytes } from './capped-output.js';
 
 /** Prefix `K=V` exports (quoted) to a command. Keys must be valid shell identifiers. */
 export function withEnv(command: string, env: Record<string, string> | undefined): string {
@@ -22,14 +24,14 @@ export function withEnv(command: string, env: Record<string, string> | undefined
 /** A command line ready for `sh -c`, with its input and, under become, what sudo's stderr will show. */
 export interface PreparedExec {
   command: string;
-  stdin?: Buffer;
+  stdin?: Buffer | StreamedInput;
   become?: BecomePlan;
 }
 
 /** Apply environment and become to a command. Transports feed it through an `ExecInput`. */
 export function prepareExec(command: string, options: ExecOptions = {}): PreparedExec {
   const cmd = withEnv(command, options.env);
-  const stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
+  const stdin = options.stdin === undefined ? undefined : typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin;
   const prepared: PreparedExec = { command: cmd };
   if (stdin !== undefined) prepared.stdin = stdin;
   if (options.become) {
@@ -50,13 +52,23 @@ export interface WriteFileOptions {
   mode?: string;
   owner?: string;
   group?: string;
-  /** Keep a timestamped copy of the old file (`dest.<epoch>.<pid>~`); its path is returned. */
+  /** Keep a timestamped copy of the old file (`dest.<date>.<random>~`); its path is returned. */
   backup?: boolean;
   become?: BecomeSpec;
 }
 
 export interface WriteFileResult {
   backupFile?: string;
+}
+
+/**
+ * Copy the file at quoted path `q` to a new backup `$b` (`PATH.DATE.RANDOM~`). mktemp makes
+ * the name unpredictable and creates the file exclusively (0600, ours), so a name or symbolic
+ * link planted in advance in a shared directory is never followed or overwritten; cp then
+ * fills that file and -p gives it the original's mode, owner and times.
+ */
+export function backupCommand(q: string): string {
+  return `b=$(mktemp -- ${q}."$(date +%Y-%m-%d@%H:%M:%S)".XXXXXXXX~) || exit 1; cp -p -- ${q} "$b" || { rm -f -- "$b"; exit 1; }`;
 }
 
 /**
@@ -71,19 +83,17 @@ export function atomicWriteScript(dest: string, size: number, options: WriteFile
   const lines = [
     'set -u',
     `d=$(dirname -- ${q})`,
-    `t=$(mktemp "$d/.tsplay-tmp.XXXXXXXX") || exit 97`,
+    `t=$(mktemp -- "$d/.tsplay-tmp.XXXXXXXX") || exit 97`,
     `trap 'rm -f -- "$t"' EXIT HUP INT TERM PIPE`,
     `cat > "$t" || exit 98`,
     `[ "$(wc -c < "$t")" -eq ${size} ] || { echo "tsplay: short write to ${dest.replace(/[^\w./-]/g, '?')}" >&2; exit 99; }`,
     `if [ -e ${q} ]; then chown --reference=${q} -- "$t" 2>/dev/null; chmod --reference=${q} -- "$t"; else chmod 0644 -- "$t"; fi`,
   ];
-  if (options.mode) lines.push(`chmod ${quote(options.mode)} -- "$t" || exit 1`);
-  if (options.owner || options.group) {
-    const spec = `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}`;
-    lines.push(`chown ${quote(spec)} -- "$t" || exit 1`);
-  }
+  if (options.mode) lines.push(`${chmodCommand(options.mode, '"$t"')} || exit 1`);
+  const spec = ownerSpec(options.owner, options.group);
+  if (spec) lines.push(`${chownCommand(spec, '"$t"')} || exit 1`);
   if (options.backup) {
-    lines.push(`if [ -e ${q} ]; then b=${q}.$(date +%Y-%m-%d@%H:%M:%S).$$~; cp -p -- ${q} "$b" || exit 1; echo "$b"; fi`);
+    lines.push(`if [ -e ${q} ]; then ${backupCommand(q)}; echo "$b"; fi`);
   }
   lines.push(`mv -f -- "$t" ${q} || exit 1`, 'trap - EXIT');
   return lines.join('\n');
@@ -123,6 +133,10 @@ export async function readFile(transport: Transport, path: string, become?: Beco
   const res = await transport.exec(`if [ -e ${q} ]; then cat -- ${q}; else exit 3; fi`, become ? { become } : {});
   if (res.rc === 3) return null;
   if (res.rc !== 0) throw new RemoteCommandError(`could not read ${path}: ${res.stderr.trim() || `exit ${res.rc}`}`, res);
+  // A file is content, not a log: never hand back a copy with its middle cut out.
+  if (res.truncated?.stdout) {
+    throw new RemoteCommandError(`could not read ${path}: it is larger than tsplay reads into memory (${maxOutputBytes()} bytes; TSPLAY_MAX_OUTPUT)`, res);
+  }
   return res.stdoutBuffer;
 }
 

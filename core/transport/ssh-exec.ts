@@ -7,10 +7,11 @@ import { constants as osConstants } from 'node:os';
 import type { ClientChannel } from 'ssh2';
 import type ssh2 from 'ssh2';
 import type { ExecInput } from './become.js';
+import { CappedOutput } from './capped-output.js';
 import { counters } from './ssh-pool.js';
 
 export type ChannelOutcome =
-  | { kind: 'exited'; rc: number; stdout: Buffer; stderr: Buffer }
+  | { kind: 'exited'; rc: number; stdout: Buffer; stderr: Buffer; dropped?: { stdout: number; stderr: number } }
   /** The server would not open a session channel (e.g. its MaxSessions is reached). */
   | { kind: 'refused'; message: string }
   | { kind: 'timeout' }
@@ -73,22 +74,28 @@ export function runOnChannel(client: ssh2.Client, commandLine: string, run: Chan
         counters.channels++;
         channel = ch;
         if (timedOut) stopChannel(ch, !onTimeout);
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
+        const out = new CappedOutput();
+        const errOut = new CappedOutput();
         ch.on('data', (d: Buffer) => out.push(d));
         ch.stderr.on('data', (d: Buffer) => errOut.push(input ? input.stderr(d) : d));
+        const exited = (rc: number): ChannelOutcome => {
+          const outcome: ChannelOutcome = { kind: 'exited', rc, stdout: out.result(), stderr: errOut.result() };
+          if (out.dropped || errOut.dropped) outcome.dropped = { stdout: out.dropped, stderr: errOut.dropped };
+          return outcome;
+        };
         // Writing stdin to a command that already exited is not an error for us (as EPIPE locally).
         ch.on('error', () => {});
         ch.on('close', (code: number | null | undefined, signal?: string) => {
           if (timedOut) return finish({ kind: 'timeout' });
-          if (typeof code === 'number') return finish({ kind: 'exited', rc: code, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
-          if (signal) return finish({ kind: 'exited', rc: signalExitCode(signal), stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
+          if (typeof code === 'number') return finish(exited(code));
+          if (signal) return finish(exited(signalExitCode(signal)));
           finish({ kind: 'dropped' });
         });
         if (input) {
           input.start({
             write: (data) => void ch.write(data),
             end: (data) => void ch.end(data),
+            stream: ch,
           });
         } else {
           ch.end(stdin && stdin.length > 0 ? stdin : undefined);
@@ -148,11 +155,13 @@ export function markedCommandLine(commandLine: string, marker: string): string {
   return `export TSPLAY_EXEC_ID=${marker}; ${commandLine}`;
 }
 
-export function killMarkedScript(marker: string): string {
-  if (!/^[0-9a-f]+$/.test(marker)) throw new Error('marker must be hex');
+export function killMarkedScript(marker: string | string[]): string {
+  const markers = Array.isArray(marker) ? marker : [marker];
+  if (markers.length === 0 || markers.some((m) => !/^[0-9a-f]+$/.test(m))) throw new Error('markers must be hex');
+  const patterns = markers.map((m) => `-e 'TSPLAY_EXEC_ID=${m}'`).join(' ');
   return [
     // Marked processes: the command's shell and what inherited its environment.
-    `marked() { for e in /proc/[0-9]*/environ; do grep -qzx 'TSPLAY_EXEC_ID=${marker}' "$e" 2>/dev/null && { p=\${e#/proc/}; printf '%s ' "\${p%/environ}"; }; done; }`,
+    `marked() { for e in /proc/[0-9]*/environ; do grep -qzx ${patterns} "$e" 2>/dev/null && { p=\${e#/proc/}; printf '%s ' "\${p%/environ}"; }; done; }`,
     // The given pids plus all their descendants ("pid/stat state ppid ..." after the comm field).
     `tree() { for s in /proc/[0-9]*/stat; do read -r l < "$s" 2>/dev/null && printf '%s %s\\n' "\${s#/proc/}" "\${l##*) }"; done |`,
     `  awk -v roots="$1" 'BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }`,
@@ -163,6 +172,10 @@ export function killMarkedScript(marker: string): string {
     'sleep 1',
     'rest=$(tree "$first $(marked)")',
     '[ -n "$rest$first" ] && kill -KILL $first $rest 2>/dev/null',
+    // A command that was still starting (a loaded host) is marked only now: one more pass.
+    'sleep 1',
+    'late=$(tree "$(marked)")',
+    '[ -n "$late" ] && kill -KILL $late 2>/dev/null',
     'exit 0',
   ].join('\n');
 }

@@ -9,14 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { NegotiatedAlgorithms } from 'ssh2';
-import { execInput, prepareExec } from './remote-shell.js';
+import { execInput, prepareExec, type PreparedExec } from './remote-shell.js';
 import { quote } from './shell-quote.js';
 import { endpoint, openSshConnection, type SshConnection } from './ssh-connect.js';
 import { killMarkedScript, markedCommandLine, runOnChannel, type ChannelRun } from './ssh-exec.js';
 import { sshLog } from './ssh-log.js';
 import { trackOpen, untrackOpen } from './ssh-pool.js';
 import { ignoredSshArgs, resolveSshSettings, type SshConnectionSpec, type SshSettings } from './ssh-settings.js';
-import { BecomeError, CommandTimeoutError, UnreachableError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { BecomeError, CommandTimeoutError, InterruptedError, UnreachableError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
 export { closeAll, configureSshTransport, sshStats } from './ssh-pool.js';
 export { setSshLogger } from './ssh-log.js';
@@ -47,6 +47,12 @@ export class SshTransport implements Transport {
   private connection?: SshConnection;
   private connecting?: Promise<SshConnection>;
   private readonly channels = new PQueue({ concurrency: DEFAULT_MAX_SESSIONS });
+  /** Commands running or queued now, by marker, with the become they run under (to kill them on interrupt). */
+  private readonly running = new Map<string, ExecOptions['become']>();
+  /** Markers of the commands an interrupt stopped: they end in InterruptedError. */
+  private readonly stopped = new Set<string>();
+  /** Kills in flight: closing the connection waits for them, or they would be cut off. */
+  private readonly killers = new Set<Promise<void>>();
 
   constructor(private readonly spec: SshConnectionSpec) {
     this.host = spec.host;
@@ -103,20 +109,34 @@ export class SshTransport implements Transport {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const prepared = prepareExec(command, options);
-    const timed = options.timeoutMs !== undefined && options.timeoutMs > 0;
-    const marker = timed ? randomBytes(8).toString('hex') : undefined;
-    const line = marker ? markedCommandLine(sshCommandLine(prepared.command), marker) : sshCommandLine(prepared.command);
+    // Every command carries a marker, so a timeout or an interrupt can find what it started.
+    const marker = randomBytes(8).toString('hex');
+    const line = markedCommandLine(sshCommandLine(prepared.command), marker);
+    this.running.set(marker, options.become);
+    try {
+      return await this.execMarked(command, options, prepared, line, marker);
+    } finally {
+      this.running.delete(marker);
+      this.stopped.delete(marker);
+    }
+  }
+
+  private async execMarked(command: string, options: ExecOptions, prepared: PreparedExec, line: string, marker: string): Promise<ExecResult> {
     for (;;) {
       const connection = await this.ensureConnection();
       const input = execInput(prepared);
       const run: ChannelRun = { timeoutMs: options.timeoutMs, input };
-      if (marker) run.onTimeout = () => void this.killMarked(connection, marker, options.become);
-      const outcome = await this.channels.add(() => runOnChannel(connection.client, line, run));
+      run.onTimeout = () => void this.killMarked(connection, [marker], options.become);
+      // A command still queued when the run is interrupted never starts.
+      const outcome = await this.channels.add(() => (this.stopped.has(marker) ? Promise.resolve(undefined) : runOnChannel(connection.client, line, run)));
+      if (this.stopped.has(marker) || !outcome) throw new InterruptedError(this.host);
       switch (outcome.kind) {
         case 'exited': {
           const becomeFailure = input.failure();
           if (becomeFailure) throw new BecomeError(this.host, becomeFailure);
-          return { rc: outcome.rc, stdout: outcome.stdout.toString('utf8'), stderr: outcome.stderr.toString('utf8'), stdoutBuffer: outcome.stdout };
+          const result: ExecResult = { rc: outcome.rc, stdout: outcome.stdout.toString('utf8'), stderr: outcome.stderr.toString('utf8'), stdoutBuffer: outcome.stdout };
+          if (outcome.dropped) result.truncated = outcome.dropped;
+          return result;
         }
         case 'timeout':
           throw new CommandTimeoutError(command, options.timeoutMs!);
@@ -149,15 +169,42 @@ export class SshTransport implements Transport {
    * It bypasses the channel queue: the slot we keep spare for it is why the queue allows
    * one session less than the server.
    */
-  private async killMarked(connection: SshConnection, marker: string, become: ExecOptions['become']): Promise<void> {
-    const prepared = prepareExec(killMarkedScript(marker), become ? { become } : {});
+  private killMarked(connection: SshConnection, markers: string[], become: ExecOptions['become']): Promise<void> {
+    const kill = this.runKiller(connection, markers, become).finally(() => this.killers.delete(kill));
+    this.killers.add(kill);
+    return kill;
+  }
+
+  private async runKiller(connection: SshConnection, markers: string[], become: ExecOptions['become']): Promise<void> {
+    const prepared = prepareExec(killMarkedScript(markers), become ? { become } : {});
     const run: ChannelRun = { timeoutMs: 15_000, input: execInput(prepared) };
     const outcome = await runOnChannel(connection.client, sshCommandLine(prepared.command), run);
     if (outcome.kind !== 'exited' || outcome.rc !== 0) sshLog().debug(`${this.host}: could not kill a timed-out command (${outcome.kind})`);
   }
 
+  /**
+   * Stop every running (or queued) command and what it started: the same /proc walk as a
+   * timeout, one kill per become identity. Commands asked for afterwards run normally
+   * (an interrupted run still runs its `always:` cleanup). A connection that is gone has
+   * nothing left to kill: sshd ended its sessions.
+   */
+  async interrupt(): Promise<void> {
+    for (const marker of this.running.keys()) this.stopped.add(marker);
+    const connection = this.connection;
+    if (!connection?.alive || this.running.size === 0) return;
+    const byBecome = new Map<string, { become: ExecOptions['become']; markers: string[] }>();
+    for (const [marker, become] of this.running) {
+      const key = JSON.stringify(become ?? null);
+      const group = byBecome.get(key) ?? { become, markers: [] };
+      group.markers.push(marker);
+      byBecome.set(key, group);
+    }
+    await Promise.allSettled([...byBecome.values()].map((g) => this.killMarked(connection, g.markers, g.become)));
+  }
+
   /** End the connection (idempotent); commands still running fail as unreachable. */
   async close(): Promise<void> {
+    if (this.killers.size > 0) await Promise.race([Promise.allSettled([...this.killers]), new Promise((r) => setTimeout(r, 5000).unref())]);
     untrackOpen(this);
     const pending = this.connecting;
     const connection = this.connection;

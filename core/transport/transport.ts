@@ -16,9 +16,17 @@ export interface BecomeSpec {
   method?: 'sudo';
 }
 
+/**
+ * Input too large to hold in memory: buffers and controller files, sent in order and
+ * streamed with backpressure (a 400 MB `copy` costs a read buffer, not 400 MB).
+ */
+export interface StreamedInput {
+  parts: ReadonlyArray<Buffer | { file: string; size: number }>;
+}
+
 export interface ExecOptions {
   /** Bytes fed to the command's stdin; the stream is closed afterwards. */
-  stdin?: string | Buffer;
+  stdin?: string | Buffer | StreamedInput;
   /** Extra environment for the command (exported by the remote shell, values quoted). */
   env?: Record<string, string>;
   become?: BecomeSpec;
@@ -32,6 +40,11 @@ export interface ExecResult {
   stderr: string;
   /** Raw stdout when a caller needs bytes (slurp, checksums of binary files). */
   stdoutBuffer: Buffer;
+  /**
+   * Bytes of output that were not kept (core/transport/capped-output.ts): the middle of a
+   * stream longer than the limit. Absent when everything was kept.
+   */
+  truncated?: { stdout: number; stderr: number };
 }
 
 /** Raised when the host cannot be reached or the connection drops: the host is UNREACHABLE. */
@@ -54,6 +67,20 @@ export class BecomeError extends Error {
   constructor(
     readonly host: string,
     message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Raised for a command stopped because the run was interrupted (SIGINT/SIGTERM), and for
+ * any command asked for after that: the host's part of the run ends there.
+ */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(
+    readonly host: string,
+    message = 'interrupted: the command was stopped on the host',
   ) {
     super(message);
   }
@@ -88,6 +115,11 @@ export interface Transport {
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Close the connection and free its resources (idempotent). */
   close(): Promise<void>;
+  /**
+   * The run is being interrupted: stop every command running on the host (and what it
+   * started), and refuse new ones with InterruptedError. Resolves once the kill was sent.
+   */
+  interrupt?(): Promise<void>;
 }
 
 /** What a transport factory needs to know about a host (Ansible's connection variables). */

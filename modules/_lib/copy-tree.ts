@@ -180,7 +180,7 @@ export async function copyTree(ctx: ModuleContext<unknown>, spec: TreeSpec): Pro
     const contents = wanted.length ? await readFiles(ctx, wanted) : new Map<string, Buffer | null>();
     diff.unshift(
       ...writes.map((w) =>
-        contentDiff(w.path, contents.get(w.path) ?? null, w.fromHostPath !== undefined ? (contents.get(w.fromHostPath) ?? null) : w.data, labels.get(w.path)!.label),
+        contentDiff(w.path, contents.get(w.path) ?? null, w.fromHostPath !== undefined ? (contents.get(w.fromHostPath) ?? null) : Buffer.isBuffer(w.data) ? w.data : null, labels.get(w.path)!.label),
       ),
     );
   }

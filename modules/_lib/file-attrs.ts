@@ -3,6 +3,7 @@
  * a path's current state in the controller, and produce exactly the chmod/chown needed.
  */
 import type { DiffEntry, JsonSchema, ModuleContext } from '../../core/modules/api.js';
+import { NOT_AN_OPTION } from '../../core/modules/validate-args.js';
 import type { Attributes } from './apply-plan.js';
 import { stateDiff } from './diff.js';
 import { chmodArgument, formatMode, ModeError, parseMode, resultingMode, type ModeArg, type ParsedMode } from './file-mode.js';
@@ -20,14 +21,22 @@ export interface DesiredAttrs {
   group?: string;
 }
 
+/**
+ * An owner or group: never an option (chown would read `--reference=/etc/shadow` as one) and
+ * no ':' (it would turn an owner into owner:group). Empty means "leave it alone".
+ */
+export function ownerSchema(description: string): JsonSchema {
+  return { type: 'string', pattern: `${NOT_AN_OPTION}[^:]*$`, description };
+}
+
 /** Schema properties for the common file arguments. */
 export const attrSchema: Record<string, JsonSchema> = {
   mode: {
     type: ['string', 'number'],
     description: "Octal ('0644'), a number (the mode value, as YAML 1.1 reads 0644), or symbolic ('u=rw,g=r,o=r', 'u+x').",
   },
-  owner: { type: 'string', description: 'User name or uid that should own the file.' },
-  group: { type: 'string', description: 'Group name or gid that should own the file.' },
+  owner: ownerSchema("User name or uid that should own the file (not starting with '-', no ':')."),
+  group: ownerSchema("Group name or gid that should own the file (not starting with '-', no ':')."),
 };
 
 export function parseAttrs(ctx: ModuleContext<unknown>, args: AttrArgs, allowPreserve = false): DesiredAttrs {

@@ -5,7 +5,9 @@
  * have written (or the fact that a package an earlier task installs would provide the file)
  * takes the place of what is on the host, so predictions chain from task to task.
  */
+import { failIfTruncated } from './path-state.js';
 import type { DiffEntry, ModuleContext } from '../../core/modules/api.js';
+import { chmodCommand, chownCommand } from '../../core/transport/operands.js';
 
 export interface FileAttributes {
   /** Octal permission bits as a number (0o644). */
@@ -83,6 +85,7 @@ export async function readConfigFile(ctx: ModuleContext<unknown>, path: string, 
     const why = res.stderr.trim() || `exit status ${res.rc}`;
     ctx.fail(`cannot read ${path} on ${ctx.host.name}: ${why}`, { path, rc: res.rc });
   }
+  failIfTruncated(ctx, res, path);
   let stdout = res.stdoutBuffer;
   let preambleLine: string | undefined;
   if (preamble !== undefined) {
@@ -143,9 +146,9 @@ export async function applyAttributes(ctx: ModuleContext<unknown>, path: string,
   if (ctx.check) return;
   const q = ctx.quote(path);
   const cmds: string[] = [];
-  if (wish.mode !== undefined) cmds.push(`chmod ${ctx.quote(wish.mode)} -- ${q}`);
+  if (wish.mode !== undefined) cmds.push(chmodCommand(wish.mode, q));
   if (wish.owner !== undefined || wish.group !== undefined) {
-    cmds.push(`chown ${ctx.quote(`${wish.owner ?? ''}${wish.group !== undefined ? `:${wish.group}` : ''}`)} -- ${q}`);
+    cmds.push(chownCommand(`${wish.owner ?? ''}${wish.group !== undefined ? `:${wish.group}` : ''}`, q));
   }
   if (cmds.length === 0) return;
   const res = await ctx.run(cmds.join(' && '));

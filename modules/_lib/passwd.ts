@@ -7,10 +7,14 @@
  * or in any output: it goes to the target on stdin, is compared there, and is set with
  * `chpasswd -e` reading stdin.
  */
+import { NOT_AN_OPTION } from '../../core/modules/validate-args.js';
 import { quote, quoteArgv } from '../../core/transport/shell-quote.js';
 
-/** JSON Schema of a user or group name (shadow-utils' rule: no leading '-', optional trailing '$'). */
-export const ACCOUNT_NAME_SCHEMA = { type: 'string', pattern: '^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$', maxLength: 32 } as const;
+/**
+ * JSON Schema of a user or group name (shadow-utils' rule: no leading '-', optional trailing
+ * '$'). NOT_AN_OPTION first, so a name such as '-x' gets the message that says why.
+ */
+export const ACCOUNT_NAME_SCHEMA = { type: 'string', pattern: `${NOT_AN_OPTION}[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$`, maxLength: 32 } as const;
 
 export interface PasswdEntry {
   name: string;

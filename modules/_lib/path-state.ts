@@ -13,6 +13,7 @@ import { posix } from 'node:path';
 import type { ModuleContext } from '../../core/modules/api.js';
 import type { ExecResult } from '../../core/transport/transport.js';
 import { RemoteCommandError } from '../../core/transport/remote-shell.js';
+import { pathOperand } from '../../core/transport/operands.js';
 import { quote } from '../../core/transport/shell-quote.js';
 
 export type PathKind = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'char' | 'block' | 'other' | 'absent';
@@ -165,8 +166,10 @@ export function statCommands(paths: readonly string[], o: StatOptions = {}): str
   const scripts = batches.map((b) => batchScript(head, b, o));
   if (o.tree) {
     // The tree belongs to the first path; it goes in the last script so it follows every record.
+    // find has no `--`: pathOperand keeps a path like '-delete' from being an expression;
+    // %P (the path below the start) is joined back to the path as given in parseStatOutput.
     const q = quote(paths[0]!);
-    scripts[scripts.length - 1] += `\nprintf 'tree\\000'; if [ -d ${q} ] && [ ! -L ${q} ]; then find ${q} -mindepth 1 -printf '%y\\0%m\\0%u\\0%g\\0%U\\0%G\\0%p\\0'; fi`;
+    scripts[scripts.length - 1] += `\nprintf 'tree\\000'; if [ -d ${q} ] && [ ! -L ${q} ]; then find ${pathOperand(paths[0]!)} -mindepth 1 -printf '%y\\0%m\\0%u\\0%g\\0%U\\0%G\\0%P\\0'; fi`;
   }
   if (o.content) {
     const q = quote(paths[0]!);
@@ -261,9 +264,11 @@ export function parseStatOutput(out: Buffer, paths: readonly string[], o: StatOp
   if (o.tree) {
     if (next() !== 'tree') throw new Error('missing tree listing');
     const tree: TreeEntry[] = [];
+    const root = paths[0]!;
     while (pos < out.length) {
-      const [type, mode, owner, group, uid, gid, path] = Array.from({ length: 7 }, next);
-      tree.push({ type: type!, mode: parseInt(mode!, 8), owner: owner!, group: group!, uid: Number(uid), gid: Number(gid), path: path! });
+      const [type, mode, owner, group, uid, gid, below] = Array.from({ length: 7 }, next);
+      const path = `${root.endsWith('/') ? root : `${root}/`}${below!}`;
+      tree.push({ type: type!, mode: parseInt(mode!, 8), owner: owner!, group: group!, uid: Number(uid), gid: Number(gid), path });
     }
     states[0]!.tree = tree;
   }
@@ -413,7 +418,17 @@ export async function statPaths(ctx: ModuleContext<unknown>, paths: readonly str
   return ctx.check ? states.map((s) => overlay(ctx, s, o)) : states;
 }
 
+/**
+ * File contents come back on stdout, which the transport caps (TSPLAY_MAX_OUTPUT): a read
+ * whose middle was dropped must fail, never be taken for the file.
+ */
+export function failIfTruncated(ctx: ModuleContext<unknown>, res: ExecResult, what: string): void {
+  if (!res.truncated?.stdout) return;
+  ctx.fail(`${what}: too large to read into memory (${res.truncated.stdout} bytes over the limit; raise TSPLAY_MAX_OUTPUT)`);
+}
+
 function parseOrFail(ctx: ModuleContext<unknown>, res: ExecResult, batch: readonly string[], o: StatOptions): PathState[] {
+  failIfTruncated(ctx, res, batch.join(', '));
   try {
     return parseStatOutput(res.stdoutBuffer, batch, o);
   } catch (err) {
@@ -477,6 +492,7 @@ export async function readFiles(ctx: ModuleContext<unknown>, paths: readonly str
     if (!lines.length) continue;
     const res = await ctx.run(lines.join('\n'));
     if (res.rc !== 0) throw new RemoteCommandError(`could not read files for --diff: ${res.stderr.trim() || `exit ${res.rc}`}`, res);
+    failIfTruncated(ctx, res, lines.length === 1 ? remote[index]! : `${lines.length} files`);
     const buf = res.stdoutBuffer;
     let pos = 0;
     for (let i = 0; i < lines.length; i++) {

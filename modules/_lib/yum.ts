@@ -61,7 +61,8 @@ export function withRepoOverlay(script: string, o: Pick<ManagerOptions, 'repoOve
 /** Options every dnf/yum invocation of the task shares (repo selection, root, config). */
 export function managerArgs(mgr: PackageManager, o: ManagerOptions): string[] {
   const args: string[] = [mgr];
-  if (o.confFile) args.push('-c', o.confFile);
+  // Options and their values in one word: a value can never be taken for another option.
+  if (o.confFile) args.push(`--config=${o.confFile}`);
   if (o.installroot !== '/') args.push(`--installroot=${o.installroot}`);
   if (o.releasever) args.push(`--releasever=${o.releasever}`);
   // Order matters and is Ansible's: `disablerepo: '*'` then `enablerepo: foo` enables only foo.
@@ -74,7 +75,7 @@ export function managerArgs(mgr: PackageManager, o: ManagerOptions): string[] {
 }
 
 export function rpmArgs(o: Pick<ManagerOptions, 'installroot'>): string[] {
-  return o.installroot !== '/' ? ['rpm', '--root', o.installroot] : ['rpm'];
+  return o.installroot !== '/' ? ['rpm', `--root=${o.installroot}`] : ['rpm'];
 }
 
 /** rpm and dnf print translated messages; the parsers read the C locale's. */

@@ -82,3 +82,15 @@ export class NobodyTransport extends LocalTransport {
     return super.exec(`setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh -c ${quote(command)}`, options);
   }
 }
+
+/** A local transport that keeps every command it runs (to show what reached the host). */
+export class RecordingTransport extends LocalTransport {
+  readonly commands: string[] = [];
+  constructor() {
+    super('localhost');
+  }
+  override exec(command: string, options?: ExecOptions): ReturnType<LocalTransport['exec']> {
+    this.commands.push(command);
+    return super.exec(command, options);
+  }
+}

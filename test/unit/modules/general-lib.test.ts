@@ -137,7 +137,7 @@ describe('file plans', () => {
     const attrs = ['/a b', "/c'd", '/e'].map((path) => ({ path, kind: 'file' as const, chmod: '0600' }));
     const [batch] = planScripts({ attrs: [...attrs, { path: '/f', kind: 'file', chmod: '0644', owner: 'nobody' }] });
     const lines = batch!.script.split('\n').filter((l) => /^ch(mod|own)/.test(l));
-    expect(lines).toEqual([`chmod 0600 -- '/a b' '/c'"'"'d' /e || exit 1`, 'chown nobody -- /f || exit 1', 'chmod 0644 -- /f || exit 1']);
+    expect(lines).toEqual([`chmod -- 0600 '/a b' '/c'"'"'d' /e || exit 1`, 'chown -- nobody /f || exit 1', 'chmod -- 0644 /f || exit 1']);
   });
 
   it('validate commands quote every word and splice the temp file for %s', () => {

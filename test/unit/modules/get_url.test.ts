@@ -101,16 +101,17 @@ describe('get_url', () => {
     // A PATH with only what a minimal image has: no curl, no wget.
     const bin = join(dir, 'bin');
     mkdirSync(bin);
-    for (const tool of ['bash', 'timeout', 'cat', 'wc', 'sh']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    for (const tool of ['bash', 'timeout', 'cat', 'wc', 'sh', 'dd']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
     const t = new LocalTransport('minimal');
     const out = join(dir, 'fetched');
-    const res = await t.exec(fetchCommand(`${base}/moved`, out, { timeout: 5, headers: { 'X-Token': 'secret' } }), { env: { PATH: bin } });
+    const fetch = fetchCommand(`${base}/moved`, out, { timeout: 5, headers: { 'X-Token': 'secret' } });
+    const res = await t.exec(fetch.command, { env: { PATH: bin }, stdin: fetch.stdin });
     expect(res.rc, res.stderr).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(BODY);
-    const missing = await t.exec(fetchCommand(`${base}/missing`, out, { timeout: 5 }), { env: { PATH: bin } });
+    const missing = await t.exec(fetchCommand(`${base}/missing`, out, { timeout: 5 }).command, { env: { PATH: bin } });
     expect(missing.rc).toBe(22);
     expect(missing.stderr).toMatch(/404/);
-    const tls = await t.exec(fetchCommand('https://127.0.0.1:1/x', out, { timeout: 5 }), { env: { PATH: bin } });
+    const tls = await t.exec(fetchCommand('https://127.0.0.1:1/x', out, { timeout: 5 }).command, { env: { PATH: bin } });
     expect(tls.rc).toBe(69);
     expect(tls.stderr).toMatch(/https:\/\/ needs curl or wget/);
   });

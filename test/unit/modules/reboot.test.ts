@@ -59,7 +59,7 @@ describe('reboot', () => {
     expect(r).toMatchObject({ changed: true, rebooted: true });
     expect(host.bootId).toBe('boot-2');
     expect(host.commands.filter((c) => c === 'whoami')).toHaveLength(2);
-    expect(host.commands.find((c) => c.includes('setsid'))).toContain('shutdown -r now');
+    expect(host.commands.find((c) => c.includes('setsid'))).toContain('shutdown -r -- now');
   }, 30_000);
 
   it('fails with the last error when the host does not come back in time', async () => {

@@ -108,8 +108,10 @@ describe('exec', () => {
     const word = `a'b"c $HOME $(id) \`id\` \\ \\n\n\t; & && || | < > >> ( ) { } [ ] * ? ~ # ! % ^ = , é 日本 🙂 '"'"' end`;
     const r = await t.exec(`printf %s ${quote(word)}`);
     expect(r.stdoutBuffer.equals(Buffer.from(word, 'utf8'))).toBe(true);
-    // What went over the wire is one `exec /bin/sh -c '<command>'` string.
-    expect(server.commands.at(-1)).toBe(`exec /bin/sh -c ${quote(`printf %s ${quote(word)}`)}`);
+    // What went over the wire is one `exec /bin/sh -c '<command>'` string, behind the
+    // marker that lets a timeout or an interrupt find the command's processes.
+    expect(server.commands.at(-1)).toMatch(/^export TSPLAY_EXEC_ID=[0-9a-f]{16}; /);
+    expect(server.commands.at(-1)!.replace(/^export TSPLAY_EXEC_ID=[0-9a-f]{16}; /, '')).toBe(`exec /bin/sh -c ${quote(`printf %s ${quote(word)}`)}`);
     await t.close();
   });
 
