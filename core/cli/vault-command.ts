@@ -4,7 +4,7 @@
  * keeps the plaintext only in a private temporary directory and always removes it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { split as shellSplit } from 'shlex';
@@ -79,6 +79,11 @@ async function readInput(file: string): Promise<Buffer> {
   return file === '-' ? readStdin() : readFileSync(file);
 }
 
+/** A file rewritten in place is the link's target (the link stays a link), as ansible-vault does. */
+function realFile(file: string): string {
+  return file === '-' ? file : realpathSync(file);
+}
+
 function writeOutput(target: string, data: Buffer | string): void {
   if (target === '-') io.stdout(data);
   else writeFileAtomic(target, data, { mode: 0o600 });
@@ -98,7 +103,7 @@ export function vaultEncrypt(files: string[], flags: VaultCommandFlags): Promise
     for (const file of inputs) {
       const data = await readInput(file);
       if (isVaultText(data)) throw new VaultError(`${file === '-' ? 'the input' : file} is already vault-encrypted`, 'format');
-      writeOutput(flags.output ?? file, vault.encrypt(data, secret));
+      writeOutput(flags.output ?? realFile(file), vault.encrypt(data, secret));
     }
     io.stderr('Encryption successful\n');
   });
@@ -112,7 +117,7 @@ export function vaultDecrypt(files: string[], flags: VaultCommandFlags): Promise
     const vault = await decryptingVault(flags);
     for (const file of inputs) {
       const { plaintext } = vault.decrypt(await vaultText(file), file === '-' ? 'the input' : file);
-      writeOutput(flags.output ?? file, plaintext);
+      writeOutput(flags.output ?? realFile(file), plaintext);
     }
     io.stderr('Decryption successful\n');
   });
@@ -138,7 +143,7 @@ export function vaultEdit(file: string, flags: VaultCommandFlags): Promise<numbe
     const vault = await decryptingVault(flags);
     // Re-encrypt with the secret that opened it (ansible-vault keeps the vault id too).
     const { plaintext, secret } = vault.decrypt(await vaultText(file), file);
-    editPlaintext(file, plaintext, (edited) => writeFileAtomic(file, new Vault([secret]).encrypt(edited, secret), { keepMode: true }));
+    editPlaintext(file, plaintext, (edited) => writeFileAtomic(realFile(file), new Vault([secret]).encrypt(edited, secret), { keepMode: true }));
   });
 }
 
@@ -192,7 +197,7 @@ export function vaultRekey(files: string[], flags: VaultCommandFlags): Promise<n
     const next = new Vault([newSecret]);
     for (const file of files) {
       const { plaintext } = vault.decrypt(await vaultText(file), file);
-      writeFileAtomic(file, next.encrypt(plaintext, newSecret), { keepMode: true });
+      writeFileAtomic(realFile(file), next.encrypt(plaintext, newSecret), { keepMode: true });
     }
     io.stderr('Rekey successful\n');
   });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -48,6 +48,20 @@ describe('tsplay vault', () => {
     expect(readFileSync(join(dir, 'secrets.yml'), 'utf8')).toBe('pw: s3cret\n');
     expect(readdirSync(dir).sort()).toEqual(['a.pass', 'b.pass', 'secrets.yml']);
     expect(tsplay(dir, ['decrypt', 'secrets.yml', '--vault-password-file', 'a.pass']).stderr).toBe('ERROR! secrets.yml is not vault-encrypted (no $ANSIBLE_VAULT header)\n');
+  });
+
+  it('a symbolic link is kept: its target is rewritten, as ansible-vault does', () => {
+    const dir = workdir();
+    mkdirSync(join(dir, 'real'));
+    writeFileSync(join(dir, 'real', 'v.yml'), 'k: v\n');
+    symlinkSync('real/v.yml', join(dir, 'link.yml'));
+    for (const args of [['encrypt', 'link.yml'], ['rekey', 'link.yml', '--new-vault-password-file', 'b.pass'], ['decrypt', 'link.yml']]) {
+      const pass = args[0] === 'decrypt' ? 'b.pass' : 'a.pass';
+      const r = tsplay(dir, [...args, '--vault-password-file', pass]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(lstatSync(join(dir, 'link.yml')).isSymbolicLink()).toBe(true);
+    }
+    expect(readFileSync(join(dir, 'real', 'v.yml'), 'utf8')).toBe('k: v\n');
   });
 
   it('stdin to stdout, --output, and vault ids (1.2 headers, --encrypt-vault-id)', () => {
