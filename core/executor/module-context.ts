@@ -9,6 +9,8 @@ import { ModuleFailure } from '../modules/api.js';
 import type { BecomeSpec, ExecOptions, Transport } from '../transport/transport.js';
 import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/remote-shell.js';
 import { quote, quoteArgv } from '../transport/shell-quote.js';
+import { readFileSync } from 'node:fs';
+import { Vault } from '../vault/vault.js';
 
 export interface ContextOptions<Args> {
   args: Args;
@@ -28,6 +30,8 @@ export interface ContextOptions<Args> {
   predicted: PredictedState;
   log: Logger;
   findFile(kind: 'files' | 'templates', name: string): string;
+  /** Reads a controller file, decrypting vault data when `decrypt` (default: no secrets, so a vault file fails). */
+  readControllerFile?(path: string, decrypt: boolean): Buffer;
   render(template: string, sourceName?: string): string;
   evaluate(expression: string): unknown;
 }
@@ -80,6 +84,12 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
       throw new ModuleFailure(message, extra);
     },
     findFile: o.findFile,
+    readControllerFile(path, options = {}) {
+      const decrypt = options.decrypt ?? true;
+      if (o.readControllerFile) return o.readControllerFile(path, decrypt);
+      const data = readFileSync(path);
+      return decrypt ? new Vault().openBytes(data, path).data : data;
+    },
     render: o.render,
     evaluate: o.evaluate,
     predicted: o.predicted,

@@ -284,6 +284,7 @@ async function runWithVars(
         predicted: host.session.runtime.predicted,
         log: ctx.log.child({ host: host.name, task: info.name }),
         findFile: findFileFor(state, scope),
+        ...(ctx.readControllerFile ? { readControllerFile: ctx.readControllerFile } : {}),
         render: (template, source) => ctx.templar.renderString(template, itemVars, source),
         evaluate: (expression) => evaluate(expression, itemVars),
       });

@@ -128,6 +128,12 @@ export interface ModuleContext<Args> {
   fail(message: string, extra?: Record<string, unknown>): never;
   /** Find a controller-side file for `src:` (role files/ or templates/, then the playbook dir). */
   findFile(kind: 'files' | 'templates', name: string): string;
+  /**
+   * Read a controller-side file (`src:`). A vault-encrypted file is decrypted with the
+   * run's vault secrets (its content is then masked in output), unless `decrypt: false`.
+   * Throws when the file cannot be read or decrypted.
+   */
+  readControllerFile(path: string, options?: { decrypt?: boolean }): Buffer;
   /** Render a Handlebars template with this task's variables (the `template` module). */
   render(template: string, sourceName?: string): string;
   /** Evaluate a bare Jinja-style expression with this task's variables (`assert: that:`). */

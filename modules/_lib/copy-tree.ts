@@ -4,7 +4,7 @@
  * in the controller, then create directories and send (or, on the host, cp) only the files
  * that differ - all in one more round trip.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { posix } from 'node:path';
 import type { DiffEntry, ModuleContext, ModuleResult } from '../../core/modules/api.js';
@@ -73,8 +73,8 @@ export interface TreeSpec {
   force: boolean;
 }
 
-/** A controller directory as a tree source. */
-export function localSource(ctx: ModuleContext<unknown>, dir: string): TreeSource {
+/** A controller directory as a tree source; vault-encrypted files are decrypted when `decrypt`. */
+export function localSource(ctx: ModuleContext<unknown>, dir: string, decrypt = true): TreeSource {
   let tree: LocalTree;
   try {
     tree = walkLocal(dir);
@@ -91,7 +91,7 @@ export function localSource(ctx: ModuleContext<unknown>, dir: string): TreeSourc
       label: f.abs,
       read: () => {
         try {
-          return readFileSync(f.abs);
+          return ctx.readControllerFile(f.abs, { decrypt });
         } catch (err) {
           return ctx.fail(`could not read ${f.abs}: ${(err as Error).message}`);
         }
