@@ -98,13 +98,19 @@ export class ConnectionManager {
 
   constructor(private readonly defaults: ConnectionDefaults) {}
 
-  /** The transport for `host`, created from its variables on first request. */
-  get(host: string, vars: Record<string, unknown>): Transport {
-    let t = this.transports.get(host);
+  /**
+   * The transport for `host`, created from its variables on first request. `remoteUser` is
+   * the play/task keyword `remote_user`: it overrides -u, and ansible_user overrides it. A
+   * task that logs in as another user gets a connection of its own.
+   */
+  get(host: string, vars: Record<string, unknown>, remoteUser?: string): Transport {
+    const defaults = remoteUser ? { ...this.defaults, remoteUser } : this.defaults;
+    const spec = connectionSpecFor(host, vars, defaults);
+    const key = `${host}\0${spec.user ?? ''}`;
+    let t = this.transports.get(key);
     if (!t) {
-      const spec = connectionSpecFor(host, vars, this.defaults);
       t = new LazyTransport(host, runsOnController(spec), () => openTransport(spec, this.defaults));
-      this.transports.set(host, t);
+      this.transports.set(key, t);
     }
     return t;
   }
