@@ -48,7 +48,11 @@ prepare_machine() {
 }
 
 remove_host() {
-  host_stop "$1" "${2:-10}"
+  # The cloud's upper dir is thrown away with it: an orderly stop of MariaDB, RabbitMQ and the
+  # OpenStack services would only cost time.
+  local timeout=${2:-10}
+  [ "$1" != "$CLOUD_NAME" ] || timeout=${2:-0}
+  host_stop "$1" "$timeout"
   host_teardown "$1"
   rm -rf "$(host_dir "$1")"
 }
@@ -148,8 +152,9 @@ cmd_up() {
     cloud_prepare
     host_running "$CLOUD_NAME" || to_start+=("$CLOUD_NAME")
   fi
-  local all=()
-  mapfile -t all < <(lab_all_hosts "${desired[@]}")
+  # The inventory lists the cloud while it is up (or about to be): a plain `up` keeps it there.
+  local all=("${desired[@]}")
+  if [ "$openstack" = 1 ] || host_running "$CLOUD_NAME"; then all+=("$CLOUD_NAME"); fi
   known_hosts_write "${all[@]}"
   inventory_write "${all[@]}"
   if [ ${#to_start[@]} -gt 0 ]; then
@@ -172,7 +177,7 @@ cmd_down() {
   esac
   start=$(now_ms)
   take_lock
-  mapfile -t hosts < <(lab_all_hosts $(existing_hosts))
+  mapfile -t hosts < <(with_cloud_if_exists $(existing_hosts))
   if [ ${#hosts[@]} -gt 0 ]; then
     parallel_each 64 remove_host "${hosts[@]}"
   fi
@@ -219,7 +224,7 @@ cmd_reset() {
 
 cmd_status() {
   local hosts=() name ok=0 total=0 run ssh mem boots
-  mapfile -t hosts < <(lab_all_hosts $(existing_hosts))
+  mapfile -t hosts < <(with_cloud_if_exists $(existing_hosts))
   printf 'state dir:  %s\n' "$STATE"
   printf 'base:       %s\n' "$([ -f "$BASE_STAMP" ] && { base_is_current && echo "built, current" || echo "built, OUT OF DATE (next 'up' rebuilds it)"; } || echo "not built")"
   printf 'repo:       %s\n' "$(repo_is_current && echo "built, current" || echo "not built or out of date")"

@@ -71,8 +71,8 @@ EOF
   mv "$tmp" "$CLOUD_SECURE_YAML"
 }
 
-# The hosts the inventory and known_hosts list: the numbered hosts, plus the cloud when it exists.
-lab_all_hosts() {
+# The given numbered hosts, plus the cloud host when it exists (for down and status).
+with_cloud_if_exists() {
   printf '%s\n' "$@"
   if cloud_exists; then echo "$CLOUD_NAME"; fi
 }
