@@ -150,7 +150,7 @@ cmd_up() {
   done
   if [ "$openstack" = 1 ]; then
     cloud_prepare
-    host_running "$CLOUD_NAME" || to_start+=("$CLOUD_NAME")
+    if host_running "$CLOUD_NAME"; then net_host_add "$CLOUD_NAME"; else to_start+=("$CLOUD_NAME"); fi
   fi
   # The inventory lists the cloud while it is up (or about to be): a plain `up` keeps it there.
   local all=("${desired[@]}")
@@ -266,7 +266,7 @@ cmd_purge() {
   cmd_down
   log "deleting $STATE"
   rm -rf "${STATE:?}"/{base,base.new,base.stamp,debootstrap,debootstrap.new,debootstrap.stamp,repo,repo.new,repo.stamp,rpmbuild,ssh,hosts,*.log} \
-         "${STATE:?}"/{cloud-packages,cloud-packages.new,cloud-packages.stamp,cloud,cloud.new,cloud.new.stamp,cloud.old.*,cloud.stamp,openstack,cloud-build.lock}
+         "${STATE:?}"/{cloud-packages,cloud-packages.new,cloud-packages.stamp,cloud,cloud.new,cloud.new.stamp,cloud.old.*,cloud.stamp,cloud-host,openstack,cloud-build.lock}
   rm -f "$CLOUD_SECURE_YAML"
 }
 

@@ -29,6 +29,9 @@ CLOUD_PKG_STAMP=$STATE/cloud-packages.stamp
 CLOUD_ROOT=$STATE/cloud                # stage 2: configured, databases bootstrapped; lowerdir of the cloud host
 CLOUD_STAMP=$STATE/cloud.stamp
 CLOUD_SECRETS=$STATE/openstack/passwords   # 0600, KEY=VALUE lines
+# The cloud host's own directory (like hosts/NAME), outside hosts/: lab commands that predate
+# the cloud list every directory there as a numbered host and would remove or reset it.
+CLOUD_HOST_DIR=$STATE/cloud-host
 
 # Network: one /24 from the benchmarking range 198.18.0.0/15 (RFC 2544), never routed
 # off this machine (a blackhole route covers the whole /15).
@@ -82,23 +85,22 @@ host_ip()    { echo "$SUBNET_PREFIX.$(host_octet "$1")"; }
 # Locally administered, deterministic MACs: 02:18:00:00:<nic>:<last octet of the IP>.
 host_mac()   { printf '02:18:00:00:%02x:%02x' "$2" "$(host_octet "$1")"; }
 host_netns() { echo "$NETNS_PREFIX$1"; }
-host_dir()   { echo "$HOSTS_DIR/$1"; }
+host_dir()   { if [ "$1" = "$CLOUD_NAME" ]; then echo "$CLOUD_HOST_DIR"; else echo "$HOSTS_DIR/$1"; fi; }
 # Host-side veth name: at most 15 characters ("tsv-compute100" is 14).
 host_veth()  { echo "tsv-$1"; }
 # The read-only lower layer of the host's overlay.
 host_lower() { if [ "$1" = "$CLOUD_NAME" ]; then echo "$CLOUD_ROOT"; else echo "$BASE_ROOT"; fi; }
-cloud_exists() { [ -d "$HOSTS_DIR/$CLOUD_NAME" ]; }
+cloud_exists() { [ -d "$CLOUD_HOST_DIR" ]; }
 
 # The numbered hosts that currently have a state directory (created by `up`, removed by
-# `down`). The cloud host is not among them: `--hosts N`, `reset` and the base image never
-# touch it (see cloud_exists).
+# `down`). The cloud host is not among them (its directory is elsewhere): `--hosts N`,
+# `reset` and the base image never touch it (see cloud_exists).
 existing_hosts() {
   local d
   [ -d "$HOSTS_DIR" ] || return 0
   for d in "$HOSTS_DIR"/*/; do
     [ -d "$d" ] || continue
     d=$(basename "$d")
-    [ "$d" != "$CLOUD_NAME" ] || continue
     echo "$(host_index "$d") $d"
   done | sort -n | cut -d' ' -f2
 }
