@@ -1,0 +1,75 @@
+/**
+ * The OpenStack HTTP client against a real local HTTP server: direct and through a
+ * transport's TCP tunnel (the local transport's, a plain socket), streamed request bodies,
+ * the timeout, and a refused port. Keystone/Glance/Cinder themselves are tested against
+ * the lab cloud (test/integration/modules-glance_image.test.ts).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpClient } from '../../../core/openstack/http.js';
+import { OpenStackUnreachableError } from '../../../core/openstack/errors.js';
+import { LocalTransport } from '../../../core/transport/local.js';
+
+let server: Server;
+let base: string;
+let tunnels = 0;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000);
+    let n = 0;
+    req.on('data', (c: Buffer) => (n += c.length));
+    req.on('end', () => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ method: req.method, url: req.url, bytes: n, token: req.headers['x-auth-token'] ?? null }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('HttpClient', () => {
+  it('direct: JSON answers, and a streamed body of 5 MiB is counted, not buffered by the caller', async () => {
+    const c = new HttpClient({ verify: true });
+    const r = await c.request({ method: 'GET', url: `${base}/v2/images?name=x`, headers: { 'X-Auth-Token': 't' }, timeoutMs: 5000 });
+    expect(JSON.parse(r.body.toString())).toEqual({ method: 'GET', url: '/v2/images?name=x', bytes: 0, token: 't' });
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    const up = await c.request({ method: 'PUT', url: `${base}/file`, body: () => Readable.from([chunk, chunk, chunk, chunk, chunk]), timeoutMs: 5000 });
+    expect(JSON.parse(up.body.toString()).bytes).toBe(5 * 1024 * 1024);
+    c.close();
+  });
+
+  it('through a tunnel opened by the transport, one channel per request', async () => {
+    const t = new LocalTransport('localhost');
+    const c = new HttpClient({ verify: true, tunnel: { via: 'localhost', open: (h, p) => (tunnels++, t.openTcpTunnel(h, p)) } });
+    const r = await c.request({ method: 'POST', url: `${base}/v3/auth/tokens`, body: '{"a":1}', timeoutMs: 5000 });
+    expect(JSON.parse(r.body.toString())).toMatchObject({ method: 'POST', bytes: 7 });
+    await c.request({ method: 'GET', url: `${base}/x`, timeoutMs: 5000 });
+    expect(tunnels).toBe(2);
+  });
+
+  it('a request that outlives its timeout fails, naming the URL and the limit', async () => {
+    const c = new HttpClient({ verify: true });
+    const err = await c.request({ method: 'GET', url: `${base}/slow`, timeoutMs: 300 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(OpenStackUnreachableError);
+    expect((err as Error).message).toBe(`GET ${base}/slow: no complete answer within 0.3 s`);
+    c.close();
+  });
+
+  it('a refused port is one sentence, direct or through the tunnel', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const direct = await new HttpClient({ verify: true }).request({ method: 'GET', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 }).catch((e: Error) => e);
+    expect((direct as Error).message).toBe(`connection refused by 127.0.0.1:${port}`);
+    const t = new LocalTransport('localhost');
+    const via = await new HttpClient({ verify: true, tunnel: { via: 'cloud', open: (h, p) => t.openTcpTunnel(h, p) } })
+      .request({ method: 'GET', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 })
+      .catch((e: Error) => e);
+    expect((via as Error).message).toBe(`connection refused by 127.0.0.1:${port} (through cloud's SSH connection)`);
+  });
+});
