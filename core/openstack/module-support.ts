@@ -43,7 +43,7 @@ export const openStackArgsSchema: Record<string, JsonSchema> = {
 
 /** The same arguments as documentation lines (module docs' notes). */
 export const OPENSTACK_ARGS_NOTE =
-  'Credentials: `cloud: NAME` from clouds.yaml (+ secure.yaml), found through OS_CLIENT_CONFIG_FILE, the inventory directory, ./clouds.yaml, ~/.config/openstack/ and /etc/openstack/; else the OS_* variables; `auth:` and the other connection arguments override either. See docs/modules/openstack-credentials.md.';
+  'Credentials: `cloud: NAME` from clouds.yaml (+ secure.yaml), found through OS_CLIENT_CONFIG_FILE, the inventory directory, ./clouds.yaml, ~/.config/openstack/ and /etc/openstack/; else the OS_* variables; `auth:` and the other connection arguments override either. See docs/openstack.md.';
 
 /** Where clouds.yaml is looked for, from this task's point of view. */
 export function searchContextFor(vars: Readonly<Record<string, unknown>>): SearchContext {
