@@ -94,7 +94,11 @@ export class OpenStackSession {
     return this.authenticating;
   }
 
+  /** Token requests sent to Keystone by this session (tests check that tasks share one). */
+  tokenRequests = 0;
+
   private async requestToken(): Promise<TokenInfo> {
+    this.tokenRequests++;
     const url = `${identityBase(this.cloud.auth.auth_url!)}/auth/tokens`;
     const body = JSON.stringify(authRequestBody(this.cloud.authType, this.cloud.auth));
     const res = await this.http.request({
