@@ -306,11 +306,17 @@ async function putData(
     if (done.status !== 'active') ctx.fail(`web-download of ${a.url} into image ${image.id} failed: ${await importFailure(session, image.id)}`, { image: done, id: image.id });
     return verified(ctx, session, done, undefined, source.label);
   }
-  const md5 = createHash('md5');
+  // A fresh hash per attempt: a 401 makes the session send the body a second time.
+  let md5 = createHash('md5');
+  const length = await source.size?.();
   await session.request('glance', {
     method: 'PUT',
     path: `/v2/images/${image.id}/file`,
-    body: () => source.open((chunk) => md5.update(chunk)),
+    ...(length !== undefined ? { headers: { 'Content-Length': String(length) } } : {}),
+    body: () => {
+      md5 = createHash('md5');
+      return source.open((chunk) => md5.update(chunk));
+    },
     contentType: 'application/octet-stream',
     timeoutMs: a.timeout * 1000,
   });

@@ -18,6 +18,8 @@ export interface ImageSource {
   readonly label: string;
   /** md5 of the content, when it can be known without a transfer (files). */
   md5?(): Promise<string>;
+  /** Size in bytes, when known before sending (files): sent as Content-Length instead of chunks. */
+  size?(): Promise<number>;
   /** A fresh stream of the content; `hash` sees every byte that passes. */
   open(hash?: (chunk: Buffer) => void): Readable;
 }
@@ -35,6 +37,9 @@ export function controllerFile(path: string): ImageSource {
       const h = createHash('md5');
       for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
       return h.digest('hex');
+    },
+    async size() {
+      return statSync(path).size;
     },
     open(hash) {
       const s = createReadStream(path);
@@ -58,6 +63,7 @@ export function hostFile(ctx: ModuleContext<unknown>, path: string): ImageSource
   return {
     label: `${ctx.host.name}:${path}`,
     md5: async () => (await describe()).md5,
+    size: async () => (await describe()).size,
     open(hash) {
       async function* pieces(): AsyncGenerator<Buffer> {
         const { size } = await describe();
