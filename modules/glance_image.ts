@@ -191,6 +191,15 @@ function imageSource(ctx: ModuleContext<ImageArgs>, session: OpenStackSession): 
   return undefined;
 }
 
+/** A file source must exist before anything is created (and check mode must fail as the run would). */
+async function sourceReadable(ctx: ModuleContext<ImageArgs>, source: ImageSource): Promise<void> {
+  try {
+    await source.size?.();
+  } catch (err) {
+    ctx.fail((err as Error).message);
+  }
+}
+
 /** md5 of the source when it can be known, checked against `checksum` when both are there. */
 async function sourceChecksum(ctx: ModuleContext<ImageArgs>, source: ImageSource | undefined): Promise<string | undefined> {
   const given = ctx.args.checksum?.toLowerCase();
@@ -209,6 +218,7 @@ async function create(ctx: ModuleContext<ImageArgs>, session: OpenStackSession, 
   const a = ctx.args;
   const diff = { before: '', after: renderAttributes(imageView(predictedNewImage(desired))), beforeHeader: 'image (absent)', afterHeader: `image ${desired.name}` };
   const method = source && a.url ? await urlMethod(ctx, session) : undefined;
+  if (source) await sourceReadable(ctx, source);
   if (source?.md5 && a.checksum) await sourceChecksum(ctx, source);
   if (ctx.check) {
     const predicted = predictedNewImage(desired, a.id);
@@ -262,6 +272,7 @@ async function update(
   const diff = { before: renderAttributes(before), after: renderAttributes(after), beforeHeader: `image ${current.name} (${current.id})`, afterHeader: `image ${current.name} (${current.id})` };
   const diffOut = changed && ctx.diff ? { diff } : {};
   const method = upload && a.url ? await urlMethod(ctx, session) : undefined;
+  if (upload) await sourceReadable(ctx, source!);
   if (!changed) return { changed: false, msg: `image ${current.name} is up to date`, image: current, id: current.id };
   if (ctx.check) {
     const predicted: Record<string, unknown> = { ...current, ...after };

@@ -39,7 +39,11 @@ export function controllerFile(path: string): ImageSource {
       return h.digest('hex');
     },
     async size() {
-      return statSync(path).size;
+      try {
+        return statSync(path).size;
+      } catch {
+        throw new Error(`filename ${path} does not exist on the controller`);
+      }
     },
     open(hash) {
       const s = createReadStream(path);
