@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { defineModule, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { openStackArgsSchema, openStackSession, OPENSTACK_ARGS_NOTE, withOpenStackErrors, type OpenStackArgs } from '../core/openstack/module-support.js';
 import type { OpenStackSession } from '../core/openstack/session.js';
+import { apiMessage } from '../core/openstack/errors.js';
 import {
   badPropertyKeys,
   checksumField,
@@ -229,7 +230,7 @@ async function create(ctx: ModuleContext<ImageArgs>, session: OpenStackSession, 
   const created = await session.request<GlanceImage>('glance', { method: 'POST', path: '/v2/images', json: createBody(desired, a.id) });
   const image = created.data;
   ctx.log.debug({ id: image.id }, 'glance image created');
-  const final = source ? await putData(ctx, session, image, source, method) : image;
+  const final = source ? await putData(ctx, session, image, source, method, true) : image;
   return { changed: true, msg: `image ${desired.name} created`, image: final, id: final.id, ...(ctx.diff ? { diff } : {}) };
 }
 
@@ -288,7 +289,7 @@ async function update(
     });
     current = r.data;
   }
-  if (upload) current = await putData(ctx, session, current, source!, method);
+  if (upload) current = await putData(ctx, session, current, source!, method, false);
   return { changed: true, msg: `image ${current.name} ${upload ? 'completed (its data was missing)' : 'updated'}`, image: current, id: current.id, ...diffOut };
 }
 
@@ -308,10 +309,23 @@ async function putData(
   image: GlanceImage,
   source: ImageSource,
   method: 'web-download' | 'stream' | undefined,
+  newImage: boolean,
 ): Promise<GlanceImage> {
   const a = ctx.args;
   if (method === 'web-download') {
-    await session.request('glance', { method: 'POST', path: `/v2/images/${image.id}/import`, json: { method: { name: 'web-download', uri: a.url } } });
+    const started = await session.request('glance', {
+      method: 'POST',
+      path: `/v2/images/${image.id}/import`,
+      json: { method: { name: 'web-download', uri: a.url } },
+      accept: [400, 403, 409],
+    });
+    if (started.status !== 202) {
+      // Refused outright (e.g. the URL fails Glance's import filtering): an image this task
+      // just created would only be a useless queued leftover.
+      if (newImage) await session.request('glance', { method: 'DELETE', path: `/v2/images/${image.id}`, accept: [404] });
+      const why = apiMessage(started.text);
+      ctx.fail(`glance: HTTP ${started.status}: ${why} (web-download of ${a.url}${newImage ? '; the new image was deleted' : ''}); use_import: false streams the URL through the controller instead`, { status: started.status, service: 'glance' });
+    }
     if (!a.wait) return (await session.request<GlanceImage>('glance', { method: 'GET', path: `/v2/images/${image.id}` })).data;
     const done = await waitFor(ctx, session, image.id, (i) => i.status === 'active' || i.status === 'killed' || importFailed(i), 'to be imported from its URL');
     if (done.status !== 'active') ctx.fail(`web-download of ${a.url} into image ${image.id} failed: ${await importFailure(session, image.id)}`, { image: done, id: image.id });

@@ -38,7 +38,8 @@ export function apiMessage(body: string): string {
   try {
     const json = JSON.parse(text) as unknown;
     const found = findMessage(json, 0);
-    if (found) return oneLine(found);
+    // Glance puts webob's `<br />` line breaks into its JSON messages too.
+    if (found) return oneLine(found.replace(/<br\s*\/?>/gi, ' '));
   } catch {
     /* not JSON: HTML or plain text */
   }

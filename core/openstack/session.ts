@@ -43,6 +43,8 @@ export interface ApiResponse<T = unknown> {
   status: number;
   headers: IncomingHttpHeaders;
   data: T;
+  /** The body as text (for the API's message on an accepted error status). */
+  text: string;
 }
 
 /** Where the HTTP requests go: straight from the controller, or through a host's SSH connection. */
@@ -195,7 +197,7 @@ export class OpenStackSession {
         data = undefined;
       }
     }
-    return { status: res.status, headers: res.headers, data: data as T };
+    return { status: res.status, headers: res.headers, data: data as T, text };
   }
 
   /** A GET of an absolute URL with a streamed answer (no token: a download, not an API call). */
