@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloudFromEnv, cloudSecrets, configSearchPath, deepMerge, readCloudsFile, resolveCloud, type SearchContext } from '../../../core/openstack/cloud-config.js';
 import { OpenStackConfigError } from '../../../core/openstack/errors.js';
+import { loadInventory } from '../../../core/inventory/load.js';
+import { searchContextFor } from '../../../core/openstack/module-support.js';
 
 const search = (over: Partial<SearchContext> = {}): SearchContext => ({ env: {}, cwd: '/work/play', home: '/home/u', inventoryDirs: ['/work/inv'], ...over });
 
@@ -100,5 +102,21 @@ describe('resolveCloud', () => {
     expect(() => readCloudsFile(join(dir, 'bad.yaml'))).toThrow(new RegExp(`${dir}/bad.yaml is not valid YAML`));
     const c = resolveCloud({ cloud: 'lab' }, { env: {}, cwd: dir, home: dir, inventoryDirs: [join(dir, 'inv')] });
     expect(c.auth.auth_url).toBe('http://k:5000/v3');
+  });
+
+  it('an inventory directory with clouds.yaml: the files are not inventory, and its hosts find them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-clouds-inv-'));
+    writeFileSync(join(dir, 'hosts.ini'), '[openstack_api]\ncloud ansible_host=198.18.0.5\n');
+    writeFileSync(join(dir, 'clouds.yaml'), 'clouds:\n  lab:\n    auth: {auth_url: "http://k:5000/v3", username: admin}\n');
+    writeFileSync(join(dir, 'secure.yaml'), 'clouds:\n  lab:\n    auth: {password: pw}\n');
+    const warnings: string[] = [];
+    const inv = await loadInventory([dir], { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([]);
+    expect([...inv.hosts.keys()]).toEqual(['cloud']);
+    const search = { ...searchContextFor(inv.varsFor('cloud')), env: {}, cwd: '/nonexistent', home: '/nonexistent' };
+    expect(search.inventoryDirs).toEqual([dir]);
+    expect(resolveCloud({ cloud: 'lab' }, search).auth).toEqual({ auth_url: 'http://k:5000/v3', username: 'admin', password: 'pw' });
+    // A host without inventory_dir (implicit localhost) finds them through ansible_inventory_sources.
+    expect(searchContextFor({ ansible_inventory_sources: [dir, join(dir, 'hosts.ini')] }).inventoryDirs).toEqual([dir]);
   });
 });
