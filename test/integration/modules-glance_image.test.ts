@@ -279,4 +279,46 @@ describe('glance_image on the lab cloud', () => {
     expect(after.msg).toBe(`volume '${P}-no-such-volume' not found in project ${direct.projectId} (by name or id)`);
     expect(session.tokenRequests).toBe(2);
   });
+
+  it('credentials from OS_* variables, from an application credential, and as the demo user', async () => {
+    const a = cloudAuth('lab');
+    const name = `${P}-creds`;
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, {
+        OS_AUTH_URL: a.auth_url,
+        OS_USERNAME: a.username,
+        OS_PASSWORD: a.password,
+        OS_PROJECT_NAME: a.project_name,
+        OS_USER_DOMAIN_NAME: a.user_domain_name,
+        OS_PROJECT_DOMAIN_NAME: a.project_domain_name,
+      });
+      const env = await lab.run(HOST, glanceImage, { name, filename: file });
+      expect(env, String(env.msg)).toMatchObject({ changed: true, failed: false });
+    } finally {
+      for (const k of Object.keys(process.env)) if (k.startsWith('OS_') && !(k in saved)) delete process.env[k];
+    }
+    // An application credential of admin (its own project scope, no password).
+    const me = await direct.call('GET', `${direct.url('identity')}/auth/tokens`, undefined, { 'X-Subject-Token': direct.token });
+    const userId = me.data.token.user.id;
+    const ac = await direct.call('POST', `${direct.url('identity')}/users/${userId}/application_credentials`, { application_credential: { name: `${P}-ac` } });
+    expect(ac.status, JSON.stringify(ac.data)).toBe(201);
+    try {
+      const auth = { auth_url: a.auth_url, application_credential_id: ac.data.application_credential.id, application_credential_secret: ac.data.application_credential.secret };
+      const r = await lab.run(HOST, glanceImage, { auth, auth_type: 'v3applicationcredential', name, filename: file });
+      expect(r, String(r.msg)).toMatchObject({ changed: false, failed: false });
+      const wrong = await lab.run(HOST, glanceImage, { auth: { ...auth, application_credential_secret: 'wrong-secret' }, name, filename: file });
+      expect(wrong.failed).toBe(true);
+      expect(wrong.msg).toMatch(/^keystone: HTTP 401: /);
+    } finally {
+      await direct.call('DELETE', `${direct.url('identity')}/users/${userId}/application_credentials/${ac.data.application_credential.id}`);
+    }
+    // The demo project does not own admin's image: demo gets its own, private one.
+    const demo = await run({ cloud: 'lab-demo', name, filename: file, visibility: 'private' });
+    expect(demo).toMatchObject({ changed: true, failed: false });
+    expect((demo.image as Record<string, unknown>).owner).not.toBe(direct.projectId);
+    const demoGone = await run({ cloud: 'lab-demo', name, state: 'absent' });
+    expect(demoGone).toMatchObject({ changed: true, id: demo.id });
+    expect((await direct.images(name)).length).toBe(1);
+  });
 });

@@ -4,7 +4,12 @@
  * the timeout, and a refused port. Keystone/Glance/Cinder themselves are tested against
  * the lab cloud (test/integration/modules-glance_image.test.ts).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,5 +76,36 @@ describe('HttpClient', () => {
       .request({ method: 'GET', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 })
       .catch((e: Error) => e);
     expect((via as Error).message).toBe(`connection refused by 127.0.0.1:${port} (through cloud's SSH connection)`);
+  });
+
+  it('https: an unknown CA is refused with a hint; ca_cert or validate_certs: false let it through, direct and tunnelled', async () => {
+    // A CA and a server certificate for 127.0.0.1, made with openssl for this test.
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-tls-'));
+    const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=tsplay test CA');
+    ossl('req', ...ec, '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1');
+    writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
+    ossl('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '1', '-extfile', 'ext');
+    const tls = createHttpsServer({ key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.pem')) }, (_req, res) => res.end('{"ok":true}'));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/v3`;
+    const ca = readFileSync(join(dir, 'ca.pem'));
+    const t = new LocalTransport('localhost');
+    const tunnel = { via: 'cloud', open: (h: string, p: number) => t.openTcpTunnel(h, p) };
+    try {
+      const refused = await new HttpClient({ verify: true }).request({ method: 'GET', url, timeoutMs: 5000 }).catch((e: Error) => e);
+      expect((refused as Error).message).toMatch(/^TLS certificate of 127\.0\.0\.1:\d+ not trusted \(.*\): give ca_cert, or validate_certs: false$/);
+      for (const options of [{ verify: true, ca }, { verify: false }, { verify: true, ca, tunnel }, { verify: false, tunnel }]) {
+        const c = new HttpClient(options);
+        const r = await c.request({ method: 'GET', url, timeoutMs: 5000 });
+        expect(r.body.toString(), JSON.stringify(Object.keys(options))).toBe('{"ok":true}');
+        c.close();
+      }
+      const tunnelled = await new HttpClient({ verify: true, tunnel }).request({ method: 'GET', url, timeoutMs: 5000 }).catch((e: Error) => e);
+      expect((tunnelled as Error).message).toMatch(/not trusted/);
+    } finally {
+      await new Promise<void>((r) => tls.close(() => r()));
+    }
   });
 });
