@@ -8,7 +8,7 @@
 import { defineModule, type DiffEntry, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { snapshotForceAccepted, formatMicroversion } from '../core/openstack/microversion.js';
 import { openStackArgsSchema, openStackSession, OPENSTACK_ARGS_NOTE, withOpenStackErrors, type OpenStackArgs } from '../core/openstack/module-support.js';
-import type { OpenStackSession } from '../core/openstack/session.js';
+import type { TaskSession } from '../core/openstack/session.js';
 import { renderAttributes } from './_lib/glance.js';
 import {
   compareSnapshot,
@@ -203,7 +203,7 @@ async function run(ctx: ModuleContext<SnapshotArgs>): Promise<ModuleResult> {
 }
 
 /** The volume by id, else by name (unique in the project). */
-async function findVolume(ctx: ModuleContext<SnapshotArgs>, session: OpenStackSession): Promise<CinderVolume> {
+async function findVolume(ctx: ModuleContext<SnapshotArgs>, session: TaskSession): Promise<CinderVolume> {
   const v = ctx.args.volume;
   if (looksLikeId(v)) {
     const r = await session.request<{ volume: CinderVolume }>('cinder', { method: 'GET', path: `/volumes/${v}`, accept: [404] });
@@ -222,7 +222,7 @@ async function findVolume(ctx: ModuleContext<SnapshotArgs>, session: OpenStackSe
 }
 
 /** Every snapshot of the volume (following Cinder's pagination links). */
-async function listSnapshots(session: OpenStackSession, volumeId: string): Promise<CinderSnapshot[]> {
+async function listSnapshots(session: TaskSession, volumeId: string): Promise<CinderSnapshot[]> {
   const out: CinderSnapshot[] = [];
   let marker: string | undefined;
   for (;;) {
@@ -239,20 +239,20 @@ async function listSnapshots(session: OpenStackSession, volumeId: string): Promi
   }
 }
 
-async function waitAvailable(ctx: ModuleContext<SnapshotArgs>, session: OpenStackSession, start: CinderSnapshot): Promise<CinderSnapshot> {
+async function waitAvailable(ctx: ModuleContext<SnapshotArgs>, session: TaskSession, start: CinderSnapshot): Promise<CinderSnapshot> {
   const deadline = Date.now() + ctx.args.timeout * 1000;
   let s = start;
   for (;;) {
     if (s.status === 'available') return s;
     if (s.status === 'error') ctx.fail(`snapshot ${s.name ?? ''} (${s.id}) of volume ${ctx.args.volume} went to status error (see cinder-volume's log)`, { id: s.id, snapshot: s });
     if (Date.now() > deadline) ctx.fail(`timed out after ${ctx.args.timeout} s waiting for snapshot ${s.name ?? ''} (${s.id}) to become available (status ${s.status})`, { id: s.id, snapshot: s });
-    await new Promise((res) => setTimeout(res, POLL_MS));
+    await session.pause(POLL_MS);
     s = (await session.request<{ snapshot: CinderSnapshot }>('cinder', { method: 'GET', path: `/snapshots/${s.id}` })).data.snapshot;
   }
 }
 
 /** Delete in the given order; with wait, each is gone (404) before the next is deleted. */
-async function deleteSnapshots(ctx: ModuleContext<SnapshotArgs>, session: OpenStackSession, list: CinderSnapshot[]): Promise<void> {
+async function deleteSnapshots(ctx: ModuleContext<SnapshotArgs>, session: TaskSession, list: CinderSnapshot[]): Promise<void> {
   for (const s of list) {
     await session.request('cinder', { method: 'DELETE', path: `/snapshots/${s.id}`, accept: [404] });
     if (!ctx.args.wait) continue;
@@ -262,7 +262,7 @@ async function deleteSnapshots(ctx: ModuleContext<SnapshotArgs>, session: OpenSt
       if (r.status === 404) break;
       if (r.data.snapshot.status === 'error_deleting') ctx.fail(`snapshot ${s.name ?? ''} (${s.id}) could not be deleted (status error_deleting)`, { id: s.id });
       if (Date.now() > deadline) ctx.fail(`timed out after ${ctx.args.timeout} s waiting for snapshot ${s.id} to be deleted (status ${r.data.snapshot.status})`);
-      await new Promise((res) => setTimeout(res, POLL_MS));
+      await session.pause(POLL_MS);
     }
   }
 }

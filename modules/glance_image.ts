@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { defineModule, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { openStackArgsSchema, openStackSession, OPENSTACK_ARGS_NOTE, withOpenStackErrors, type OpenStackArgs } from '../core/openstack/module-support.js';
-import type { OpenStackSession } from '../core/openstack/session.js';
+import type { TaskSession } from '../core/openstack/session.js';
 import { apiMessage } from '../core/openstack/errors.js';
 import {
   badPropertyKeys,
@@ -153,7 +153,7 @@ async function run(ctx: ModuleContext<ImageArgs>): Promise<ModuleResult> {
 }
 
 /** The image the task means: by id, else by name among the project's own images. */
-async function findImage(ctx: ModuleContext<ImageArgs>, session: OpenStackSession, project: string): Promise<GlanceImage | undefined> {
+async function findImage(ctx: ModuleContext<ImageArgs>, session: TaskSession, project: string): Promise<GlanceImage | undefined> {
   const a = ctx.args;
   if (a.id) {
     const r = await session.request<GlanceImage>('glance', { method: 'GET', path: `/v2/images/${encodeURIComponent(a.id)}`, accept: [404] });
@@ -174,7 +174,7 @@ async function findImage(ctx: ModuleContext<ImageArgs>, session: OpenStackSessio
   }
 }
 
-function imageSource(ctx: ModuleContext<ImageArgs>, session: OpenStackSession): ImageSource | undefined {
+function imageSource(ctx: ModuleContext<ImageArgs>, session: TaskSession): ImageSource | undefined {
   const a = ctx.args;
   if (a.filename) return a.remote_src ? hostFile(ctx, a.filename) : controllerFile(a.filename);
   if (a.url) {
@@ -215,7 +215,7 @@ async function sourceChecksum(ctx: ModuleContext<ImageArgs>, source: ImageSource
   return given && checksumField(given) === 'os_hash_value' ? given : md5;
 }
 
-async function create(ctx: ModuleContext<ImageArgs>, session: OpenStackSession, desired: DesiredImage, source: ImageSource | undefined): Promise<ModuleResult> {
+async function create(ctx: ModuleContext<ImageArgs>, session: TaskSession, desired: DesiredImage, source: ImageSource | undefined): Promise<ModuleResult> {
   const a = ctx.args;
   const diff = { before: '', after: renderAttributes(imageView(predictedNewImage(desired))), beforeHeader: 'image (absent)', afterHeader: `image ${desired.name}` };
   const method = source && a.url ? await urlMethod(ctx, session) : undefined;
@@ -236,7 +236,7 @@ async function create(ctx: ModuleContext<ImageArgs>, session: OpenStackSession, 
 
 async function update(
   ctx: ModuleContext<ImageArgs>,
-  session: OpenStackSession,
+  session: TaskSession,
   image: GlanceImage,
   desired: DesiredImage,
   source: ImageSource | undefined,
@@ -294,7 +294,7 @@ async function update(
 }
 
 /** How a URL's data gets in: Glance's web-download import, or through the controller. */
-async function urlMethod(ctx: ModuleContext<ImageArgs>, session: OpenStackSession): Promise<'web-download' | 'stream'> {
+async function urlMethod(ctx: ModuleContext<ImageArgs>, session: TaskSession): Promise<'web-download' | 'stream'> {
   if (ctx.args.use_import === false) return 'stream';
   const r = await session.request<{ 'import-methods'?: { value?: string[] } }>('glance', { method: 'GET', path: '/v2/info/import', accept: [404] });
   const offered = r.status === 200 && (r.data?.['import-methods']?.value ?? []).includes('web-download');
@@ -305,7 +305,7 @@ async function urlMethod(ctx: ModuleContext<ImageArgs>, session: OpenStackSessio
 /** Put data into a queued image: upload (file, or a URL streamed through) or web-download import. */
 async function putData(
   ctx: ModuleContext<ImageArgs>,
-  session: OpenStackSession,
+  session: TaskSession,
   image: GlanceImage,
   source: ImageSource,
   method: 'web-download' | 'stream' | undefined,
@@ -351,7 +351,7 @@ async function putData(
 }
 
 /** Glance's checksum must be what was sent (and what `checksum` says); a wrong image is deleted. */
-async function verified(ctx: ModuleContext<ImageArgs>, session: OpenStackSession, image: GlanceImage, sentMd5: string | undefined, label: string): Promise<GlanceImage> {
+async function verified(ctx: ModuleContext<ImageArgs>, session: TaskSession, image: GlanceImage, sentMd5: string | undefined, label: string): Promise<GlanceImage> {
   if (image.status !== 'active') return image;
   const expected = ctx.args.checksum?.toLowerCase();
   const problems: string[] = [];
@@ -370,25 +370,25 @@ function importFailed(i: GlanceImage): boolean {
 }
 
 /** The message of the image's last import task (Glance >= Wallaby lists them per image). */
-async function importFailure(session: OpenStackSession, id: string): Promise<string> {
+async function importFailure(session: TaskSession, id: string): Promise<string> {
   const r = await session.request<{ tasks?: Array<{ status: string; message?: string }> }>('glance', { method: 'GET', path: `/v2/images/${id}/tasks`, accept: [404] });
   const failed = (r.data?.tasks ?? []).filter((t) => t.status === 'failure' && t.message);
   return failed.length ? failed[failed.length - 1]!.message! : 'the import task failed (see glance-api\'s log)';
 }
 
 /** Poll the image until `done` holds (or it is gone: undefined), failing after `timeout`. */
-async function waitFor(ctx: ModuleContext<ImageArgs>, session: OpenStackSession, id: string, done: (i: GlanceImage) => boolean, what: string): Promise<GlanceImage> {
+async function waitFor(ctx: ModuleContext<ImageArgs>, session: TaskSession, id: string, done: (i: GlanceImage) => boolean, what: string): Promise<GlanceImage> {
   const deadline = Date.now() + ctx.args.timeout * 1000;
   for (;;) {
     const r = await session.request<GlanceImage>('glance', { method: 'GET', path: `/v2/images/${id}`, accept: [404] });
     if (r.status === 404) ctx.fail(`image ${id} disappeared while waiting for it ${what}`);
     if (done(r.data)) return r.data;
     if (Date.now() > deadline) ctx.fail(`timed out after ${ctx.args.timeout} s waiting for image ${id} ${what} (status ${r.data.status})`, { image: r.data, id });
-    await new Promise((res) => setTimeout(res, POLL_MS));
+    await session.pause(POLL_MS);
   }
 }
 
-async function absent(ctx: ModuleContext<ImageArgs>, session: OpenStackSession, image: GlanceImage | undefined): Promise<ModuleResult> {
+async function absent(ctx: ModuleContext<ImageArgs>, session: TaskSession, image: GlanceImage | undefined): Promise<ModuleResult> {
   const name = ctx.args.name ?? ctx.args.id!;
   if (!image) return { changed: false, msg: `image ${name} is absent` };
   const diff = { before: renderAttributes(imageView(image)), after: '', beforeHeader: `image ${image.name} (${image.id})`, afterHeader: 'image (absent)' };
@@ -399,7 +399,7 @@ async function absent(ctx: ModuleContext<ImageArgs>, session: OpenStackSession, 
     const deadline = Date.now() + ctx.args.timeout * 1000;
     while ((await session.request('glance', { method: 'GET', path: `/v2/images/${image.id}`, accept: [404] })).status !== 404) {
       if (Date.now() > deadline) ctx.fail(`timed out after ${ctx.args.timeout} s waiting for image ${image.id} to be deleted`);
-      await new Promise((res) => setTimeout(res, POLL_MS));
+      await session.pause(POLL_MS);
     }
   }
   return { ...out, msg: `image ${name} deleted` };

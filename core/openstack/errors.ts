@@ -28,6 +28,11 @@ export class OpenStackUnreachableError extends Error {
   override name = 'OpenStackUnreachableError';
 }
 
+/** A request abandoned because the task's signal fired (its timeout, or the run's interrupt). */
+export class RequestAbortedError extends Error {
+  override name = 'RequestAbortedError';
+}
+
 /**
  * The API's message from an error body: Keystone `{"error": {"message"}}`, Cinder
  * `{"itemNotFound": {"message"}}`, Glance/webob JSON `{"message"}` or its HTML/plain page.

@@ -10,7 +10,7 @@ import { request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders, t
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex, Readable } from 'node:stream';
-import { OpenStackUnreachableError } from './errors.js';
+import { OpenStackUnreachableError, RequestAbortedError } from './errors.js';
 
 /** Opens a TCP connection to host:port somewhere else (the SSH tunnel). */
 export type TunnelOpener = (host: string, port: number) => Promise<Duplex>;
@@ -31,6 +31,8 @@ export interface HttpRequest {
   body?: Buffer | string | (() => Readable);
   /** The whole exchange, from connecting to the last byte of the response. */
   timeoutMs: number;
+  /** The task's signal (its `timeout`, the run's interrupt): aborting abandons the request. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -102,9 +104,12 @@ export class HttpClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         r.destroy();
         reject(err);
       };
+      const signal = req.signal;
+      const onAbort = () => fail(new RequestAbortedError(`${req.method} ${url.origin}${url.pathname} abandoned: ${String((signal?.reason as Error)?.message ?? 'aborted')}`));
       const timer = setTimeout(
         () => fail(new OpenStackUnreachableError(`${req.method} ${url.origin}${url.pathname}: no complete answer within ${req.timeoutMs / 1000} s${tunnel ? ` (through ${tunnel.via})` : ''}`)),
         req.timeoutMs,
@@ -144,11 +149,14 @@ export class HttpClient {
             if (settled) return;
             settled = true;
             clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
             resolve(value);
           },
           (err: Error) => fail(err),
         );
       });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
       r.on('error', (err: NodeJS.ErrnoException) => fail(err instanceof OpenStackUnreachableError ? err : new OpenStackUnreachableError(describeNetError(err, url, tunnel?.via))));
       if (typeof body === 'function') {
         const stream = body();

@@ -8,8 +8,9 @@ import { dirname, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import type { JsonSchema, ModuleContext } from '../modules/api.js';
 import { resolveCloud, type CloudArgs, type SearchContext } from './cloud-config.js';
-import { OpenStackApiError, OpenStackConfigError, OpenStackUnreachableError } from './errors.js';
-import { sessionFor, type OpenStackSession } from './session.js';
+import { OpenStackApiError, OpenStackConfigError, OpenStackUnreachableError, RequestAbortedError } from './errors.js';
+import { sessionFor, type TaskSession } from './session.js';
+import { InterruptedError } from '../transport/transport.js';
 
 export interface OpenStackArgs extends CloudArgs {
   /** `controller` (default): HTTP from the controller; `host`: through the task host's SSH connection. */
@@ -63,7 +64,7 @@ export function searchContextFor(vars: Readonly<Record<string, unknown>>): Searc
 }
 
 /** The authenticated session for this task (shared with every task using the same credentials). */
-export function openStackSession(ctx: ModuleContext<OpenStackArgs>): OpenStackSession {
+export function openStackSession(ctx: ModuleContext<OpenStackArgs>): TaskSession {
   const a = ctx.args;
   const cloud = resolveCloud(a, searchContextFor(ctx.host.vars));
   const session =
@@ -71,7 +72,7 @@ export function openStackSession(ctx: ModuleContext<OpenStackArgs>): OpenStackSe
       ? sessionFor(cloud, { via: ctx.host.name, open: (host, port) => ctx.connection.openTcpTunnel(host, port) })
       : sessionFor(cloud);
   session.useSecretSink((value) => ctx.secret(value));
-  return session;
+  return session.forTask(ctx.signal);
 }
 
 /** Run `fn`; an OpenStack error (config, API, unreachable API) fails the task with its message. */
@@ -79,6 +80,8 @@ export async function withOpenStackErrors<T>(ctx: ModuleContext<unknown>, fn: ()
   try {
     return await fn();
   } catch (err) {
+    // The task's timeout is reported by the executor; an interrupt ends the host's part of the run.
+    if (err instanceof RequestAbortedError || ctx.signal.aborted) throw new InterruptedError(ctx.host.name, `interrupted: ${(err as Error).message}`);
     if (err instanceof OpenStackApiError) ctx.fail(err.message, { status: err.status, service: err.service });
     if (err instanceof OpenStackConfigError) ctx.fail(err.message);
     if (err instanceof OpenStackUnreachableError) ctx.fail(`OpenStack API not reachable: ${err.message}`);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { cloudSecrets, type ResolvedCloud } from './cloud-config.js';
-import { apiMessage, OpenStackApiError, OpenStackConfigError } from './errors.js';
+import { apiMessage, OpenStackApiError, OpenStackConfigError, RequestAbortedError } from './errors.js';
 import { HttpClient, type HttpRequest, type TunnelOpener } from './http.js';
 import { authRequestBody, credentialKey, findEndpoint, identityBase, parseTokenResponse, type TokenInfo } from './keystone.js';
 import { formatMicroversion, negotiateMicroversion, serverRange, versionDocumentUrl, type Microversion } from './microversion.js';
@@ -37,6 +37,8 @@ export interface ApiRequest {
   timeoutMs?: number;
   /** Statuses that are answers rather than errors (404 for a lookup). */
   accept?: number[];
+  /** Abandon the request when this fires (set by TaskSession from the task's ctx.signal). */
+  signal?: AbortSignal;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -155,6 +157,7 @@ export class OpenStackSession {
       if (mv) headers['OpenStack-API-Version'] = `volume ${formatMicroversion(mv)}`;
     }
     const out: HttpRequest = { method: req.method, url: url.toString(), headers, timeoutMs: req.timeoutMs ?? this.cloud.apiTimeoutMs };
+    if (req.signal) out.signal = req.signal;
     if (req.json !== undefined) {
       headers['Content-Type'] = req.contentType ?? 'application/json';
       out.body = JSON.stringify(req.json);
@@ -201,8 +204,57 @@ export class OpenStackSession {
   }
 
   /** A GET of an absolute URL with a streamed answer (no token: a download, not an API call). */
+  download<T>(url: string, timeoutMs: number, consume: (res: IncomingMessage) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.http.stream({ method: 'GET', url, timeoutMs, ...(signal ? { signal } : {}) }, consume);
+  }
+
+  /** This session as one task sees it: every request carries the task's signal. */
+  forTask(signal: AbortSignal): TaskSession {
+    return new TaskSession(this, signal);
+  }
+}
+
+/**
+ * What a module uses: the shared session's requests, abandoned when the task's signal
+ * fires (its `timeout`, or the run's interrupt), and waits that end with it too. The token
+ * request itself is shared by other tasks and bounded by api_timeout only.
+ */
+export class TaskSession {
+  constructor(
+    readonly shared: OpenStackSession,
+    readonly signal: AbortSignal,
+  ) {}
+
+  request<T = unknown>(service: ServiceName, req: ApiRequest): Promise<ApiResponse<T>> {
+    return this.shared.request<T>(service, { ...req, signal: this.signal });
+  }
+
   download<T>(url: string, timeoutMs: number, consume: (res: IncomingMessage) => Promise<T>): Promise<T> {
-    return this.http.stream({ method: 'GET', url, timeoutMs }, consume);
+    return this.shared.download(url, timeoutMs, consume, this.signal);
+  }
+
+  projectId(): Promise<string> {
+    return this.shared.projectId();
+  }
+
+  cinderMicroversion(): Promise<Microversion | undefined> {
+    return this.shared.cinderMicroversion();
+  }
+
+  /** Wait between polls; rejects as soon as the task's signal fires. */
+  pause(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.signal.aborted) return reject(new RequestAbortedError(`wait abandoned: ${String((this.signal.reason as Error)?.message ?? 'aborted')}`));
+      const timer = setTimeout(() => {
+        this.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new RequestAbortedError(`wait abandoned: ${String((this.signal.reason as Error)?.message ?? 'aborted')}`));
+      };
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 }
 

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../../core/openstack/http.js';
-import { OpenStackUnreachableError } from '../../../core/openstack/errors.js';
+import { OpenStackUnreachableError, RequestAbortedError } from '../../../core/openstack/errors.js';
 import { LocalTransport } from '../../../core/transport/local.js';
 
 let server: Server;
@@ -61,6 +61,20 @@ describe('HttpClient', () => {
     const err = await c.request({ method: 'GET', url: `${base}/slow`, timeoutMs: 300 }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(OpenStackUnreachableError);
     expect((err as Error).message).toBe(`GET ${base}/slow: no complete answer within 0.3 s`);
+    c.close();
+  });
+
+  it("the task's signal abandons a request at once (its timeout, the run's interrupt)", async () => {
+    const c = new HttpClient({ verify: true });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('task timeout')), 200);
+    const started = Date.now();
+    const err = await c.request({ method: 'GET', url: `${base}/slow`, timeoutMs: 5000, signal: abort.signal }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(RequestAbortedError);
+    expect((err as Error).message).toBe(`GET ${base}/slow abandoned: task timeout`);
+    expect(Date.now() - started).toBeLessThan(1500);
+    const before = await c.request({ method: 'GET', url: `${base}/x`, timeoutMs: 5000, signal: abort.signal }).catch((e: Error) => e);
+    expect(before).toBeInstanceOf(RequestAbortedError);
     c.close();
   });
 
