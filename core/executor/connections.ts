@@ -4,6 +4,7 @@
  * variables follow Ansible's names; the SSH transport is imported only when a host
  * needs it, so local runs and `--version` stay fast.
  */
+import type { Duplex } from 'node:stream';
 import { LocalTransport } from '../transport/local.js';
 import type { ConnectionSpec, ExecOptions, ExecResult, Transport } from '../transport/transport.js';
 import { UnreachableError } from '../transport/transport.js';
@@ -83,6 +84,12 @@ class LazyTransport implements Transport {
 
   async interrupt(): Promise<void> {
     await this.inner?.interrupt?.();
+  }
+
+  async openTcpTunnel(host: string, port: number): Promise<Duplex> {
+    await this.connect();
+    if (!this.inner!.openTcpTunnel) throw new Error(`${this.host}: its connection type cannot open TCP tunnels`);
+    return this.inner!.openTcpTunnel(host, port);
   }
 
   async close(): Promise<void> {

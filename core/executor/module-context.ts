@@ -28,6 +28,8 @@ export interface ContextOptions<Args> {
   signal?: AbortSignal;
   facts: FactCache;
   predicted: PredictedState;
+  /** The run's secret masking (core/log/redact.ts); absent in tests that print nothing. */
+  secrets?: { add(value: string): void };
   log: Logger;
   findFile(kind: 'files' | 'templates', name: string): string;
   /** Reads a controller file, decrypting vault data when `decrypt` (default: no secrets, so a vault file fails). */
@@ -80,6 +82,9 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
       return result;
     },
     quote,
+    secret(value) {
+      o.secrets?.add(value);
+    },
     fail(message, extra) {
       throw new ModuleFailure(message, extra);
     },
@@ -102,6 +107,10 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
       local: o.transport.local === true || o.host.vars.ansible_connection === 'local',
       close: () => o.transport.close(),
       connect: () => o.transport.connect(),
+      openTcpTunnel(host, port) {
+        if (!o.transport.openTcpTunnel) return Promise.reject(new Error(`${o.host.name}: its connection type cannot open TCP tunnels`));
+        return o.transport.openTcpTunnel(host, port);
+      },
     },
   };
   return ctx;

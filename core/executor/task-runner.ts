@@ -286,6 +286,7 @@ async function runWithVars(
         facts: (delegatedTo ? ctx.sessions.get(delegatedTo) ?? host.session : host.session).runtime.facts,
         predicted: host.session.runtime.predicted,
         log: ctx.log.child({ host: host.name, task: info.name }),
+        secrets: ctx.secrets,
         findFile: findFileFor(state, scope),
         ...(ctx.readControllerFile ? { readControllerFile: ctx.readControllerFile } : {}),
         render: (template, source) => ctx.templar.renderString(template, itemVars, source),

@@ -39,7 +39,9 @@ export interface LoadInventoryOptions {
   vault?: Vault;
 }
 
-const IGNORED_NAMES = [/^\./, /^host_vars$/, /^group_vars$/, /^vars_plugins$/, /^README(\..*)?$/i];
+// clouds.yaml / secure.yaml / clouds-public.yaml in an inventory directory are OpenStack's
+// credentials for the OpenStack modules (docs/openstack.md), not inventory sources.
+const IGNORED_NAMES = [/^\./, /^host_vars$/, /^group_vars$/, /^vars_plugins$/, /^README(\..*)?$/i, /^(clouds|secure|clouds-public)\.ya?ml$/];
 const IGNORED_ENDINGS = ['~', '.orig', '.bak', '.swp', '.retry', '.cfg', '.md', '.txt', '.rst', '.pyc', '.pyo', '.rpm'];
 const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
 

@@ -15,6 +15,7 @@
 import type { ExecResult, StreamedInput } from '../transport/transport.js';
 import type { WriteFileOptions, WriteFileResult } from '../transport/remote-shell.js';
 import type { Logger } from 'pino';
+import type { Duplex } from 'node:stream';
 
 /** A JSON Schema (draft 2020-12 subset that ajv understands) for the module's arguments. */
 export type JsonSchema = Record<string, unknown>;
@@ -101,6 +102,12 @@ export interface HostConnection {
   close(): Promise<void>;
   /** Open the connection now. Throws UnreachableError while the host cannot be reached. */
   connect(): Promise<void>;
+  /**
+   * A TCP connection to `host:port` made from the host, over its existing SSH connection
+   * (a direct-tcpip channel; a plain socket for local hosts), for APIs only the host can
+   * reach. `host` is resolved on the host: `127.0.0.1` is the host itself.
+   */
+  openTcpTunnel(host: string, port: number): Promise<Duplex>;
 }
 
 export interface ModuleContext<Args> {
@@ -124,6 +131,11 @@ export interface ModuleContext<Args> {
   writeFile(path: string, data: string | Buffer, options?: Omit<WriteFileOptions, 'become'>): Promise<WriteFileResult>;
   /** Quote one word for the remote POSIX shell. */
   quote(word: string | number): string;
+  /**
+   * Mask `value` wherever it appears in output, `--json` and logs from now on: passwords
+   * and tokens a module reads from its own configuration (clouds.yaml) or obtains.
+   */
+  secret(value: string): void;
   /** Fail the task with a message (and extra result keys). Never returns. */
   fail(message: string, extra?: Record<string, unknown>): never;
   /** Find a controller-side file for `src:` (role files/ or templates/, then the playbook dir). */
