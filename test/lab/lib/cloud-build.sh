@@ -16,8 +16,9 @@
 
 CLOUD_PACKAGES="keystone glance cinder-api cinder-scheduler cinder-volume python3-cinder mariadb-server rabbitmq-server python3-pymysql qemu-utils nfs-common"
 CLOUD_SRC=$LAB_DIR/cloud
-CLOUD_BUILD_NETNS=${NETNS_PREFIX}cloud-build
-CLOUD_BUILD_CGROUP=cloud-build
+# Per build process: a second state dir (TSPLAY_LAB_STATE) may build at the same time.
+CLOUD_BUILD_NETNS=${NETNS_PREFIX}cloud-build-$$
+CLOUD_BUILD_CGROUP=cloud-build-$$
 CLOUD_PASSWORD_NAMES="ADMIN_PASSWORD DEMO_PASSWORD GLANCE_PASSWORD CINDER_PASSWORD KEYSTONE_DB_PASSWORD GLANCE_DB_PASSWORD CINDER_DB_PASSWORD RABBIT_PASSWORD"
 
 # The security mirror this machine uses (glance's SSRF fixes are only in bookworm-security).
