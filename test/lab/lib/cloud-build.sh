@@ -4,7 +4,8 @@
 #   1. $CLOUD_PKG_ROOT  a copy of the lab's debootstrap stage with Debian 12's own OpenStack Zed
 #                       packages installed by cloud/install-packages.sh (policy-rc.d exits 101:
 #                       nothing starts, nothing is configured). Inputs: the debootstrap stamp,
-#                       the package list, that script, the mirrors. 2-4 minutes.
+#                       the package list, that script, the mirrors. 11-14 minutes on a busy
+#                       2-core machine (about 3 on an idle one).
 #   2. $CLOUD_ROOT      a copy of stage 1 with cloud/files copied over it, cloud/configure.sh run
 #                       in a chroot, then booted ONCE in a private network namespace so the first
 #                       boot creates the databases (tsplay-cloud-db.service) and
@@ -16,20 +17,18 @@
 
 CLOUD_PACKAGES="keystone glance cinder-api cinder-scheduler cinder-volume python3-cinder mariadb-server rabbitmq-server python3-pymysql qemu-utils nfs-common"
 CLOUD_SRC=$LAB_DIR/cloud
-CLOUD_BUILD_NETNS=${NETNS_PREFIX}cloud-build
-CLOUD_BUILD_CGROUP=cloud-build
+# Per build process: a second state dir (TSPLAY_LAB_STATE) may build at the same time.
+CLOUD_BUILD_NETNS=${NETNS_PREFIX}cloud-build-$$
+CLOUD_BUILD_CGROUP=cloud-build-$$
 CLOUD_PASSWORD_NAMES="ADMIN_PASSWORD DEMO_PASSWORD GLANCE_PASSWORD CINDER_PASSWORD KEYSTONE_DB_PASSWORD GLANCE_DB_PASSWORD CINDER_DB_PASSWORD RABBIT_PASSWORD"
 
-# The security mirror this machine uses (glance's SSRF fixes are only in bookworm-security).
+# The security mirror this machine uses (glance's SSRF fixes are only in bookworm-security):
+# base.sh's lookup for that suite; without such a source, Debian's own.
 debian_security_mirror() {
   local url
-  url=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$DEBIAN_SUITE-security" '
-      /^URIs:/ {u=$2} /^Suites:/ {for (i = 2; i <= NF; i++) if ($i == s) {print u; exit}}')
-  if [ -z "$url" ]; then
-    url=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk -v s="$DEBIAN_SUITE-security" '
-        $1 == "deb" && $0 !~ /\[/ && $3 == s {print $2; exit}')
-  fi
-  echo "${url:-http://deb.debian.org/debian-security}"
+  url=$(DEBIAN_SUITE=$DEBIAN_SUITE-security debian_mirror)
+  [ "$url" != http://deb.debian.org/debian ] || url=http://deb.debian.org/debian-security
+  echo "$url"
 }
 
 # The OpenStack passwords: made once, kept across rebuilds (only `purge` forgets them).
