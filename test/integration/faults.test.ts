@@ -47,7 +47,7 @@ let inventory: string;
 let newFile: string;
 let newSha1: string;
 let oldSha1: string;
-const tally = { injected: 0, survived: 0, failed: [] as string[] };
+const tally = { injected: 0, survived: 0, failed: [] as string[], lines: [] as string[] };
 
 /** Run on this machine; a failure is an error (these are the lab's own tools). */
 function local(argv: string[]): void {
@@ -103,6 +103,7 @@ async function runScenario(s: Scenario): Promise<void> {
     run = startRun(playbook, inventory);
     await midTask(s.work, run);
     tally.injected++;
+    const injectedAt = Date.now();
     await s.inject(run);
     if (s.onReported) {
       const r = run;
@@ -110,6 +111,7 @@ async function runScenario(s: Scenario): Promise<void> {
       await s.onReported();
     }
     const code = await run.exited;
+    const ms = Date.now() - injectedAt;
     const out = run.stdout();
     await s.settle?.();
     expect(code, out).toBe(s.exit);
@@ -132,6 +134,7 @@ async function runScenario(s: Scenario): Promise<void> {
     // On the victim: the file whole (old or new), no temp file, no process of the run.
     const left = await leftovers(lab, VICTIM, DEST);
     expect([oldSha1, newSha1], `${s.name}: destination is neither old nor new`).toContain(left.sha1);
+    tally.lines.push(`${s.name}: exit ${code} ${(ms / 1000).toFixed(1)} s after the fault, destination ${left.sha1 === newSha1 ? 'new' : 'old'}`);
     expect(left, out).toMatchObject({ temps: 0, marked: 0, sleeps: 0, late: false, after: false });
     // Once the fault is undone, no sshd session of the run lingers on the victim either.
     restored = true;
@@ -170,6 +173,7 @@ afterAll(async () => {
     await lab.close();
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const line of tally.lines) console.log(`  ${line}`);
   console.log(`fault injection: ${tally.injected} faults injected, ${tally.survived} survived${tally.failed.length ? `; not survived: ${tally.failed.join(', ')}` : ''}`);
 });
 

@@ -88,7 +88,7 @@ export function writePlaybook(dir: string, name: string, work: Work, src: string
     - name: faulted
       ${task}
     - name: after the fault
-      shell: "sleep 1; touch ${DIR}/after"
+      shell: "touch ${DIR}/after"
 `,
   );
   return file;
