@@ -132,9 +132,13 @@ export class SshTransport implements Transport {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const prepared = prepareExec(command, options);
     // Every command carries a marker, so a timeout or an interrupt can find what it started.
     const marker = randomBytes(8).toString('hex');
+    // Under become, sudo resets the environment: export the marker again inside the command
+    // sudo runs. Otherwise, once sudo is gone (the channel's KILL reaches it before the kill
+    // script on a slow host), its orphaned root shell and children carry no marker and have
+    // no marked parent left: nothing could find them.
+    const prepared = prepareExec(command, options.become ? { ...options, env: { ...options.env, TSPLAY_EXEC_ID: marker } } : options);
     const line = markedCommandLine(sshCommandLine(prepared.command), marker);
     this.running.set(marker, options.become);
     try {
