@@ -159,8 +159,9 @@ export function killMarkedScript(marker: string | string[]): string {
   if (markers.length === 0 || markers.some((m) => !/^[0-9a-f]+$/.test(m))) throw new Error('markers must be hex');
   const patterns = markers.map((m) => `-e 'TSPLAY_EXEC_ID=${m}'`).join(' ');
   return [
-    // Marked processes: the command's shell and what inherited its environment.
-    `marked() { for e in /proc/[0-9]*/environ; do grep -qzx ${patterns} "$e" 2>/dev/null && { p=\${e#/proc/}; printf '%s ' "\${p%/environ}"; }; done; }`,
+    // Marked processes: the command's shell and what inherited its environment. One grep
+    // over every environ file: a grep per process took 6 s on a busy host of 190 processes.
+    `marked() { grep -lzx ${patterns} /proc/[0-9]*/environ 2>/dev/null | sed -e 's#^/proc/##' -e 's#/environ$##' | tr '\\n' ' '; }`,
     // The given pids plus all their descendants ("pid/stat state ppid ..." after the comm field).
     `tree() { for s in /proc/[0-9]*/stat; do read -r l < "$s" 2>/dev/null && printf '%s %s\\n' "\${s#/proc/}" "\${l##*) }"; done |`,
     `  awk -v roots="$1" 'BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }`,
