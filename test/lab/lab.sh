@@ -27,7 +27,7 @@ source "$LIB/cloud-build.sh"
 source "$LIB/cloud.sh"
 
 usage() {
-  sed -n '5,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '5,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 
