@@ -27,7 +27,7 @@ source "$LIB/cloud-build.sh"
 source "$LIB/cloud.sh"
 
 usage() {
-  sed -n '5,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '5,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 
@@ -177,7 +177,8 @@ cmd_down() {
   esac
   start=$(now_ms)
   take_lock
-  mapfile -t hosts < <(with_cloud_if_exists $(existing_hosts))
+  mapfile -t hosts < <(existing_hosts)
+  mapfile -t hosts < <(with_cloud_if_exists "${hosts[@]}")
   if [ ${#hosts[@]} -gt 0 ]; then
     parallel_each 64 remove_host "${hosts[@]}"
   fi
@@ -224,7 +225,8 @@ cmd_reset() {
 
 cmd_status() {
   local hosts=() name ok=0 total=0 run ssh mem boots
-  mapfile -t hosts < <(with_cloud_if_exists $(existing_hosts))
+  mapfile -t hosts < <(existing_hosts)
+  mapfile -t hosts < <(with_cloud_if_exists "${hosts[@]}")
   printf 'state dir:  %s\n' "$STATE"
   printf 'base:       %s\n' "$([ -f "$BASE_STAMP" ] && { base_is_current && echo "built, current" || echo "built, OUT OF DATE (next 'up' rebuilds it)"; } || echo "not built")"
   printf 'repo:       %s\n' "$(repo_is_current && echo "built, current" || echo "not built or out of date")"

@@ -5,8 +5,8 @@
 # until the APIs answer; `down` removes it with the rest; `down --openstack` removes only it.
 # The numbered hosts never depend on it: `up --hosts N`, `reset` and base rebuilds leave it be.
 
-CLOUD_CLOUDS_YAML=$INVENTORY_DIR/clouds.yaml    # committed: no secrets
-CLOUD_SECURE_YAML=$INVENTORY_DIR/secure.yaml    # written by `up --openstack`, git-ignored
+# Beside the committed clouds.yaml (no secrets): its passwords, written by `up --openstack`.
+CLOUD_SECURE_YAML=$INVENTORY_DIR/secure.yaml    # git-ignored
 
 cloud_ip() { host_ip "$CLOUD_NAME"; }
 
