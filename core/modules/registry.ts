@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModuleDefinition } from './api.js';
 import { closest } from '../util/suggest.js';
 import { importUserModule } from './load-user-module.js';
+import { recordModuleFile } from './module-source.js';
 
 /** Ansible collections whose modules map onto ours by their short name. */
 const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.', 'openvswitch.openvswitch.'];
@@ -66,7 +67,9 @@ function readIndex(files: string[]): IndexEntry[] | undefined {
 
 async function importDefinition(file: string): Promise<ModuleDefinition<any> | undefined> {
   const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  return isModuleDefinition(mod.default) ? mod.default : undefined;
+  if (!isModuleDefinition(mod.default)) return undefined;
+  recordModuleFile(mod.default, file);
+  return mod.default;
 }
 
 export class ModuleRegistry {
@@ -100,6 +103,7 @@ export class ModuleRegistry {
             `${file} does not export a module: its default export must be made with defineModule({ name, schema, docs, run }) from 'tsplay'`,
           );
         }
+        recordModuleFile(mod.default, file);
         registry.add(mod.default);
       }
     }
