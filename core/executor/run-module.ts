@@ -83,7 +83,9 @@ export async function runModule(
     }
     // A bug in a module must not take the run down: report it on the task, keep the stack for -vvv logs.
     options.log.error({ err, module: module.name }, 'module crashed');
-    return { changed: false, failed: true, skipped: false, msg: `module ${module.name} crashed: ${(err as Error)?.message ?? String(err)}` };
+    // `exception` is Ansible's key for the traceback: the printer shows it at -vvv.
+    const stack = err instanceof Error && err.stack ? { exception: err.stack } : {};
+    return { changed: false, failed: true, skipped: false, msg: `${describeModule(module)} crashed: ${(err as Error)?.message ?? String(err)}`, ...stack };
   } finally {
     if (timer) clearTimeout(timer);
     interrupted?.removeEventListener('abort', onInterrupt);

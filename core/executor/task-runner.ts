@@ -214,8 +214,11 @@ async function runWithVars(
   try {
     module = await moduleFor(ctx, task);
   } catch (err) {
-    // A module file that no longer matches the build's index: a failed task naming it, not a crash.
-    return { result: failed(`${(err as Error).message} (${where(task)})`) };
+    // A module file that did not load, clashes, or no longer matches the build's index:
+    // a failed task naming it (ignore_errors applies), not a crash of the run.
+    const result = failed(`${(err as Error).message} (${where(task)})`);
+    const ignore = ignoreErrors(ctx, scope, vars, result);
+    return typeof ignore === 'object' ? { result: ignore } : { result, ...(ignore ? { ignored: true } : {}) };
   }
   if (!module) return { result: failed(`unknown module '${task.module}' (${where(task)})`) };
 
