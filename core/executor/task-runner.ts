@@ -216,7 +216,8 @@ async function runWithVars(
   } catch (err) {
     // A module file that did not load, clashes, or no longer matches the build's index:
     // a failed task naming it (ignore_errors applies), not a crash of the run.
-    const result = failed(`${(err as Error).message} (${where(task)})`);
+    const exception = (err as { exception?: unknown }).exception;
+    const result = failed(`${(err as Error).message} (${where(task)})`, typeof exception === 'string' ? { exception } : {});
     const ignore = ignoreErrors(ctx, scope, vars, result);
     return typeof ignore === 'object' ? { result: ignore } : { result, ...(ignore ? { ignored: true } : {}) };
   }

@@ -29,6 +29,13 @@ const BUILTIN_DIR = fileURLToPath(new URL('../../modules/', import.meta.url));
 
 export class ModuleLoadError extends Error {
   override name = 'ModuleLoadError';
+  /** `exception` is the stack of what failed to load, for -vvv (Ansible's result key). */
+  constructor(
+    message: string,
+    readonly exception?: string,
+  ) {
+    super(message);
+  }
 }
 
 function isModuleDefinition(value: unknown): value is ModuleDefinition<any> {
@@ -75,12 +82,17 @@ function userModuleFiles(dir: string): string[] {
  * position, else the first stack frame in that file (source-mapped), else just the file.
  */
 export function describeLoadFailure(file: string, err: unknown): string {
-  const message = String((err as Error)?.message ?? err);
+  let message = String((err as Error)?.message ?? err);
   // esbuild: "Transform failed with 1 error:\n/x/m.ts:6:0: ERROR: ..." (its column counts from 0).
   const transform = /^Transform failed with \d+ errors?:\n(.+?):(\d+):(\d+): ERROR: (.*)/s.exec(message);
   if (transform) return `${transform[1]}:${transform[2]}:${Number(transform[3]) + 1}: ${transform[4]!.split('\n')[0]}`;
   const stack = String((err as Error)?.stack ?? '');
   const url = pathToFileURL(file).href;
+  // Node's require() appends its "Require stack:" lines: the first line says it all.
+  message = message.split('\n')[0]!;
+  if (file.endsWith('.cjs') && message.includes("Cannot find module 'tsplay'")) {
+    message += ": a CommonJS module can require('tsplay') only where tsplay is installed in node_modules; write an ES module (.ts, .mjs) or export a plain { name, schema, docs, run } object";
+  }
   for (const prefix of [url, file]) {
     const at = stack.indexOf(`${prefix}:`);
     if (at < 0) continue;
@@ -107,6 +119,8 @@ interface Entry {
   builtin?: boolean;
   /** Why tasks using this name fail (the file did not load, or its name clashes). */
   problem?: string;
+  /** The stack of the load failure, shown at -vvv. */
+  problemStack?: string;
 }
 
 /** The build's index of built-ins, when it lists exactly the module files that are there. */
@@ -161,7 +175,7 @@ export class ModuleRegistry {
       } catch (err) {
         const problem = `could not load module ${describeLoadFailure(file, err)}`;
         this.warnings.push(problem);
-        this.addProblem(nameOfFile(file), file, problem);
+        this.addProblem(nameOfFile(file), file, problem, err instanceof Error ? err.stack : undefined);
         continue;
       }
       // CommonJS: `module.exports = defineModule(...)` arrives as the default export.
@@ -199,11 +213,11 @@ export class ModuleRegistry {
     }
   }
 
-  private addProblem(name: string, file: string, problem: string): void {
+  private addProblem(name: string, file: string, problem: string, stack?: string): void {
     const existing = this.byName.get(name);
     // A broken file named like a built-in does not take the built-in's name away.
     if (existing?.builtin) return;
-    this.byName.set(name, { name, freeForm: undefined, file, problem });
+    this.byName.set(name, { name, freeForm: undefined, file, problem, ...(stack ? { problemStack: stack } : {}) });
   }
 
   add(module: ModuleDefinition<any>): void {
@@ -232,7 +246,7 @@ export class ModuleRegistry {
   async resolve(name: string): Promise<ModuleDefinition<any> | undefined> {
     const e = this.entry(name);
     if (!e) return undefined;
-    if (e.problem) throw new ModuleLoadError(e.problem);
+    if (e.problem) throw new ModuleLoadError(e.problem, e.problemStack);
     if (!e.definition && e.file) {
       const definition = await importDefinition(e.file);
       if (!definition || definition.name !== e.name) throw new ModuleLoadError(`${e.file} no longer matches the build's module index: run npm run build`);

@@ -93,6 +93,20 @@ describe('user module loader', () => {
     expect(verbose.stdout).toContain(`at Object.run (${dir}/modules/hello.ts:10:25)`);
   });
 
+  it('a module that fails to load shows its stack at -vvv; a .cjs without tsplay installed is told what to do', () => {
+    const dir = writeProject({
+      'modules/throws.mjs': "const x = 1;\nthrow new Error('top-level failure');\n",
+      'modules/creq.cjs': "const { defineModule } = require('tsplay');\nmodule.exports = defineModule({});\n",
+      'site.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - { throws: {}, ignore_errors: true }\n    - creq: {}\n',
+    });
+    const run = runProject(dir, '-vvv');
+    expect(run.stdout).toContain('The full traceback is:\nError: top-level failure\n');
+    expect(run.stdout).toContain(`${dir}/modules/throws.mjs:2:7`);
+    expect(run.stdout).toContain(
+      `could not load module ${dir}/modules/creq.cjs:1:26: Cannot find module 'tsplay': a CommonJS module can require('tsplay') only where tsplay is installed in node_modules`,
+    );
+  });
+
   it('a playbook that does not use a broken module runs cleanly beside it', () => {
     const dir = writeProject({ 'modules/broken.ts': 'export default {', 'site.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=fine\n' });
     const run = runProject(dir);
