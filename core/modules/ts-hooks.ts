@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 interface HookData {
   tsplayEntry: string;
   tsplayTesting: string;
-  /** esbuild's entry, resolved by the main thread: a hooks file may run from a temp dir. */
+  /** esbuild's entry, resolved by the main thread. */
   esbuild: string;
 }
 
