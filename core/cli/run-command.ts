@@ -3,7 +3,7 @@
  * become `ERROR! ...` with file:line:column and exit 5 (bad input) before any host is
  * touched.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadInventory } from '../inventory/load.js';
 import { ModuleRegistry, ModuleLoadError } from '../modules/registry.js';
@@ -24,6 +24,7 @@ import { parseExtraVars } from './extra-vars.js';
 import { promptSecret } from './prompt.js';
 import type { RunFlags } from './program.js';
 import { listHosts, listTags, listTasks } from './list-command.js';
+import { openRunVault, vaultFlagsOf } from './vault-options.js';
 
 const splitList = (values: string[]) => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -75,6 +76,9 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     if (!existsSync(pb)) throw new CliError(`the playbook: ${pb} could not be found`, EXIT.BAD_OPTIONS);
   }
 
+  // Vault secrets first, as ansible-playbook asks for them: every file read below may need them.
+  const vault = await openRunVault(vaultFlagsOf(flags), secrets);
+
   let registry: ModuleRegistry;
   try {
     registry = await ModuleRegistry.create(moduleDirs(flags, playbookFiles));
@@ -88,6 +92,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     isModule: (name: string) => registry.has(name),
     suggestModules: (name: string) => registry.suggest(name),
     freeFormOf: (name: string) => registry.info(name)?.freeForm,
+    vault,
   };
   const playbooks: Playbook[] = [];
   for (const file of playbookFiles) playbooks.push(await asCliError(() => loadPlaybook(resolve(file), loaderOptions)));
@@ -97,8 +102,8 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     return EXIT.OK;
   }
 
-  const extraVars = parseExtraVars(flags.extraVars);
-  const inventory = await asCliError(() => loadInventory(inventorySources(flags)));
+  const extraVars = parseExtraVars(flags.extraVars, vault);
+  const inventory = await asCliError(() => loadInventory(inventorySources(flags), { vault }));
 
   if (flags.listHosts || flags.listTasks || flags.listTags) {
     const templar = new Templar();
@@ -191,7 +196,8 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
       events: combineEvents(printer, flags.json ? {} : warnings),
       log,
       loadTaskFile: (path) => loadTaskFile(path, loaderOptions),
-      loadVarsFile,
+      loadVarsFile: (path) => loadVarsFile(path, vault),
+      readControllerFile: (path, decrypt) => (decrypt ? vault.openBytes(readFileSync(path), path).data : readFileSync(path)),
       onConnections: (c) => (connections = c),
       interrupt,
     });

@@ -126,6 +126,8 @@ export interface RunContext {
   loadTaskFile(path: string): Promise<import('../playbook/model.js').TaskNode[]>;
   /** Loads a vars file (YAML). */
   loadVarsFile(path: string): Promise<Vars>;
+  /** Reads a controller file for a module's `src:`, decrypting vault data when asked. */
+  readControllerFile?(path: string, decrypt: boolean): Buffer;
 }
 
 export function sessionFor(ctx: RunContext, host: string): HostSession {

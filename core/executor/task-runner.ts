@@ -238,6 +238,9 @@ async function runWithVars(
   let delegatedTo: string | undefined;
   try {
     const delegate = inherited(scope, 'delegateTo');
+    // remote_user (play/block/task keyword) sits between -u and ansible_user, as in Ansible.
+    const remoteUserKeyword = inherited(scope, 'remoteUser');
+    const remoteUser = remoteUserKeyword !== undefined ? String(ctx.templar.render(remoteUserKeyword, vars)) : undefined;
     if (delegate) {
       delegatedTo = String(ctx.templar.render(delegate, vars));
       const dVars = ctx.inventory.hosts.has(delegatedTo)
@@ -245,9 +248,9 @@ async function runWithVars(
         : ['localhost', '127.0.0.1'].includes(delegatedTo)
           ? { ansible_connection: 'local' }
           : {};
-      transport = ctx.connections.get(delegatedTo, dVars);
+      transport = ctx.connections.get(delegatedTo, dVars, remoteUser);
     } else {
-      transport = ctx.connections.get(host.name, vars);
+      transport = ctx.connections.get(host.name, vars, remoteUser);
     }
   } catch (err) {
     return { result: failed(`${(err as Error).message} (${where(task)})`) };
@@ -287,7 +290,9 @@ async function runWithVars(
         facts: (delegatedTo ? ctx.sessions.get(delegatedTo) ?? host.session : host.session).runtime.facts,
         predicted: host.session.runtime.predicted,
         log: ctx.log.child({ host: host.name, task: info.name }),
+        secrets: ctx.secrets,
         findFile: findFileFor(state, scope),
+        ...(ctx.readControllerFile ? { readControllerFile: ctx.readControllerFile } : {}),
         render: (template, source) => ctx.templar.renderString(template, itemVars, source),
         evaluate: (expression) => evaluate(expression, itemVars),
       });

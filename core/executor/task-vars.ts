@@ -87,6 +87,7 @@ export function taskVars(ctx: RunContext, state: PlayState, host: PlayHost, scop
     ansible_diff_mode: ctx.options.diff,
     ansible_verbosity: ctx.options.verbosity,
     playbook_dir: state.play.baseDir,
+    ansible_inventory_sources: ctx.inventory.sources,
     omit: OMIT,
   };
   if (role) {

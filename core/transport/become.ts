@@ -18,8 +18,10 @@
  * round trip); the ready line still tells a sudo failure from the command's own.
  */
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { quote } from './shell-quote.js';
-import type { BecomeSpec } from './transport.js';
+import type { BecomeSpec, StreamedInput } from './transport.js';
 
 export interface BecomePlan {
   user: string;
@@ -54,6 +56,20 @@ export function becomeCommand(command: string, become: BecomeSpec): { command: s
 export interface ProcessInput {
   write(data: Buffer): void;
   end(data?: Buffer): void;
+  /** The same stdin as a stream, for input piped with backpressure (StreamedInput). */
+  stream?: NodeJS.WritableStream;
+}
+
+/** A StreamedInput as one Readable: its buffers and files in order. */
+function streamOf(input: StreamedInput): Readable {
+  return Readable.from(
+    (async function* () {
+      for (const part of input.parts) {
+        if (Buffer.isBuffer(part)) yield part;
+        else yield* createReadStream(part.file, { highWaterMark: 256 * 1024 });
+      }
+    })(),
+  );
 }
 
 /**
@@ -69,7 +85,7 @@ export class ExecInput {
   private wrongPassword = false;
 
   constructor(
-    private readonly stdin: Buffer | undefined,
+    private readonly stdin: Buffer | StreamedInput | undefined,
     private readonly plan?: BecomePlan,
   ) {
     this.ready = plan === undefined;
@@ -78,7 +94,23 @@ export class ExecInput {
   start(io: ProcessInput): void {
     this.io = io;
     // Without a password there is nothing to wait for: pipeline the input with the command.
-    if (!this.plan?.password) io.end(this.stdin && this.stdin.length > 0 ? this.stdin : undefined);
+    if (!this.plan?.password) this.send();
+  }
+
+  /** The command's own input, then end of input. */
+  private send(): void {
+    const io = this.io!;
+    const stdin = this.stdin;
+    if (stdin === undefined || Buffer.isBuffer(stdin)) {
+      io.end(stdin && stdin.length > 0 ? stdin : undefined);
+      return;
+    }
+    if (!io.stream) throw new Error('this transport cannot stream input');
+    // A controller file that cannot be read ends the input early: the host's byte count
+    // check then refuses the short file, so nothing half-written is installed.
+    const source = streamOf(stdin);
+    source.on('error', () => io.end());
+    source.pipe(io.stream);
   }
 
   /** Returns the part of `chunk` that is the command's own stderr. */
@@ -105,7 +137,7 @@ export class ExecInput {
     this.ready = true;
     const own = Buffer.concat([this.pending.subarray(0, at), this.pending.subarray(at + marker.length)]);
     this.pending = Buffer.alloc(0);
-    if (plan.password !== undefined) this.io?.end(this.stdin && this.stdin.length > 0 ? this.stdin : undefined);
+    if (plan.password !== undefined && this.io) this.send();
     return own;
   }
 

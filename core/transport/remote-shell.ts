@@ -4,7 +4,7 @@
  * the same, and each operation costs exactly one round trip.
  */
 import { createHash } from 'node:crypto';
-import type { BecomeSpec, ExecOptions, ExecResult, Transport } from './transport.js';
+import type { BecomeSpec, ExecOptions, ExecResult, StreamedInput, Transport } from './transport.js';
 import { chmodCommand, chownCommand, ownerSpec } from './operands.js';
 import { quote } from './shell-quote.js';
 import { becomeCommand, ExecInput, type BecomePlan } from './become.js';
@@ -24,14 +24,14 @@ export function withEnv(command: string, env: Record<string, string> | undefined
 /** A command line ready for `sh -c`, with its input and, under become, what sudo's stderr will show. */
 export interface PreparedExec {
   command: string;
-  stdin?: Buffer;
+  stdin?: Buffer | StreamedInput;
   become?: BecomePlan;
 }
 
 /** Apply environment and become to a command. Transports feed it through an `ExecInput`. */
 export function prepareExec(command: string, options: ExecOptions = {}): PreparedExec {
   const cmd = withEnv(command, options.env);
-  const stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin);
+  const stdin = options.stdin === undefined ? undefined : typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin;
   const prepared: PreparedExec = { command: cmd };
   if (stdin !== undefined) prepared.stdin = stdin;
   if (options.become) {

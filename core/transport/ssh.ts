@@ -7,6 +7,7 @@
  * local transport runs it. A non-POSIX login shell (csh, fish) is not supported.
  */
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import PQueue from 'p-queue';
 import type { NegotiatedAlgorithms } from 'ssh2';
 import { execInput, prepareExec, type PreparedExec } from './remote-shell.js';
@@ -162,6 +163,27 @@ export class SshTransport implements Transport {
         }
       }
     }
+  }
+
+  /**
+   * A direct-tcpip channel on this host's connection: sshd connects to `host:port` from the
+   * target, so `host` is resolved there (127.0.0.1 is the target itself). Needs sshd's
+   * AllowTcpForwarding (OpenSSH's default); a refusal says so.
+   */
+  async openTcpTunnel(host: string, port: number): Promise<Duplex> {
+    const connection = await this.ensureConnection();
+    return new Promise((resolve, reject) => {
+      connection.client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
+        if (err) {
+          // RFC 4254 reason 1: the server forbids forwarding; otherwise its connect failed.
+          const reason = (err as Error & { reason?: number }).reason;
+          const why = reason === 1 ? 'sshd forbids TCP forwarding (AllowTcpForwarding)' : `${err.message.replace(/^\(SSH\) Channel open failure: ?/, '') || 'connect failed'}`;
+          reject(new Error(`${this.host} could not connect to ${host}:${port}: ${why}`));
+          return;
+        }
+        resolve(channel);
+      });
+    });
   }
 
   /**

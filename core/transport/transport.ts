@@ -7,6 +7,7 @@
  * writes, become and environment handling are built on top of `exec` once, in
  * `core/transport/remote-shell.ts`, so the SSH and local transports cannot drift apart.
  */
+import type { Duplex } from 'node:stream';
 
 /** How to run a command as another user (Ansible's `become`). Only `sudo` for now. */
 export interface BecomeSpec {
@@ -16,9 +17,17 @@ export interface BecomeSpec {
   method?: 'sudo';
 }
 
+/**
+ * Input too large to hold in memory: buffers and controller files, sent in order and
+ * streamed with backpressure (a 400 MB `copy` costs a read buffer, not 400 MB).
+ */
+export interface StreamedInput {
+  parts: ReadonlyArray<Buffer | { file: string; size: number }>;
+}
+
 export interface ExecOptions {
   /** Bytes fed to the command's stdin; the stream is closed afterwards. */
-  stdin?: string | Buffer;
+  stdin?: string | Buffer | StreamedInput;
   /** Extra environment for the command (exported by the remote shell, values quoted). */
   env?: Record<string, string>;
   become?: BecomeSpec;
@@ -105,6 +114,12 @@ export interface Transport {
    * re-interprets it. A non-zero exit status is a result, not an error.
    */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * A TCP connection to `host:port` opened FROM the target (an SSH direct-tcpip channel on
+   * the existing connection; a plain socket for the local transport), for APIs that only
+   * the target can reach. Optional: a transport without it cannot tunnel.
+   */
+  openTcpTunnel?(host: string, port: number): Promise<Duplex>;
   /** Close the connection and free its resources (idempotent). */
   close(): Promise<void>;
   /**

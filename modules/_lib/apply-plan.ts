@@ -12,6 +12,7 @@ import { RemoteCommandError } from '../../core/transport/remote-shell.js';
 import { chmodCommand, chownCommand, ownerSpec as chownSpec, pathOperand } from '../../core/transport/operands.js';
 import { backupCommand } from '../../core/transport/remote-shell.js';
 import { quote, splitArgs } from '../../core/transport/shell-quote.js';
+import type { StreamedInput } from '../../core/transport/transport.js';
 import { recordPrediction, type PredictedPath } from './path-state.js';
 
 export interface Attributes {
@@ -29,10 +30,16 @@ export interface MkdirOp extends Attributes {
   parents?: boolean;
 }
 
+/** A controller file sent as it is read (large `copy` sources): never held in memory whole. */
+export interface ControllerFile {
+  file: string;
+  size: number;
+}
+
 export interface WriteOp extends Attributes {
   path: string;
-  /** The bytes to write, sent on stdin... */
-  data: Buffer;
+  /** The bytes to write, sent on stdin (a large controller file is streamed)... */
+  data: Buffer | ControllerFile;
   /** ...or a file on the host to copy them from (copy's remote_src); `data` is then empty. */
   fromHostPath?: string;
   backup?: boolean;
@@ -99,6 +106,10 @@ function readExactly(size: number): string {
   return `{ ${parts.join('; ')}; } 2>/dev/null > "$t" || exit 98`;
 }
 
+function sizeOf(data: Buffer | ControllerFile): number {
+  return Buffer.isBuffer(data) ? data.length : data.size;
+}
+
 function writeLines(op: WriteOp, index: number): string[] {
   const q = quote(op.path);
   // './' for a relative dest such as '-x/f': neither mktemp nor the user's `validate`
@@ -110,8 +121,8 @@ function writeLines(op: WriteOp, index: number): string[] {
     ...(op.fromHostPath !== undefined
       ? [`cp -- ${quote(op.fromHostPath)} "$t" || exit 1`]
       : [
-          readExactly(op.data.length),
-          `[ "$(wc -c < "$t")" -eq ${op.data.length} ] || { echo "tsplay: short write to ${op.path.replace(/[^\w./-]/g, '?')}" >&2; exit 99; }`,
+          readExactly(sizeOf(op.data)),
+          `[ "$(wc -c < "$t")" -eq ${sizeOf(op.data)} ] || { echo "tsplay: short write to ${op.path.replace(/[^\w./-]/g, '?')}" >&2; exit 99; }`,
         ]),
     `if [ -e ${q} ]; then chown --reference=${q} -- "$t" 2>/dev/null; chmod --reference=${q} -- "$t"; else chmod 0644 -- "$t"; fi`,
     ...attrLines('"$t"', op),
@@ -168,12 +179,12 @@ function attrGroups(ops: readonly AttrOp[]): string[][] {
 
 interface Batch {
   script: string[];
-  stdin: Buffer[];
+  stdin: Array<Buffer | ControllerFile>;
   writes: WriteOp[];
 }
 
 /** Split the plan into scripts that each fit in one command line (pure; unit-tested). */
-export function planScripts(plan: FilePlan): Array<{ script: string; stdin: Buffer; writes: WriteOp[] }> {
+export function planScripts(plan: FilePlan): Array<{ script: string; stdin: Buffer | StreamedInput; writes: WriteOp[] }> {
   const batches: Batch[] = [];
   let current: Batch = { script: ['set -u'], stdin: [], writes: [] };
   let size = 0;
@@ -196,7 +207,12 @@ export function planScripts(plan: FilePlan): Array<{ script: string; stdin: Buff
   for (const op of plan.writes ?? []) add((index) => writeLines(op, index), op);
   for (const lines of attrGroups(plan.attrs ?? [])) add(() => lines);
   if (size > 0) batches.push(current);
-  return batches.map((b) => ({ script: b.script.join('\n'), stdin: Buffer.concat(b.stdin), writes: b.writes }));
+  return batches.map((b) => ({
+    script: b.script.join('\n'),
+    // All in memory already: one buffer. With a controller file among them: streamed in order.
+    stdin: b.stdin.every((p) => Buffer.isBuffer(p)) ? Buffer.concat(b.stdin as Buffer[]) : { parts: b.stdin.filter((p) => !Buffer.isBuffer(p) || p.length > 0) },
+    writes: b.writes,
+  }));
 }
 
 function isEmpty(plan: FilePlan): boolean {
@@ -215,14 +231,16 @@ export async function applyPlan(ctx: ModuleContext<unknown>, plan: FilePlan): Pr
   if (ctx.check) {
     for (const op of plan.mkdirs ?? []) recordPrediction(ctx, op.path, predicted('directory', op));
     for (const op of plan.writes ?? []) {
-      ctx.predicted.setFile(op.path, op.fromHostPath !== undefined ? 'exists' : op.data);
+      // A streamed file's content is not kept in memory: later tasks know it exists.
+      ctx.predicted.setFile(op.path, op.fromHostPath !== undefined || !Buffer.isBuffer(op.data) ? 'exists' : op.data);
       recordPrediction(ctx, op.path, predicted('file', op));
     }
     for (const op of plan.attrs ?? []) recordPrediction(ctx, op.path, predicted(op.kind, op));
     return { backups };
   }
   for (const batch of planScripts(plan)) {
-    const res = await ctx.run(batch.script, batch.stdin.length ? { stdin: batch.stdin } : {});
+    const hasInput = Buffer.isBuffer(batch.stdin) ? batch.stdin.length > 0 : batch.stdin.parts.length > 0;
+    const res = await ctx.run(batch.script, hasInput ? { stdin: batch.stdin } : {});
     for (const w of batch.writes) ctx.facts.invalidate(`file:${w.path}`);
     if (res.rc === VALIDATE_FAILED) ctx.fail(`failed to validate: ${res.stderr.trim()}`);
     if (res.rc !== 0) {
