@@ -3,7 +3,7 @@
  * become `ERROR! ...` with file:line:column and exit 5 (bad input) before any host is
  * touched.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadInventory } from '../inventory/load.js';
 import { ModuleRegistry, ModuleLoadError } from '../modules/registry.js';
@@ -35,12 +35,24 @@ export function inventorySources(flags: { inventory: string[] }): string[] {
   return existsSync('/etc/ansible/hosts') ? ['/etc/ansible/hosts'] : [];
 }
 
-/** Module folders: -M (colon lists) and a `modules/` folder beside each playbook. */
+/**
+ * Module folders, searched in this order (a later folder wins a name): -M (colon lists),
+ * then beside each playbook `modules/` and `library/` (Ansible's name), then the
+ * `library/` folder of each role in the playbook's `roles/` folder, as Ansible ships
+ * modules with roles.
+ */
 function moduleDirs(flags: RunFlags, playbooks: string[]): string[] {
-  const dirs = flags.modulePath.flatMap((p) => p.split(':')).filter(Boolean);
+  const dirs = flags.modulePath.flatMap((p) => p.split(':')).filter(Boolean).map((d) => resolve(d));
+  const isDir = (d: string) => existsSync(d) && statSync(d).isDirectory();
+  const add = (dir: string) => {
+    if (isDir(dir) && !dirs.includes(dir)) dirs.push(dir);
+  };
   for (const pb of playbooks) {
-    const dir = resolve(dirname(pb), 'modules');
-    if (existsSync(dir) && statSync(dir).isDirectory() && !dirs.includes(dir)) dirs.push(dir);
+    const base = dirname(resolve(pb));
+    add(resolve(base, 'modules'));
+    add(resolve(base, 'library'));
+    const roles = resolve(base, 'roles');
+    if (isDir(roles)) for (const role of readdirSync(roles).sort()) add(resolve(roles, role, 'library'));
   }
   return dirs;
 }
@@ -74,6 +86,8 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     if (err instanceof ModuleLoadError) throw new CliError(err.message, EXIT.BAD_OPTIONS);
     throw err;
   }
+  // Unusable module files only fail the tasks that use them; say so before anything runs.
+  for (const warning of registry.warnings) process.stderr.write(`[WARNING]: ${warning}\n`);
   const loaderOptions = {
     isModule: (name: string) => registry.has(name),
     suggestModules: (name: string) => registry.suggest(name),

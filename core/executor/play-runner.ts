@@ -293,7 +293,7 @@ async function runMeta(ctx: RunContext, state: WalkState, task: Task, scope: Sco
       }
       return;
     case 'clear_facts':
-      for (const h of hosts) h.session.facts = {};
+      for (const h of hosts) h.session.clearFacts();
       return;
     case 'clear_host_errors':
       for (const h of state.hosts) h.failed = false;

@@ -179,6 +179,11 @@ export interface ModuleDefinition<Args = Record<string, unknown>> {
   controllerOnly?: boolean;
   /** False when the module cannot predict its result: it is reported skipped in check mode. */
   supportsCheckMode?: boolean;
+  /**
+   * A custom module that takes the name (or an alias) of a built-in must say so with
+   * `overrides: true`; otherwise tasks using that name fail and say which file clashes.
+   */
+  overrides?: boolean;
   run(ctx: ModuleContext<Args>): Promise<ModuleResult>;
 }
 
