@@ -112,7 +112,9 @@ hash_inputs() {
     if [ -d "$f" ]; then
       (cd "$f" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
     else
-      sha256sum "$f"
+      # By content and base name only: an absolute path in the hash made every clone in
+      # another folder (CI's, a worktree's) rebuild the cached stages.
+      (cd "$(dirname "$f")" && sha256sum "$(basename "$f")")
     fi
   done | sha256sum | cut -d' ' -f1
 }
