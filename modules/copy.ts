@@ -2,14 +2,16 @@
  * `copy`: put a controller file, a controller directory (recursively) or inline `content`
  * on the host. Checksums are compared first, so unchanged files are never transferred.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { posix } from 'node:path';
 import { defineModule, type JsonSchema, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { mutuallyExclusive, requireArg } from './_lib/args.js';
 import { copyTree, hostSource, localSource } from './_lib/copy-tree.js';
 import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
-import { installFile } from './_lib/install-file.js';
+import { installFile, type InstallSpec } from './_lib/install-file.js';
+import { isVaultText } from '../core/vault/envelope.js';
 import { statPath } from './_lib/path-state.js';
 
 interface CopyArgs extends AttrArgs {
@@ -21,6 +23,7 @@ interface CopyArgs extends AttrArgs {
   directory_mode?: string | number;
   remote_src: boolean;
   validate?: string;
+  decrypt: boolean;
 }
 
 const anyValue: JsonSchema = { type: ['string', 'number', 'boolean', 'array', 'object'] };
@@ -62,6 +65,32 @@ async function copyFromHost(ctx: ModuleContext<CopyArgs>, a: CopyArgs, dest: str
   });
 }
 
+/** Controller files larger than this are streamed to the host instead of read into memory. */
+const STREAM_ABOVE_BYTES = 8 * 1024 * 1024;
+
+/** The file's first bytes are a vault header (`$ANSIBLE_VAULT;`). */
+function startsLikeVault(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return isVaultText(head.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** sha1 of a controller file, read in chunks. */
+function fileChecksum(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha1');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
 export default defineModule<CopyArgs>({
   name: 'copy',
   schema: {
@@ -77,6 +106,7 @@ export default defineModule<CopyArgs>({
       directory_mode: { type: ['string', 'number'], description: 'Mode of directories created by a recursive copy.' },
       remote_src: { type: 'boolean', default: false, description: 'src is a file or directory on the host, not on the controller.' },
       validate: { type: 'string', description: "Command that checks the new file before it is installed; '%s' is the file (e.g. 'visudo -cf %s')." },
+      decrypt: { type: 'boolean', default: true, description: 'Decrypt a vault-encrypted src with the run\'s vault secrets (false: copy the encrypted file as it is).' },
     },
   },
   docs: {
@@ -87,7 +117,9 @@ export default defineModule<CopyArgs>({
       'atomically (temporary file in the same directory, then rename). Mode, owner and group are compared',
       'and corrected in the same step. `dest` ending in `/` or naming an existing directory receives the',
       "file under the source's name. For a directory `src`, a trailing `/` copies its contents into `dest`;",
-      'without it, the directory itself is created inside `dest`.',
+      'without it, the directory itself is created inside `dest`. A vault-encrypted `src` (made by',
+      '`tsplay vault encrypt` or `ansible-vault`) is decrypted on the controller, and its content is masked',
+      'in the output, unless `decrypt: false`.',
     ].join('\n'),
     examples: [
       '- name: Install a file with its mode',
@@ -161,7 +193,7 @@ export default defineModule<CopyArgs>({
     if (st.isDirectory()) {
       const dirMode = a.directory_mode !== undefined ? parseAttrs(ctx, { mode: a.directory_mode }).mode : undefined;
       return copyTree(ctx, {
-        source: localSource(ctx, local),
+        source: localSource(ctx, local, a.decrypt),
         contentsOnly: a.src!.endsWith('/'),
         dest,
         attrs,
@@ -170,9 +202,14 @@ export default defineModule<CopyArgs>({
         force: a.force,
       });
     }
-    let data: Buffer;
+    let data: InstallSpec['data'];
     try {
-      data = readFileSync(local);
+      // A large file is hashed and later sent as it is read: memory does not grow with it.
+      // (A vault file is decrypted in memory: only plain files are streamed.)
+      data =
+        st.size > STREAM_ABOVE_BYTES && !(a.decrypt && startsLikeVault(local))
+          ? { file: local, size: st.size, checksum: await fileChecksum(local) }
+          : ctx.readControllerFile(local, { decrypt: a.decrypt });
     } catch (err) {
       return ctx.fail(`could not read src=${local}: ${(err as Error).message}`);
     }

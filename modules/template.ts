@@ -3,7 +3,6 @@
  * install the result like `copy` does (checksum first, atomic write, mode/owner in the same
  * step). Rendering happens in the controller; the host only receives the text.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { defineModule } from '../core/modules/api.js';
 import { requireArg } from './_lib/args.js';
@@ -80,7 +79,8 @@ export default defineModule<TemplateArgs>({
     const local = ctx.findFile('templates', a.src!);
     let text: string;
     try {
-      text = readFileSync(local, 'utf8');
+      // A vault-encrypted template is decrypted, as Ansible does.
+      text = ctx.readControllerFile(local).toString('utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       return ctx.fail(

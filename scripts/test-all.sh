@@ -35,8 +35,8 @@ lab_down() {
 trap lab_down EXIT
 trap 'exit 130' INT TERM
 
-echo "== lab up"
-if bash test/lab/lab.sh up; then
+echo "== lab up (with the OpenStack controller: lab-cloud.test.ts and the OpenStack modules use it)"
+if bash test/lab/lab.sh up --openstack; then
   echo "== integration tests"
   # --passWithNoTests: the integration project may legitimately be empty on a branch.
   npx vitest run --project integration --passWithNoTests --reporter=default --reporter=json --outputFile.json="$reports/integration.json" || failed+=("integration tests")

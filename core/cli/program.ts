@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, version } from './main.js';
 import { CliError } from './errors.js';
+import { addVaultOptions, type VaultFlags } from './vault-options.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -18,7 +19,7 @@ function positiveInt(value: string): number {
   return n;
 }
 
-export interface RunFlags {
+export interface RunFlags extends VaultFlags {
   inventory: string[];
   extraVars: string[];
   limit?: string;
@@ -59,7 +60,7 @@ export async function runProgram(argv: string[]): Promise<number> {
     .configureOutput({ writeOut: stdout, writeErr: stderr })
     .showHelpAfterError('(run with --help for usage)');
 
-  program
+  addVaultOptions(program
     .command('run')
     .description('run one or more playbooks (like ansible-playbook)')
     .argument('<playbook...>', 'playbook files')
@@ -88,22 +89,22 @@ export async function runProgram(argv: string[]): Promise<number> {
     .option('--start-at-task <name>', 'start the playbook at the task with this name')
     .option('-M, --module-path <dirs>', 'extra folders of modules (colon list, repeatable)', collect, [])
     .option('--json', 'print one JSON document with every result instead of the usual output', false)
-    .option('--log-file <file>', 'write structured JSON logs here (also TSPLAY_LOG)')
+    .option('--log-file <file>', 'write structured JSON logs here (also TSPLAY_LOG)'))
     .action(async (playbooks: string[], flags: RunFlags) => {
       const { runCommand } = await import('./run-command.js');
       exitCode = await runCommand(playbooks, flags);
     });
 
-  program
+  addVaultOptions(program
     .command('inventory')
-    .description('show the inventory (like ansible-inventory)')
+    .description('show the inventory (like ansible-inventory)'))
     .option('-i, --inventory <path>', 'inventory source (repeatable)', collect, [])
     .option('--list', 'all hosts and groups as JSON', false)
     .option('--graph [group]', 'the group tree')
     .option('--host <host>', "one host's variables as JSON")
     .option('-l, --limit <pattern>', 'limit to hosts matching a pattern')
     .option('--vars', 'with --graph: show variables', false)
-    .action(async (flags: { inventory: string[]; list: boolean; graph?: string | boolean; host?: string; limit?: string; vars: boolean }) => {
+    .action(async (flags: { inventory: string[]; list: boolean; graph?: string | boolean; host?: string; limit?: string; vars: boolean } & VaultFlags) => {
       const { inventoryCommand } = await import('./inventory-command.js');
       exitCode = await inventoryCommand(flags);
     });
@@ -118,6 +119,8 @@ export async function runProgram(argv: string[]): Promise<number> {
       const { docCommand } = await import('./doc-command.js');
       exitCode = await docCommand(module, flags);
     });
+
+  addVaultCommand(program, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -135,7 +138,7 @@ export async function runProgram(argv: string[]): Promise<number> {
     }
     // Loader errors raised later (a bad --limit pattern, an include_tasks file) are still
     // the user's input: report them the same way.
-    if (err instanceof Error && ['InventoryError', 'PlaybookError'].includes(err.name)) {
+    if (err instanceof Error && ['InventoryError', 'PlaybookError', 'VaultError'].includes(err.name)) {
       process.stderr.write(`ERROR! ${err.message}\n`);
       return EXIT.BAD_OPTIONS;
     }
@@ -143,4 +146,69 @@ export async function runProgram(argv: string[]): Promise<number> {
     if (process.env.TSPLAY_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
     return EXIT.ERROR;
   }
+}
+
+const VAULT_HELP = `
+Files made by ansible-vault open in tsplay and the other way round ($ANSIBLE_VAULT;1.1;AES256,
+and 1.2 with a vault id). Secrets: --vault-password-file FILE (a file, or an executable that
+prints the password), --vault-id LABEL@FILE or LABEL@prompt (repeatable), --ask-vault-pass,
+or ANSIBLE_VAULT_PASSWORD_FILE. Without any, tsplay asks on the terminal.
+
+Examples:
+  tsplay vault encrypt group_vars/all/vault.yml --vault-password-file ~/.vault_pass
+  tsplay vault encrypt_string --vault-id prod@prompt --name db_password 's3cret'
+  tsplay vault view secrets.yml --vault-id prod@~/.vault_prod
+  tsplay vault rekey secrets.yml --vault-password-file old.txt --new-vault-password-file new.txt
+
+Use them in a run with the same flags: tsplay run site.yml --vault-password-file ~/.vault_pass
+See docs/vault.md.
+`;
+
+/** `tsplay vault ...`: ansible-vault's subcommands and flags. */
+function addVaultCommand(program: Command, setExit: (code: number) => void): void {
+  const vault = program
+    .command('vault')
+    .description('encrypt and decrypt Ansible Vault files and strings (like ansible-vault)')
+    .addHelpText('after', VAULT_HELP);
+  const run = (load: () => Promise<(...a: any[]) => Promise<number>>) =>
+    async (...args: unknown[]) => {
+      const fn = await load();
+      setExit(await fn(...args.slice(0, -1)));
+    };
+  const sub = (name: string, description: string) => addVaultOptions(vault.command(name).description(description));
+  const load = async () => import('./vault-command.js');
+
+  sub('encrypt', 'encrypt files in place (or stdin, or into --output)')
+    .argument('[file...]', "files to encrypt ('-' or none: stdin)")
+    .option('--output <file>', "write here instead (one input; '-' is stdout)")
+    .option('--encrypt-vault-id <id>', 'the vault id to encrypt with, when several are given')
+    .action(run(async () => (await load()).vaultEncrypt));
+  sub('decrypt', 'decrypt files in place (or stdin, or into --output)')
+    .argument('[file...]', "files to decrypt ('-' or none: stdin)")
+    .option('--output <file>', "write here instead (one input; '-' is stdout)")
+    .action(run(async () => (await load()).vaultDecrypt));
+  sub('view', 'print the decrypted content of files')
+    .argument('<file...>', 'vault files')
+    .action(run(async () => (await load()).vaultView));
+  sub('edit', 'decrypt into a private temporary file, run $EDITOR, re-encrypt if it changed')
+    .argument('<file>', 'vault file')
+    .option('--encrypt-vault-id <id>', 'accepted for compatibility; the file keeps the vault id that opened it')
+    .action(run(async () => (await load()).vaultEdit));
+  sub('create', 'write a new vault file with $EDITOR')
+    .argument('<file>', 'new file')
+    .option('--encrypt-vault-id <id>', 'the vault id to encrypt with, when several are given')
+    .action(run(async () => (await load()).vaultCreate));
+  sub('encrypt_string', 'encrypt strings into !vault YAML values')
+    .argument('[string...]', "strings to encrypt ('-' or none: stdin)")
+    .option('-n, --name <name>', 'variable name for the next string (repeatable, in order)', collect, [])
+    .option('--stdin-name <name>', 'variable name for the string read from stdin')
+    .option('-p, --prompt', 'ask for the string on the terminal', false)
+    .option('--output <file>', "write here instead of stdout ('-' is stdout)")
+    .option('--encrypt-vault-id <id>', 'the vault id to encrypt with, when several are given')
+    .action(run(async () => (await load()).vaultEncryptString));
+  sub('rekey', 'decrypt files and encrypt them with a new secret')
+    .argument('<file...>', 'vault files')
+    .option('--new-vault-id <id>', 'the new secret: LABEL@FILE, LABEL@prompt, or a LABEL for --new-vault-password-file')
+    .option('--new-vault-password-file <file>', 'file (or script) with the new password')
+    .action(run(async () => (await load()).vaultRekey));
 }

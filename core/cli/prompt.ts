@@ -1,10 +1,14 @@
-/** Password prompts for -K/-k: read from the terminal without echo. */
+/** Password prompts (-K, -k, vault passwords): read from the terminal without echo. */
 import { CliError } from './errors.js';
 import { EXIT } from './main.js';
 
-export async function promptSecret(label: string): Promise<string> {
+/** `instead` says what to do when there is no terminal to ask on. */
+export async function promptSecret(
+  label: string,
+  instead = 'set the password in the inventory (ansible_become_password / ansible_password) instead',
+): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) throw new CliError(`${label} needs a terminal; set the password in the inventory (ansible_become_password / ansible_password) instead`, EXIT.BAD_OPTIONS);
+  if (!stdin.isTTY) throw new CliError(`${label} needs a terminal; ${instead}`, EXIT.BAD_OPTIONS);
   process.stderr.write(`${label}: `);
   stdin.setRawMode(true);
   stdin.resume();

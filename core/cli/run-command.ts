@@ -3,7 +3,7 @@
  * become `ERROR! ...` with file:line:column and exit 5 (bad input) before any host is
  * touched.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadInventory } from '../inventory/load.js';
 import { ModuleRegistry, ModuleLoadError } from '../modules/registry.js';
@@ -28,6 +28,7 @@ import { listHosts, listTags, listTasks } from './list-command.js';
 import { checkLimit } from './limit-check.js';
 import { findStartTask } from './start-at-task.js';
 import { unmatchedPatterns } from '../inventory/patterns.js';
+import { openRunVault, vaultFlagsOf } from './vault-options.js';
 
 const splitList = (values: string[]) => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -38,12 +39,24 @@ export function inventorySources(flags: { inventory: string[] }): string[] {
   return existsSync('/etc/ansible/hosts') ? ['/etc/ansible/hosts'] : [];
 }
 
-/** Module folders: -M (colon lists) and a `modules/` folder beside each playbook. */
+/**
+ * Module folders, searched in this order (a later folder wins a name): -M (colon lists),
+ * then beside each playbook `modules/` and `library/` (Ansible's name), then the
+ * `library/` folder of each role in the playbook's `roles/` folder, as Ansible ships
+ * modules with roles.
+ */
 function moduleDirs(flags: RunFlags, playbooks: string[]): string[] {
-  const dirs = flags.modulePath.flatMap((p) => p.split(':')).filter(Boolean);
+  const dirs = flags.modulePath.flatMap((p) => p.split(':')).filter(Boolean).map((d) => resolve(d));
+  const isDir = (d: string) => existsSync(d) && statSync(d).isDirectory();
+  const add = (dir: string) => {
+    if (isDir(dir) && !dirs.includes(dir)) dirs.push(dir);
+  };
   for (const pb of playbooks) {
-    const dir = resolve(dirname(pb), 'modules');
-    if (existsSync(dir) && statSync(dir).isDirectory() && !dirs.includes(dir)) dirs.push(dir);
+    const base = dirname(resolve(pb));
+    add(resolve(base, 'modules'));
+    add(resolve(base, 'library'));
+    const roles = resolve(base, 'roles');
+    if (isDir(roles)) for (const role of readdirSync(roles).sort()) add(resolve(roles, role, 'library'));
   }
   return dirs;
 }
@@ -73,6 +86,9 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     if (!existsSync(pb)) throw new CliError(`the playbook: ${pb} could not be found`, EXIT.BAD_OPTIONS);
   }
 
+  // Vault secrets first, as ansible-playbook asks for them: every file read below may need them.
+  const vault = await openRunVault(vaultFlagsOf(flags), secrets);
+
   let registry: ModuleRegistry;
   try {
     registry = await ModuleRegistry.create(moduleDirs(flags, playbookFiles));
@@ -80,10 +96,13 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     if (err instanceof ModuleLoadError) throw new CliError(err.message, EXIT.BAD_OPTIONS);
     throw err;
   }
+  // Unusable module files only fail the tasks that use them; say so before anything runs.
+  for (const warning of registry.warnings) process.stderr.write(`[WARNING]: ${warning}\n`);
   const loaderOptions = {
     isModule: (name: string) => registry.has(name),
     suggestModules: (name: string) => registry.suggest(name),
     freeFormOf: (name: string) => registry.info(name)?.freeForm,
+    vault,
   };
   const playbooks: Playbook[] = [];
   for (const file of playbookFiles) playbooks.push(await asCliError(() => loadPlaybook(resolve(file), loaderOptions)));
@@ -100,9 +119,9 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     return EXIT.OK;
   }
 
-  const extraVars = parseExtraVars(flags.extraVars);
+  const extraVars = parseExtraVars(flags.extraVars, vault);
   checkPlayHosts(playbooks, extraVars);
-  const inventory = await asCliError(() => loadInventory(inventorySources(flags)));
+  const inventory = await asCliError(() => loadInventory(inventorySources(flags), { vault }));
   if (flags.limit) {
     const limit = flags.limit;
     await asCliError(async () => checkLimit(inventory, limit, (m) => process.stderr.write(`[WARNING]: ${m}\n`)));
@@ -203,7 +222,8 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
       events: combineEvents(printer, flags.json ? {} : warnings),
       log,
       loadTaskFile: (path) => loadTaskFile(path, loaderOptions),
-      loadVarsFile,
+      loadVarsFile: (path) => loadVarsFile(path, vault),
+      readControllerFile: (path, decrypt) => (decrypt ? vault.openBytes(readFileSync(path), path).data : readFileSync(path)),
       onConnections: (c) => (connections = c),
       interrupt,
     });

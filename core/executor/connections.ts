@@ -4,6 +4,7 @@
  * variables follow Ansible's names; the SSH transport is imported only when a host
  * needs it, so local runs and `--version` stay fast.
  */
+import type { Duplex } from 'node:stream';
 import { LocalTransport } from '../transport/local.js';
 import type { ConnectionSpec, ExecOptions, ExecResult, Transport } from '../transport/transport.js';
 import { UnreachableError } from '../transport/transport.js';
@@ -85,6 +86,12 @@ class LazyTransport implements Transport {
     await this.inner?.interrupt?.();
   }
 
+  async openTcpTunnel(host: string, port: number): Promise<Duplex> {
+    await this.connect();
+    if (!this.inner!.openTcpTunnel) throw new Error(`${this.host}: its connection type cannot open TCP tunnels`);
+    return this.inner!.openTcpTunnel(host, port);
+  }
+
   async close(): Promise<void> {
     const inner = this.inner;
     this.connecting = undefined;
@@ -98,13 +105,19 @@ export class ConnectionManager {
 
   constructor(private readonly defaults: ConnectionDefaults) {}
 
-  /** The transport for `host`, created from its variables on first request. */
-  get(host: string, vars: Record<string, unknown>): Transport {
-    let t = this.transports.get(host);
+  /**
+   * The transport for `host`, created from its variables on first request. `remoteUser` is
+   * the play/task keyword `remote_user`: it overrides -u, and ansible_user overrides it. A
+   * task that logs in as another user gets a connection of its own.
+   */
+  get(host: string, vars: Record<string, unknown>, remoteUser?: string): Transport {
+    const defaults = remoteUser ? { ...this.defaults, remoteUser } : this.defaults;
+    const spec = connectionSpecFor(host, vars, defaults);
+    const key = `${host}\0${spec.user ?? ''}`;
+    let t = this.transports.get(key);
     if (!t) {
-      const spec = connectionSpecFor(host, vars, this.defaults);
       t = new LazyTransport(host, runsOnController(spec), () => openTransport(spec, this.defaults));
-      this.transports.set(host, t);
+      this.transports.set(key, t);
     }
     return t;
   }

@@ -9,6 +9,8 @@ import { ModuleFailure } from '../modules/api.js';
 import type { BecomeSpec, ExecOptions, Transport } from '../transport/transport.js';
 import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/remote-shell.js';
 import { quote, quoteArgv } from '../transport/shell-quote.js';
+import { readFileSync } from 'node:fs';
+import { Vault } from '../vault/vault.js';
 
 export interface ContextOptions<Args> {
   args: Args;
@@ -26,8 +28,12 @@ export interface ContextOptions<Args> {
   signal?: AbortSignal;
   facts: FactCache;
   predicted: PredictedState;
+  /** The run's secret masking (core/log/redact.ts); absent in tests that print nothing. */
+  secrets?: { add(value: string): void };
   log: Logger;
   findFile(kind: 'files' | 'templates', name: string): string;
+  /** Reads a controller file, decrypting vault data when `decrypt` (default: no secrets, so a vault file fails). */
+  readControllerFile?(path: string, decrypt: boolean): Buffer;
   render(template: string, sourceName?: string): string;
   evaluate(expression: string): unknown;
 }
@@ -76,10 +82,19 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
       return result;
     },
     quote,
+    secret(value) {
+      o.secrets?.add(value);
+    },
     fail(message, extra) {
       throw new ModuleFailure(message, extra);
     },
     findFile: o.findFile,
+    readControllerFile(path, options = {}) {
+      const decrypt = options.decrypt ?? true;
+      if (o.readControllerFile) return o.readControllerFile(path, decrypt);
+      const data = readFileSync(path);
+      return decrypt ? new Vault().openBytes(data, path).data : data;
+    },
     render: o.render,
     evaluate: o.evaluate,
     predicted: o.predicted,
@@ -92,6 +107,10 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
       local: o.transport.local === true || o.host.vars.ansible_connection === 'local',
       close: () => o.transport.close(),
       connect: () => o.transport.connect(),
+      openTcpTunnel(host, port) {
+        if (!o.transport.openTcpTunnel) return Promise.reject(new Error(`${o.host.name}: its connection type cannot open TCP tunnels`));
+        return o.transport.openTcpTunnel(host, port);
+      },
     },
   };
   return ctx;

@@ -10,6 +10,7 @@
 import PQueue from 'p-queue';
 import { isAbsolute, resolve } from 'node:path';
 import type { Block, Handler, IncludeTasks, Play, Task, TaskNode } from '../playbook/model.js';
+import { PlaybookError } from '../playbook/errors.js';
 import { evaluateCondition } from '../template/expression.js';
 import type { Vars } from '../vars/precedence.js';
 import { mergeLayers, overlay } from '../vars/precedence.js';
@@ -154,7 +155,8 @@ async function loadPlayVars(ctx: RunContext, play: Play, state: PlayState): Prom
         errors.push((err as Error).message);
       }
     }
-    if (!loaded) throw new Error(`vars_files: ${errors.join('; ')}`);
+    // The user's input (a missing file, a vault secret not given): reported like a load error.
+    if (!loaded) throw new PlaybookError([{ ...play.loc, message: `vars_files: ${errors.join('; ')}` }]);
   }
   return vars;
 }
@@ -291,7 +293,7 @@ async function runMeta(ctx: RunContext, state: WalkState, task: Task, scope: Sco
       }
       return;
     case 'clear_facts':
-      for (const h of hosts) h.session.facts = {};
+      for (const h of hosts) h.session.clearFacts();
       return;
     case 'clear_host_errors':
       for (const h of state.hosts) h.failed = false;

@@ -55,8 +55,16 @@ export class RunInterrupt {
 /** One host's state across the whole run. */
 export class HostSession {
   readonly runtime = new HostRuntime();
-  /** Gathered facts (setup), without the `ansible_` prefix, as in `ansible_facts`. */
+  /**
+   * Facts as `ansible_facts` holds them: what any module returned in `ansible_facts`
+   * (setup and gather_facts included), with the `ansible_` prefix taken off the names.
+   */
   facts: Vars = {};
+  /**
+   * The same facts as top-level variables, under the names the module returned them
+   * (`ansible_distribution`, `app_port`), as Ansible injects facts as variables.
+   */
+  factVars: Vars = {};
   /**
    * set_fact and register results: they persist across plays, like Ansible's host vars.
    * A data layer: what a host returned is never rendered as a template.
@@ -67,6 +75,18 @@ export class HostSession {
   failed = false;
   private inventoryCache?: Vars;
   constructor(readonly name: string) {}
+  /** Record facts a module returned (`ansible_facts`); later facts of the same name win. */
+  addFacts(returned: Vars): void {
+    for (const [name, value] of Object.entries(returned)) {
+      this.facts[name.startsWith('ansible_') ? name.slice('ansible_'.length) : name] = value;
+      this.factVars[name] = value;
+    }
+  }
+  /** meta: clear_facts. */
+  clearFacts(): void {
+    this.facts = {};
+    this.factVars = {};
+  }
   /** The host's inventory variables; merged once, they do not change during a run. */
   inventoryVars(inventory: Inventory): Vars {
     return (this.inventoryCache ??= inventory.varsFor(this.name));
@@ -106,6 +126,8 @@ export interface RunContext {
   loadTaskFile(path: string): Promise<import('../playbook/model.js').TaskNode[]>;
   /** Loads a vars file (YAML). */
   loadVarsFile(path: string): Promise<Vars>;
+  /** Reads a controller file for a module's `src:`, decrypting vault data when asked. */
+  readControllerFile?(path: string, decrypt: boolean): Buffer;
 }
 
 export function sessionFor(ctx: RunContext, host: string): HostSession {

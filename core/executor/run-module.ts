@@ -6,6 +6,7 @@
 import type { ModuleDefinition, ModuleResult } from '../modules/api.js';
 import { ModuleFailure } from '../modules/api.js';
 import { ArgumentError, validateArgs } from '../modules/validate-args.js';
+import { describeModule } from '../modules/module-source.js';
 import { RemoteCommandError } from '../transport/remote-shell.js';
 import { BecomeError, CommandTimeoutError, InterruptedError, UnreachableError } from '../transport/transport.js';
 import { createModuleContext, type ContextOptions } from './module-context.js';
@@ -82,14 +83,33 @@ export async function runModule(
     }
     // A bug in a module must not take the run down: report it on the task, keep the stack for -vvv logs.
     options.log.error({ err, module: module.name }, 'module crashed');
-    return { changed: false, failed: true, skipped: false, msg: `module ${module.name} crashed: ${(err as Error)?.message ?? String(err)}` };
+    // `exception` is Ansible's key for the traceback: the printer shows it at -vvv.
+    const stack = err instanceof Error && err.stack ? { exception: err.stack } : {};
+    return { changed: false, failed: true, skipped: false, msg: `${describeModule(module)} crashed: ${(err as Error)?.message ?? String(err)}`, ...stack };
   } finally {
     if (timer) clearTimeout(timer);
     interrupted?.removeEventListener('abort', onInterrupt);
   }
+  const malformed = resultProblem(result);
+  if (malformed) return { changed: false, failed: true, skipped: false, msg: `${describeModule(module)} ${malformed}` };
   const { diff, changed, skipped, ...rest } = result;
   const out: TaskResult = { ...rest, changed: Boolean(changed), failed: false, skipped: Boolean(skipped) };
   if (diff) out.diff = Array.isArray(diff) ? diff : [diff];
   if (result.failed === true) out.failed = true;
   return out;
+}
+
+/**
+ * What is wrong with the value a module's `run` resolved to, if anything. `changed` is
+ * required and must be a boolean: a missing one used to read as "ok", hiding a module
+ * that forgot to say whether it changed the host.
+ */
+function resultProblem(result: unknown): string | undefined {
+  const fix = 'its run() must return an object such as { changed: false }';
+  if (result === undefined || result === null) return `returned no result: ${fix}`;
+  if (typeof result !== 'object' || Array.isArray(result)) return `returned ${Array.isArray(result) ? 'an array' : typeof result} instead of a result object: ${fix}`;
+  const changed = (result as { changed?: unknown }).changed;
+  if (changed === undefined) return `returned a result without 'changed': ${fix} or { changed: true }`;
+  if (typeof changed !== 'boolean') return `returned 'changed' as ${JSON.stringify(changed)} (${typeof changed}); it must be true or false`;
+  return undefined;
 }

@@ -30,6 +30,8 @@ export interface RunPlaybooksInput {
   secrets?: SecretRegistry;
   loadTaskFile(path: string): Promise<TaskNode[]>;
   loadVarsFile(path: string): Promise<Vars>;
+  /** Reads a controller file for a module's `src:`, decrypting vault data when asked (default: plain read). */
+  readControllerFile?(path: string, decrypt: boolean): Buffer;
   /** Called with the manager so Ctrl-C can close connections. */
   onConnections?(connections: ConnectionManager): void;
   /** Shared with the signal handler: `trigger` it to stop the run (then interrupt the connections). */
@@ -59,6 +61,7 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
       return p;
     },
     loadVarsFile: input.loadVarsFile,
+    ...(input.readControllerFile ? { readControllerFile: input.readControllerFile } : {}),
   };
   try {
     for (const playbook of input.playbooks) {

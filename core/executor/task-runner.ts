@@ -214,8 +214,12 @@ async function runWithVars(
   try {
     module = await moduleFor(ctx, task);
   } catch (err) {
-    // A module file that no longer matches the build's index: a failed task naming it, not a crash.
-    return { result: failed(`${(err as Error).message} (${where(task)})`) };
+    // A module file that did not load, clashes, or no longer matches the build's index:
+    // a failed task naming it (ignore_errors applies), not a crash of the run.
+    const exception = (err as { exception?: unknown }).exception;
+    const result = failed(`${(err as Error).message} (${where(task)})`, typeof exception === 'string' ? { exception } : {});
+    const ignore = ignoreErrors(ctx, scope, vars, result);
+    return typeof ignore === 'object' ? { result: ignore } : { result, ...(ignore ? { ignored: true } : {}) };
   }
   if (!module) return { result: failed(`unknown module '${task.module}' (${where(task)})`) };
 
@@ -234,6 +238,9 @@ async function runWithVars(
   let delegatedTo: string | undefined;
   try {
     const delegate = inherited(scope, 'delegateTo');
+    // remote_user (play/block/task keyword) sits between -u and ansible_user, as in Ansible.
+    const remoteUserKeyword = inherited(scope, 'remoteUser');
+    const remoteUser = remoteUserKeyword !== undefined ? String(ctx.templar.render(remoteUserKeyword, vars)) : undefined;
     if (delegate) {
       delegatedTo = String(ctx.templar.render(delegate, vars));
       const dVars = ctx.inventory.hosts.has(delegatedTo)
@@ -241,9 +248,9 @@ async function runWithVars(
         : ['localhost', '127.0.0.1'].includes(delegatedTo)
           ? { ansible_connection: 'local' }
           : {};
-      transport = ctx.connections.get(delegatedTo, dVars);
+      transport = ctx.connections.get(delegatedTo, dVars, remoteUser);
     } else {
-      transport = ctx.connections.get(host.name, vars);
+      transport = ctx.connections.get(host.name, vars, remoteUser);
     }
   } catch (err) {
     return { result: failed(`${(err as Error).message} (${where(task)})`) };
@@ -283,7 +290,9 @@ async function runWithVars(
         facts: (delegatedTo ? ctx.sessions.get(delegatedTo) ?? host.session : host.session).runtime.facts,
         predicted: host.session.runtime.predicted,
         log: ctx.log.child({ host: host.name, task: info.name }),
+        secrets: ctx.secrets,
         findFile: findFileFor(state, scope),
+        ...(ctx.readControllerFile ? { readControllerFile: ctx.readControllerFile } : {}),
         render: (template, source) => ctx.templar.renderString(template, itemVars, source),
         evaluate: (expression) => evaluate(expression, itemVars),
       });
@@ -293,6 +302,7 @@ async function runWithVars(
   try {
     let result = task.loop ? await runLoop(ctx, task, host, info, vars, conditions, run) : await run(vars);
     if (!task.loop) applyRegister(host, task, result);
+    applyFacts(host, module, result);
     const ignore = ignoreErrors(ctx, scope, vars, result);
     if (typeof ignore === 'object') result = ignore;
     return { result, ...(delegatedTo ? { delegatedTo } : {}), ...(ignore === true ? { ignored: true } : {}) };
@@ -378,17 +388,20 @@ async function runLoop(
 /** Store `register:` results where later tasks (and changed_when) can see them. */
 function applyRegister(host: PlayHost, task: Task, result: TaskResult): void {
   if (task.register) host.session.hostVars[task.register] = result;
-  const facts = result.ansible_facts as Vars | undefined;
-  if (facts && !result.failed) {
-    if (task.module.endsWith('setup') || task.module.endsWith('gather_facts')) Object.assign(host.session.facts, stripPrefix(facts));
-    else Object.assign(host.session.hostVars, facts);
-  }
 }
 
-function stripPrefix(facts: Vars): Vars {
-  const out: Vars = {};
-  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') ? k.slice(8) : k] = v;
-  return out;
+/**
+ * `ansible_facts` in a result, as Ansible treats them: `set_fact` sets host variables
+ * (above play vars); what any other module returns becomes facts, seen both as
+ * `ansible_facts.x` and as the top-level `x`. A loop's facts come from its items.
+ */
+function applyFacts(host: PlayHost, module: ModuleDefinition<any>, result: TaskResult): void {
+  for (const r of result.results ?? [result]) {
+    const facts = r.ansible_facts;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts) || r.failed) continue;
+    if (module.name === 'set_fact') Object.assign(host.session.hostVars, facts);
+    else host.session.addFacts(facts as Vars);
+  }
 }
 
 /** retries/until/delay, then changed_when/failed_when (which see the registered result). */

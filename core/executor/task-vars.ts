@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import type { Play } from '../playbook/model.js';
 import { dataLayer, mergeLayers, overlay, type Vars } from '../vars/precedence.js';
-import type { PlayHost, RunContext } from './run-context.js';
+import type { HostSession, PlayHost, RunContext } from './run-context.js';
 import { varLayers, type Scope } from './scope.js';
 
 /** Ansible's placeholder for `{{ omit }}`: arguments rendered to it are dropped. */
@@ -23,12 +23,12 @@ export interface PlayState {
   groups: Vars;
 }
 
-/** Facts appear both as `ansible_facts.x` and as top-level `ansible_x`. Facts are data (never templates). */
-export function factsLayer(facts: Vars): Vars {
-  const layer: Vars = dataLayer({});
-  for (const [k, v] of Object.entries(facts)) layer[k.startsWith('ansible_') ? k : `ansible_${k}`] = v;
-  layer.ansible_facts = facts;
-  return layer;
+/**
+ * Facts appear both as `ansible_facts.x` and as top-level variables under the names the
+ * module returned them. Facts are data (never templates).
+ */
+export function factsLayer(session: HostSession): Vars {
+  return dataLayer({ ...session.factVars, ansible_facts: session.facts });
 }
 
 export function groupsObject(ctx: RunContext): Vars {
@@ -46,7 +46,7 @@ export function hostvarsObject(ctx: RunContext): Vars {
       get: () => {
         const session = ctx.sessions.get(name);
         return mergeLayers(
-          [ctx.inventory.varsFor(name), session ? factsLayer(session.facts) : undefined, session?.hostVars, ctx.options.extraVars, { inventory_hostname: name }],
+          [ctx.inventory.varsFor(name), session ? factsLayer(session) : undefined, session?.hostVars, ctx.options.extraVars, { inventory_hostname: name }],
           ctx.templar,
         );
       },
@@ -61,7 +61,7 @@ export function taskVars(ctx: RunContext, state: PlayState, host: PlayHost, scop
     [
       role?.defaults,
       host.session.inventoryVars(ctx.inventory),
-      factsLayer(host.session.facts),
+      factsLayer(host.session),
       state.playVars,
       role?.vars,
       role?.params,
@@ -87,6 +87,7 @@ export function taskVars(ctx: RunContext, state: PlayState, host: PlayHost, scop
     ansible_diff_mode: ctx.options.diff,
     ansible_verbosity: ctx.options.verbosity,
     playbook_dir: state.play.baseDir,
+    ansible_inventory_sources: ctx.inventory.sources,
     omit: OMIT,
   };
   if (role) {

@@ -15,7 +15,7 @@
 import { accessSync, closeSync, constants, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { isMap } from 'yaml';
 import path from 'node:path';
-import { parseAnsibleYaml, type ParsedYaml } from './ansible-yaml.js';
+import { openVaultFile, parseAnsibleYaml, type ParsedYaml } from './ansible-yaml.js';
 import { InventoryBuilder, LOCALHOST_NAMES, UNGROUPED } from './builder.js';
 import { InventoryError } from './errors.js';
 import { parseAddress } from './host-pattern.js';
@@ -28,6 +28,7 @@ import { parseYamlInventory } from './yaml.js';
 import { assignOwn } from './own.js';
 import { readSourceText, SourceTextError } from '../util/source-text.js';
 import { duplicateKeys } from '../util/yaml-checks.js';
+import type { Vault } from '../vault/vault.js';
 
 export interface LoadInventoryOptions {
   /** Relative sources and `--limit @file` are resolved from here (default: process.cwd()). */
@@ -36,16 +37,21 @@ export interface LoadInventoryOptions {
   onWarning?: (message: string) => void;
   /** How long an inventory script may run (default 5 minutes). */
   scriptTimeoutMs?: number;
+  /** Secrets for vault-encrypted inventory/vars files and `!vault` values. */
+  vault?: Vault;
 }
 
-const IGNORED_NAMES = [/^\./, /^host_vars$/, /^group_vars$/, /^vars_plugins$/, /^README(\..*)?$/i];
+// clouds.yaml / secure.yaml / clouds-public.yaml in an inventory directory are OpenStack's
+// credentials for the OpenStack modules (docs/openstack.md), not inventory sources.
+const IGNORED_NAMES = [/^\./, /^host_vars$/, /^group_vars$/, /^vars_plugins$/, /^README(\..*)?$/i, /^(clouds|secure|clouds-public)\.ya?ml$/];
 const IGNORED_ENDINGS = ['~', '.orig', '.bak', '.swp', '.retry', '.cfg', '.md', '.txt', '.rst', '.pyc', '.pyo', '.rpm'];
 const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
 
 export async function loadInventory(sources: string[], options: LoadInventoryOptions = {}): Promise<Inventory> {
   const cwd = options.cwd ?? process.cwd();
   const warn = options.onWarning ?? ((m: string) => process.stderr.write(`[WARNING]: ${m}\n`));
-  const loader = new SourceLoader(new InventoryBuilder(), warn, options.scriptTimeoutMs ?? 300_000);
+  const vault = options.vault;
+  const loader = new SourceLoader(new InventoryBuilder(), warn, options.scriptTimeoutMs ?? 300_000, vault);
 
   const resolved: string[] = [];
   const varsDirs: Array<string | undefined> = [];
@@ -74,9 +80,9 @@ export async function loadInventory(sources: string[], options: LoadInventoryOpt
   const implicitFiles = new Map<string, Array<Record<string, unknown> | undefined>>();
   varsDirs.forEach((dir, source) => {
     if (!dir) return;
-    loadVarsDirectory(path.join(dir, 'group_vars'), built.groups.keys(), warn, (name, vars) => loader.builder.setFileVars('group', name, source, vars));
+    loadVarsDirectory(path.join(dir, 'group_vars'), built.groups.keys(), warn, vault, (name, vars) => loader.builder.setFileVars('group', name, source, vars));
     const implicitNames = LOCALHOST_NAMES.filter((n) => !built.hosts.has(n));
-    loadVarsDirectory(path.join(dir, 'host_vars'), [...built.hosts.keys(), ...implicitNames], warn, (name, vars) => {
+    loadVarsDirectory(path.join(dir, 'host_vars'), [...built.hosts.keys(), ...implicitNames], warn, vault, (name, vars) => {
       if (built.hosts.has(name)) loader.builder.setFileVars('host', name, source, vars);
       else {
         const layers = implicitFiles.get(name) ?? [];
@@ -93,6 +99,7 @@ function loadVarsDirectory(
   dir: string,
   names: Iterable<string>,
   warn: (m: string) => void,
+  vault: Vault | undefined,
   apply: (name: string, vars: Record<string, unknown>) => void,
 ): void {
   const st = statOrUndefined(dir);
@@ -105,7 +112,7 @@ function loadVarsDirectory(
   for (const name of names) {
     if (name.includes('/') || name === '.' || name === '..') continue; // never look outside DIR
     if (!entries.has(name) && !YAML_EXTENSIONS.some((ext) => entries.has(name + ext))) continue;
-    apply(name, loadVarsFor(dir, name));
+    apply(name, loadVarsFor(dir, name, vault));
   }
 }
 
@@ -114,6 +121,7 @@ class SourceLoader {
     readonly builder: InventoryBuilder,
     private readonly warn: (m: string) => void,
     private readonly scriptTimeoutMs: number,
+    private readonly vault: Vault | undefined,
   ) {}
 
   async load(file: string, stat: Stats): Promise<void> {
@@ -139,7 +147,8 @@ class SourceLoader {
         if (e instanceof SourceTextError) throw new InventoryError(e.message, { file, line: e.line, column: e.column });
         throw new InventoryError(`cannot read inventory: ${(e as Error).message}`, { file });
       }
-      this.parseStatic(file, text);
+      const opened = openVaultFile(text, file, this.vault);
+      this.parseStatic(file, opened.text);
     } finally {
       this.builder.currentSource = undefined;
     }
@@ -170,7 +179,7 @@ class SourceLoader {
   private parseStatic(file: string, text: string): void {
     const ext = path.extname(file).toLowerCase();
     if (YAML_EXTENSIONS.includes(ext)) {
-      parseYamlInventory(this.warnDuplicates(parseAnsibleYaml(text, file)), this.builder, this.warn);
+      parseYamlInventory(this.warnDuplicates(parseAnsibleYaml(text, file, this.vault)), this.builder, this.warn);
       return;
     }
     if (ext === '.ini') {
@@ -181,7 +190,7 @@ class SourceLoader {
     let yaml: ReturnType<typeof parseAnsibleYaml> | undefined;
     let yamlError: InventoryError | undefined;
     try {
-      yaml = parseAnsibleYaml(text, file);
+      yaml = parseAnsibleYaml(text, file, this.vault);
     } catch (e) {
       if (!(e instanceof InventoryError)) throw e;
       yamlError = e;

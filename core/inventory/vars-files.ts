@@ -11,10 +11,11 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadVarsYaml } from './ansible-yaml.js';
+import { loadVarsYaml, openVaultFile } from './ansible-yaml.js';
 import { InventoryError } from './errors.js';
 import { assignOwn } from './own.js';
 import { readSourceText, SourceTextError } from '../util/source-text.js';
+import type { Vault } from '../vault/vault.js';
 
 const VARS_EXTENSIONS = ['.yml', '.yaml', '.json'];
 
@@ -30,13 +31,14 @@ export function findVarsFiles(dir: string, name: string): string[] {
 }
 
 /** NAME's variables from `dir`, merged; empty when there is no file for it. */
-export function loadVarsFor(dir: string, name: string): Record<string, unknown> {
+export function loadVarsFor(dir: string, name: string, vault?: Vault): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
-  for (const file of findVarsFiles(dir, name)) assignOwn(merged, loadVarsFile(file));
+  for (const file of findVarsFiles(dir, name)) assignOwn(merged, loadVarsFile(file, vault));
   return merged;
 }
 
-export function loadVarsFile(file: string): Record<string, unknown> {
+/** One vars file; a vault-encrypted one is decrypted and its values registered as secrets. */
+export function loadVarsFile(file: string, vault?: Vault): Record<string, unknown> {
   let text: string;
   try {
     text = readSourceText(file);
@@ -44,7 +46,10 @@ export function loadVarsFile(file: string): Record<string, unknown> {
     if (e instanceof SourceTextError) throw new InventoryError(e.message, { file, line: e.line, column: e.column });
     throw new InventoryError(`cannot read vars file: ${(e as Error).message}`, { file });
   }
-  return loadVarsYaml(text, file);
+  const opened = openVaultFile(text, file, vault);
+  const vars = loadVarsYaml(opened.text, file, vault);
+  if (opened.encrypted) vault?.reveal(vars);
+  return vars;
 }
 
 /** Names of the entries of a group_vars/ or host_vars/ directory, for quick lookups. */

@@ -15,6 +15,7 @@
 import type { ExecResult, StreamedInput } from '../transport/transport.js';
 import type { WriteFileOptions, WriteFileResult } from '../transport/remote-shell.js';
 import type { Logger } from 'pino';
+import type { Duplex } from 'node:stream';
 
 /** A JSON Schema (draft 2020-12 subset that ajv understands) for the module's arguments. */
 export type JsonSchema = Record<string, unknown>;
@@ -101,6 +102,12 @@ export interface HostConnection {
   close(): Promise<void>;
   /** Open the connection now. Throws UnreachableError while the host cannot be reached. */
   connect(): Promise<void>;
+  /**
+   * A TCP connection to `host:port` made from the host, over its existing SSH connection
+   * (a direct-tcpip channel; a plain socket for local hosts), for APIs only the host can
+   * reach. `host` is resolved on the host: `127.0.0.1` is the host itself.
+   */
+  openTcpTunnel(host: string, port: number): Promise<Duplex>;
 }
 
 export interface ModuleContext<Args> {
@@ -124,10 +131,21 @@ export interface ModuleContext<Args> {
   writeFile(path: string, data: string | Buffer, options?: Omit<WriteFileOptions, 'become'>): Promise<WriteFileResult>;
   /** Quote one word for the remote POSIX shell. */
   quote(word: string | number): string;
+  /**
+   * Mask `value` wherever it appears in output, `--json` and logs from now on: passwords
+   * and tokens a module reads from its own configuration (clouds.yaml) or obtains.
+   */
+  secret(value: string): void;
   /** Fail the task with a message (and extra result keys). Never returns. */
   fail(message: string, extra?: Record<string, unknown>): never;
   /** Find a controller-side file for `src:` (role files/ or templates/, then the playbook dir). */
   findFile(kind: 'files' | 'templates', name: string): string;
+  /**
+   * Read a controller-side file (`src:`). A vault-encrypted file is decrypted with the
+   * run's vault secrets (its content is then masked in output), unless `decrypt: false`.
+   * Throws when the file cannot be read or decrypted.
+   */
+  readControllerFile(path: string, options?: { decrypt?: boolean }): Buffer;
   /** Render a Handlebars template with this task's variables (the `template` module). */
   render(template: string, sourceName?: string): string;
   /** Evaluate a bare Jinja-style expression with this task's variables (`assert: that:`). */
@@ -161,6 +179,11 @@ export interface ModuleDefinition<Args = Record<string, unknown>> {
   controllerOnly?: boolean;
   /** False when the module cannot predict its result: it is reported skipped in check mode. */
   supportsCheckMode?: boolean;
+  /**
+   * A custom module that takes the name (or an alias) of a built-in must say so with
+   * `overrides: true`; otherwise tasks using that name fail and say which file clashes.
+   */
+  overrides?: boolean;
   run(ctx: ModuleContext<Args>): Promise<ModuleResult>;
 }
 

@@ -1,7 +1,10 @@
 /**
- * Imports a user's module file. A Node module hook, registered once on first use,
- * resolves `import ... from 'tsplay'` to this installation (so a module folder needs no
- * node_modules of its own) and transpiles `.ts` files with esbuild.
+ * Imports a user's module file through Node's own loader, with the hooks of ts-hooks.ts
+ * registered once on first use (TypeScript, `./x.js` → `x.ts`, 'tsplay' resolution).
+ * Source maps are switched on so a module's stack points at the lines its author wrote.
+ *
+ * The hooks run in Node's loader thread from the compiled `ts-hooks.js`, so user modules
+ * load in the built CLI (tests of custom modules go through it: test/e2e).
  */
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -10,9 +13,14 @@ let hooksRegistered = false;
 
 export async function importUserModule(file: string): Promise<unknown> {
   if (!hooksRegistered) {
-    const tsplayEntry = new URL('../index.js', import.meta.url).href;
-    const tsplayTesting = new URL('../testing/index.js', import.meta.url).href;
-    register(new URL('./ts-hooks.js', import.meta.url), { data: { tsplayEntry, tsplayTesting } });
+    process.setSourceMapsEnabled(true);
+    const data = {
+      tsplayEntry: new URL('../index.js', import.meta.url).href,
+      tsplayTesting: new URL('../testing/index.js', import.meta.url).href,
+      // Resolved here: the loader thread resolves bare names from the hooks file's place.
+      esbuild: import.meta.resolve('esbuild'),
+    };
+    register(new URL('./ts-hooks.js', import.meta.url), { data });
     hooksRegistered = true;
   }
   return import(pathToFileURL(file).href);

@@ -23,6 +23,17 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
   const isDebug = (t: TaskInfo) => t.module === 'debug';
 
   const view = (task: TaskInfo, r: TaskResult) => (task.noLog ? censorResult(r) : r);
+  /**
+   * A failed result to print. A module crash carries its stack in `exception` (Ansible's
+   * key): printed whole at -vvv, as ansible-playbook does, and otherwise only hinted at.
+   */
+  const failedView = (task: TaskInfo, r: TaskResult): Record<string, unknown> => {
+    if (typeof r.exception !== 'string' || task.noLog) return view(task, r);
+    const { exception, ...rest } = r;
+    if (o.verbosity >= 3) out(`The full traceback is:\n${exception}`);
+    else out('An exception occurred during task execution. To see the full traceback, use -vvv.');
+    return rest;
+  };
   const hostLabel = (host: string, delegatedTo?: string) => (delegatedTo && delegatedTo !== host ? `[${host} -> ${delegatedTo}]` : `[${host}]`);
 
   const printDiff = (task: TaskInfo, r: TaskResult) => {
@@ -47,7 +58,7 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
       const item = task.noLog ? 'None' : label;
       printDiff(task, r);
       if (r.failed) {
-        out(c('red', `failed: [${host}] (item=${item}) => ${dumpResult(view(task, r))}`));
+        out(c('red', `failed: [${host}] (item=${item}) => ${dumpResult(failedView(task, r))}`));
       } else if (r.skipped) {
         if (o.verbosity > 0) out(c('cyan', `skipping: [${host}] => (item=${item})`));
       } else {
@@ -73,7 +84,7 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
       }
       printDiff(task, r);
       if (r.failed) {
-        out(c('red', `fatal: ${label}: FAILED! => ${dumpResult(view(task, r))}`));
+        out(c('red', `fatal: ${label}: FAILED! => ${dumpResult(failedView(task, r))}`));
         if (extra.ignored) out(c('cyan', '...ignoring'));
         return;
       }

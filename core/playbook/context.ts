@@ -6,6 +6,7 @@ import type { SourceLocation } from './model.js';
 import { Problems } from './errors.js';
 import { validateFile, type FileKind } from './schema-validate.js';
 import { SourceFile } from './yaml-source.js';
+import type { Vault } from '../vault/vault.js';
 
 export interface LoadOptions {
   /** Is there a module by this name (short name, alias or FQCN)? */
@@ -16,13 +17,15 @@ export interface LoadOptions {
   freeFormOf?(module: string): string | undefined;
   /** Extra directories searched for roles, after `roles/` beside the playbook. */
   rolesPath?: string[];
+  /** Secrets for vault-encrypted files and `!vault` values (none: they are errors). */
+  vault?: Vault;
 }
 
 /** A `notify:` name to check against the play's handlers once the play is built. */
 export interface NotifyUse {
   name: string;
   loc: SourceLocation;
-  excerpt: string;
+  excerpt: string | undefined;
 }
 
 const EMPTY: Partial<Record<FileKind, unknown>> = { tasksFile: [], handlersFile: [], roleMeta: {}, varsFile: {} };
@@ -50,7 +53,7 @@ export class LoadContext {
   open(file: string, kind: FileKind, from?: SourceLocation, what = 'file'): SourceFile | undefined {
     let source = this.files.get(file);
     if (!this.files.has(file)) {
-      source = SourceFile.read(file, this.problems, from, what);
+      source = SourceFile.read(file, this.problems, from, what, this.options.vault);
       this.files.set(file, source);
     }
     if (!source || source.data === undefined) return undefined;
@@ -59,6 +62,8 @@ export class LoadContext {
       this.validated.add(key);
       if (source.data === null && kind in EMPTY) source.data = structuredClone(EMPTY[kind]);
       validateFile(source, kind, this.problems, this);
+      // Every value of a vault-encrypted vars file is a secret: keep them out of output.
+      if (kind === 'varsFile' && source.encrypted) this.options.vault?.reveal(source.data);
     }
     return source;
   }

@@ -13,6 +13,7 @@ import { buildPlays } from './plays.js';
 import { validateFile } from './schema-validate.js';
 import { buildTaskList } from './tasks.js';
 import { Cursor, SourceFile } from './yaml-source.js';
+import type { Vault } from '../vault/vault.js';
 
 export type { LoadOptions } from './context.js';
 export { PlaybookError, type Problem } from './errors.js';
@@ -40,13 +41,17 @@ export async function loadTaskFile(file: string, options: LoadOptions): Promise<
   return tasks;
 }
 
-/** A vars file (vars_files, role defaults and vars): a mapping of variable names to values. */
-export async function loadVarsFile(file: string): Promise<Record<string, unknown>> {
+/**
+ * A vars file (vars_files): a mapping of variable names to values. A vault-encrypted file
+ * is decrypted with `vault`, and its values are registered as secrets.
+ */
+export async function loadVarsFile(file: string, vault?: Vault): Promise<Record<string, unknown>> {
   const problems = new Problems();
-  const source = SourceFile.read(resolve(file), problems, undefined, 'vars file');
+  const source = SourceFile.read(resolve(file), problems, undefined, 'vars file', vault);
   if (source && source.data !== undefined) {
     if (source.data === null) source.data = {};
     validateFile(source, 'varsFile', problems, { isModule: () => false });
+    if (source.encrypted) vault?.reveal(source.data);
   }
   problems.throwIfAny();
   return source!.data as Record<string, unknown>;

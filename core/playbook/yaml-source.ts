@@ -6,12 +6,16 @@
  *
  * The dialect is Ansible's (PyYAML, YAML 1.1): `yes/no/on/off` are booleans, `0644` is
  * octal, `<<` merge keys work; `y`/`n` and dates stay strings. `!unsafe` yields the plain
- * string; `!vault` is refused with a message, since tsplay does not decrypt vault data.
+ * string. Ansible Vault: a whole vault-encrypted file is decrypted before parsing, and
+ * `!vault` values while parsing, with the secrets of the `Vault` given (see core/vault/).
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ansibleTags } from '../util/ansible-yaml-dialect.js';
 import { readSourceText, SourceTextError } from '../util/source-text.js';
 import { duplicateKeys, yamlErrorText, yamlFindings, yamlValueErrorText } from '../util/yaml-checks.js';
+import { isVaultText } from '../vault/envelope.js';
+import { VaultError } from '../vault/errors.js';
+import { Vault } from '../vault/vault.js';
 import type { SourceLocation } from './model.js';
 import type { Problems } from './errors.js';
 
@@ -38,25 +42,31 @@ export class SourceFile {
     readonly text: string,
     private readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
+    /** The file was vault-encrypted as a whole (its values are secrets if it holds variables). */
+    readonly encrypted: boolean,
   ) {}
 
   /** Parse YAML text; syntax errors are added to `problems` (and `data` stays undefined). */
-  static parse(file: string, text: string, problems: Problems): SourceFile {
+  static parse(file: string, text: string, problems: Problems, vault?: Vault, encrypted = false): SourceFile {
     const lines = new LineCounter();
     // uniqueKeys: false because the parser's own check compares each key with every earlier
     // key of its mapping (quadratic: 40,000 keys took 12 s); duplicateKeys() uses a set.
-    const doc = parseDocument(text, { version: '1.1', customTags: ansibleTags, merge: true, lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-    const source = new SourceFile(file, text, doc, lines);
+    const doc = parseDocument(text, { version: '1.1', customTags: ansibleTags(vault), merge: true, lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    const source = new SourceFile(file, text, doc, lines, encrypted);
     // After the first real syntax error the parser's later complaints are mostly echoes of
     // it; duplicate keys are independent mistakes and are all reported.
-    const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+    // A `!vault` value that cannot be decrypted is also independent of the rest.
+    const independent = (code: string) => code === 'DUPLICATE_KEY' || code === 'TAG_RESOLVE_FAILED';
+    const firstSyntax = doc.errors.find((e) => !independent(e.code));
     for (const error of doc.errors) {
-      if (error.code !== 'DUPLICATE_KEY' && error !== firstSyntax) continue;
+      if (!independent(error.code) && error !== firstSyntax) continue;
       const at = lines.linePos(error.pos[0]);
       const message =
         error.code === 'DUPLICATE_KEY'
           ? `${firstLine(error.message).replace('Map keys must be unique', 'duplicate key')}: the same key twice in one mapping (only one value would be used)`
-          : `YAML syntax error: ${yamlErrorText(error)}`;
+          : error.code === 'TAG_RESOLVE_FAILED'
+            ? yamlErrorText(error)
+            : `YAML syntax error: ${yamlErrorText(error)}`;
       problems.add({ file, line: at.line, column: at.col }, message, source.excerpt(at.line));
     }
     const duplicates = duplicateKeys(doc);
@@ -80,7 +90,7 @@ export class SourceFile {
   }
 
   /** Read and parse a file; a missing or unreadable file is reported at `from` (the import that named it). */
-  static read(file: string, problems: Problems, from?: SourceLocation, what = 'file'): SourceFile | undefined {
+  static read(file: string, problems: Problems, from?: SourceLocation, what = 'file', vault?: Vault): SourceFile | undefined {
     let text: string;
     try {
       text = readSourceText(file);
@@ -94,11 +104,24 @@ export class SourceFile {
       problems.add(from ?? { file }, `${what} ${file}: ${reason}`);
       return undefined;
     }
-    return SourceFile.parse(file, text, problems);
+    if (!isVaultText(text)) return SourceFile.parse(file, text, problems, vault);
+    let plaintext: string;
+    try {
+      plaintext = (vault ?? new Vault()).openText(text, 'this file').text;
+    } catch (err) {
+      if (!(err instanceof VaultError)) throw err;
+      problems.add({ file, line: err.line ?? 0, column: 1 }, err.message);
+      return undefined;
+    }
+    return SourceFile.parse(file, plaintext, problems, vault, true);
   }
 
-  /** The source line (1-based), for error excerpts. */
-  excerpt(line: number): string {
+  /**
+   * The source line (1-based), for error excerpts; none for a vault-encrypted file, whose
+   * decrypted lines must not be printed.
+   */
+  excerpt(line: number): string | undefined {
+    if (this.encrypted) return undefined;
     this.lineCache ??= this.text.split(/\r?\n/);
     return this.lineCache[line - 1] ?? '';
   }

@@ -3,6 +3,8 @@
  * /bin/sh. It implements the same contract as SSH, so modules cannot tell them apart.
  */
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { BecomeError, CommandTimeoutError, InterruptedError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 import { execInput, prepareExec } from './remote-shell.js';
 import { CappedOutput } from './capped-output.js';
@@ -35,6 +37,18 @@ export class LocalTransport implements Transport {
   }
 
   async connect(): Promise<void> {}
+
+  /** The controller is the target: a tunnel is a plain TCP connection. */
+  openTcpTunnel(host: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port });
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(socket);
+      });
+      socket.once('error', reject);
+    });
+  }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const prepared = prepareExec(command, options);

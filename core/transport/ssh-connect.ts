@@ -71,6 +71,7 @@ export class SshConnection {
     client.on('error', (err: SshError) => {
       this.lastError = err;
     });
+    keepaliveOnSilenceOnly(client);
     client.on('close', () => {
       this.closed = true;
       this.lostReason = this.ending
@@ -105,6 +106,29 @@ export class SshConnection {
       this.client.end();
     });
   }
+}
+
+/**
+ * ssh2 counts a keepalive as unanswered until its reply arrives, even while the server
+ * keeps sending us other packets, and the keepalive request waits behind everything queued
+ * for sending: during a large upload on a slow or busy link (a full 2 MB channel window
+ * takes seconds at a few Mbit/s) a live connection was declared dead ("stopped answering
+ * keepalives") and the host UNREACHABLE. OpenSSH's ServerAliveInterval probes only a server
+ * that has sent nothing for the interval; so here any bytes from the server restart ssh2's
+ * keepalive count and timer (at most every 100 ms). A server that goes silent (paused,
+ * cut off) is still declared dead after interval x count.
+ */
+function keepaliveOnSilenceOnly(client: ssh2.Client): void {
+  const internals = client as unknown as { _sock?: Duplex; _resetKA?: () => void };
+  const reset = internals._resetKA;
+  if (!reset || !internals._sock) return;
+  let last = 0;
+  internals._sock.on('data', () => {
+    const now = Date.now();
+    if (now - last < 100) return;
+    last = now;
+    reset();
+  });
 }
 
 /** Key exchange and authentication over `sock` (a jump-host channel) or a new TCP socket. */

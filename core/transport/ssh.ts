@@ -7,6 +7,7 @@
  * local transport runs it. A non-POSIX login shell (csh, fish) is not supported.
  */
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import PQueue from 'p-queue';
 import type { NegotiatedAlgorithms } from 'ssh2';
 import { execInput, prepareExec, type PreparedExec } from './remote-shell.js';
@@ -28,6 +29,22 @@ export type { SshConnectionSpec } from './ssh-settings.js';
  * detected when it refuses a channel.
  */
 const DEFAULT_MAX_SESSIONS = 9;
+
+/**
+ * How long closing the transport may spend reconnecting to kill what a dropped connection
+ * left running (see `reap`): bounded, so a host that stays down delays the end of the run
+ * by at most this much.
+ */
+const REAP_AT_CLOSE_MS = 5000;
+
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Wait for `promise`, at most `ms` (the timer is cleared, so it never holds the process). */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
+  clearTimeout(timer);
+}
 
 /** The command line sent in the SSH exec request for a prepared POSIX command. */
 export function sshCommandLine(command: string): string {
@@ -52,7 +69,15 @@ export class SshTransport implements Transport {
   /** Markers of the commands an interrupt stopped: they end in InterruptedError. */
   private readonly stopped = new Set<string>();
   /** Kills in flight: closing the connection waits for them, or they would be cut off. */
-  private readonly killers = new Set<Promise<void>>();
+  private readonly killers = new Set<Promise<boolean>>();
+  /**
+   * Commands that were running when their connection dropped (sshd killed or paused, link
+   * down, keepalives unanswered), by marker. Without a tty nothing kills them on the host
+   * (no SIGHUP): a `sleep`, a `cat` waiting for the rest of a file would keep running. They
+   * are killed through the next connection that gets through (see `reap`).
+   */
+  private readonly orphans = new Map<string, ExecOptions['become']>();
+  private reaping?: Promise<void>;
 
   constructor(private readonly spec: SshConnectionSpec) {
     this.host = spec.host;
@@ -108,9 +133,13 @@ export class SshTransport implements Transport {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const prepared = prepareExec(command, options);
     // Every command carries a marker, so a timeout or an interrupt can find what it started.
     const marker = randomBytes(8).toString('hex');
+    // Under become, sudo resets the environment: export the marker again inside the command
+    // sudo runs. Otherwise, once sudo is gone (the channel's KILL reaches it before the kill
+    // script on a slow host), its orphaned root shell and children carry no marker and have
+    // no marked parent left: nothing could find them.
+    const prepared = prepareExec(command, options.become ? { ...options, env: { ...options.env, TSPLAY_EXEC_ID: marker } } : options);
     const line = markedCommandLine(sshCommandLine(prepared.command), marker);
     this.running.set(marker, options.become);
     try {
@@ -141,6 +170,8 @@ export class SshTransport implements Transport {
         case 'timeout':
           throw new CommandTimeoutError(command, options.timeoutMs!);
         case 'dropped':
+          this.orphans.set(marker, options.become);
+          void this.reap();
           throw new UnreachableError(
             this.host,
             connection.alive
@@ -165,21 +196,84 @@ export class SshTransport implements Transport {
   }
 
   /**
+   * A direct-tcpip channel on this host's connection: sshd connects to `host:port` from the
+   * target, so `host` is resolved there (127.0.0.1 is the target itself). Needs sshd's
+   * AllowTcpForwarding (OpenSSH's default); a refusal says so.
+   */
+  async openTcpTunnel(host: string, port: number): Promise<Duplex> {
+    const connection = await this.ensureConnection();
+    return new Promise((resolve, reject) => {
+      connection.client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
+        if (err) {
+          // RFC 4254 reason 1: the server forbids forwarding; otherwise its connect failed.
+          const reason = (err as Error & { reason?: number }).reason;
+          const why = reason === 1 ? 'sshd forbids TCP forwarding (AllowTcpForwarding)' : `${err.message.replace(/^\(SSH\) Channel open failure: ?/, '') || 'connect failed'}`;
+          reject(new Error(`${this.host} could not connect to ${host}:${port}: ${why}`));
+          return;
+        }
+        resolve(channel);
+      });
+    });
+  }
+
+  /**
    * Kill a timed-out command's processes from a second channel (see killMarkedScript).
    * It bypasses the channel queue: the slot we keep spare for it is why the queue allows
    * one session less than the server.
    */
-  private killMarked(connection: SshConnection, markers: string[], become: ExecOptions['become']): Promise<void> {
+  private killMarked(connection: SshConnection, markers: string[], become: ExecOptions['become']): Promise<boolean> {
     const kill = this.runKiller(connection, markers, become).finally(() => this.killers.delete(kill));
     this.killers.add(kill);
     return kill;
   }
 
-  private async runKiller(connection: SshConnection, markers: string[], become: ExecOptions['become']): Promise<void> {
+  /** True when the kill script ran to its end on the host. */
+  private async runKiller(connection: SshConnection, markers: string[], become: ExecOptions['become']): Promise<boolean> {
     const prepared = prepareExec(killMarkedScript(markers), become ? { become } : {});
     const run: ChannelRun = { timeoutMs: 15_000, input: execInput(prepared) };
     const outcome = await runOnChannel(connection.client, sshCommandLine(prepared.command), run);
-    if (outcome.kind !== 'exited' || outcome.rc !== 0) sshLog().debug(`${this.host}: could not kill a timed-out command (${outcome.kind})`);
+    const killed = outcome.kind === 'exited' && outcome.rc === 0;
+    if (!killed) sshLog().debug(`${this.host}: could not kill a stopped command (${outcome.kind})`);
+    return killed;
+  }
+
+  /** Group markers by the become they ran under: one kill script per identity. */
+  private static byBecome(commands: Map<string, ExecOptions['become']>): Array<{ become: ExecOptions['become']; markers: string[] }> {
+    const groups = new Map<string, { become: ExecOptions['become']; markers: string[] }>();
+    for (const [marker, become] of commands) {
+      const key = JSON.stringify(become ?? null);
+      const group = groups.get(key) ?? { become, markers: [] };
+      group.markers.push(marker);
+      groups.set(key, group);
+    }
+    return [...groups.values()];
+  }
+
+  /**
+   * Kill what dropped connections left running: reconnect (at once, and again when the
+   * transport closes at the end of the run) and run the marker kill script. The task
+   * itself stays UNREACHABLE (its outcome is unknown); this only makes sure it does not go
+   * on behind the run's back: a killed atomic write's trap removes its temp file, and the
+   * destination keeps its old content. A host still unreachable keeps its orphans for the
+   * next attempt; a host that rebooted has nothing left to kill.
+   */
+  private reap(): Promise<void> {
+    this.reaping ??= (async () => {
+      try {
+        const connection = await this.ensureConnection();
+        const batch = new Map(this.orphans);
+        const groups = SshTransport.byBecome(batch);
+        const done = await Promise.all(groups.map((g) => this.killMarked(connection, g.markers, g.become)));
+        groups.forEach((g, i) => {
+          if (done[i]) for (const m of g.markers) this.orphans.delete(m);
+        });
+      } catch (e) {
+        sshLog().debug(`${this.host}: cannot reconnect yet to stop what a dropped connection left running: ${(e as Error).message}`);
+      }
+    })().finally(() => {
+      this.reaping = undefined;
+    });
+    return this.reaping;
   }
 
   /**
@@ -192,18 +286,18 @@ export class SshTransport implements Transport {
     for (const marker of this.running.keys()) this.stopped.add(marker);
     const connection = this.connection;
     if (!connection?.alive || this.running.size === 0) return;
-    const byBecome = new Map<string, { become: ExecOptions['become']; markers: string[] }>();
-    for (const [marker, become] of this.running) {
-      const key = JSON.stringify(become ?? null);
-      const group = byBecome.get(key) ?? { become, markers: [] };
-      group.markers.push(marker);
-      byBecome.set(key, group);
-    }
-    await Promise.allSettled([...byBecome.values()].map((g) => this.killMarked(connection, g.markers, g.become)));
+    await Promise.allSettled(SshTransport.byBecome(this.running).map((g) => this.killMarked(connection, g.markers, g.become)));
   }
 
   /** End the connection (idempotent); commands still running fail as unreachable. */
   async close(): Promise<void> {
+    // Last chance to stop what dropped connections left running (the host may be back).
+    const deadline = Date.now() + REAP_AT_CLOSE_MS;
+    while ((this.orphans.size > 0 || this.reaping) && Date.now() < deadline) {
+      const attempt = this.reaping ?? this.reap();
+      await within(attempt, deadline - Date.now());
+      if (this.orphans.size > 0) await pause(Math.min(500, deadline - Date.now()));
+    }
     if (this.killers.size > 0) await Promise.race([Promise.allSettled([...this.killers]), new Promise((r) => setTimeout(r, 5000).unref())]);
     untrackOpen(this);
     const pending = this.connecting;

@@ -7,6 +7,7 @@
  * writes, become and environment handling are built on top of `exec` once, in
  * `core/transport/remote-shell.ts`, so the SSH and local transports cannot drift apart.
  */
+import type { Duplex } from 'node:stream';
 
 /** How to run a command as another user (Ansible's `become`). Only `sudo` for now. */
 export interface BecomeSpec {
@@ -113,6 +114,12 @@ export interface Transport {
    * re-interprets it. A non-zero exit status is a result, not an error.
    */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * A TCP connection to `host:port` opened FROM the target (an SSH direct-tcpip channel on
+   * the existing connection; a plain socket for the local transport), for APIs that only
+   * the target can reach. Optional: a transport without it cannot tunnel.
+   */
+  openTcpTunnel?(host: string, port: number): Promise<Duplex>;
   /** Close the connection and free its resources (idempotent). */
   close(): Promise<void>;
   /**

@@ -4,7 +4,8 @@
  *   1. role defaults (defaults/main.yml of the task's role)
  *   2. inventory: group `all`, then parent groups before child groups, then host vars
  *      (group_vars/ and host_vars/ files included; see core/inventory)
- *   3. facts (gather_facts / setup): `ansible_*` names and `ansible_facts`
+ *   3. facts: `ansible_facts` returned by any module (gather_facts / setup included), both
+ *      as `ansible_facts.x` and as top-level variables under the returned names
  *   4. play `vars:`, then `vars_files:`
  *   5. role vars (vars/main.yml), then role params (`roles: - {role: x, vars: ...}`)
  *   6. block vars (outermost first), then task vars

@@ -101,9 +101,10 @@ function readExactly(size: number): string {
   const full = Math.floor(size / BLOCK);
   const rest = size % BLOCK;
   const parts: string[] = [];
-  if (full) parts.push(`dd bs=${BLOCK} count=${full} iflag=fullblock`);
-  if (rest) parts.push(`dd bs=${rest} count=1 iflag=fullblock`);
-  return `{ ${parts.join('; ')}; } 2>/dev/null > "$t" || exit 98`;
+  // status=none silences dd's record counts but not its errors: a full disk must say so.
+  if (full) parts.push(`dd bs=${BLOCK} count=${full} iflag=fullblock status=none`);
+  if (rest) parts.push(`dd bs=${rest} count=1 iflag=fullblock status=none`);
+  return `{ ${parts.join(' && ')}; } > "$t" || exit 98`;
 }
 
 function sizeOf(data: Buffer | ControllerFile): number {

@@ -4,14 +4,14 @@
  * in the controller, then create directories and send (or, on the host, cp) only the files
  * that differ - all in one more round trip.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { posix } from 'node:path';
 import type { DiffEntry, ModuleContext, ModuleResult } from '../../core/modules/api.js';
 import { applyPlan, type AttrOp, type MkdirOp, type WriteOp } from './apply-plan.js';
 import { contentDiff } from './diff.js';
 import { compareAttrs, creationAttrs, type DesiredAttrs } from './file-attrs.js';
-import { checksumOf, readFiles, statPaths } from './path-state.js';
+import { checksumOf, readFiles, statPaths, type TooLargeToDiff } from './path-state.js';
 
 export interface LocalTree {
   /** Relative directory paths, parents before children. */
@@ -73,8 +73,8 @@ export interface TreeSpec {
   force: boolean;
 }
 
-/** A controller directory as a tree source. */
-export function localSource(ctx: ModuleContext<unknown>, dir: string): TreeSource {
+/** A controller directory as a tree source; vault-encrypted files are decrypted when `decrypt`. */
+export function localSource(ctx: ModuleContext<unknown>, dir: string, decrypt = true): TreeSource {
   let tree: LocalTree;
   try {
     tree = walkLocal(dir);
@@ -91,7 +91,7 @@ export function localSource(ctx: ModuleContext<unknown>, dir: string): TreeSourc
       label: f.abs,
       read: () => {
         try {
-          return readFileSync(f.abs);
+          return ctx.readControllerFile(f.abs, { decrypt });
         } catch (err) {
           return ctx.fail(`could not read ${f.abs}: ${(err as Error).message}`);
         }
@@ -177,7 +177,7 @@ export async function copyTree(ctx: ModuleContext<unknown>, spec: TreeSpec): Pro
   if (ctx.diff && writes.length) {
     const hostSources = writes.filter((w) => w.fromHostPath !== undefined).map((w) => w.fromHostPath!);
     const wanted = [...changedExisting, ...hostSources];
-    const contents = wanted.length ? await readFiles(ctx, wanted) : new Map<string, Buffer | null>();
+    const contents = wanted.length ? await readFiles(ctx, wanted) : new Map<string, Buffer | null | TooLargeToDiff>();
     diff.unshift(
       ...writes.map((w) =>
         contentDiff(w.path, contents.get(w.path) ?? null, w.fromHostPath !== undefined ? (contents.get(w.fromHostPath) ?? null) : Buffer.isBuffer(w.data) ? w.data : null, labels.get(w.path)!.label),

@@ -12,15 +12,15 @@ function looksBinary(data: Buffer): boolean {
   return data.subarray(0, 8192).includes(0);
 }
 
-function asText(data: Buffer | null, path: string): string {
+function asText(data: Buffer | null | { size: number }, path: string): string {
   if (!data) return '';
-  if (data.length > MAX_DIFF_BYTES) return `(diff skipped: ${path} is larger than ${MAX_DIFF_BYTES} bytes)\n`;
+  if (!Buffer.isBuffer(data) || data.length > MAX_DIFF_BYTES) return `(diff skipped: ${path} is larger than ${MAX_DIFF_BYTES} bytes)\n`;
   if (looksBinary(data)) return `(binary content of ${path} not shown)\n`;
   return data.toString('utf8');
 }
 
 /** Before/after content of one file; `null` means the file does not exist on that side. */
-export function contentDiff(path: string, before: Buffer | null, after: Buffer | null, afterHeader?: string): DiffEntry {
+export function contentDiff(path: string, before: Buffer | null | { size: number }, after: Buffer | null | { size: number }, afterHeader?: string): DiffEntry {
   return {
     before: asText(before, path),
     after: asText(after, path),

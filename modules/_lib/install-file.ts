@@ -7,14 +7,14 @@
  */
 import { posix } from 'node:path';
 import type { DiffEntry, ModuleContext, ModuleResult } from '../../core/modules/api.js';
-import { applyPlan, type FilePlan } from './apply-plan.js';
+import { applyPlan, type ControllerFile, type FilePlan } from './apply-plan.js';
 import { contentDiff } from './diff.js';
 import { attrResult, compareAttrs, creationAttrs, type DesiredAttrs } from './file-attrs.js';
-import { checksumOf, readFiles, statPaths } from './path-state.js';
+import { checksumOf, readFiles, statPaths, type TooLargeToDiff } from './path-state.js';
 
 export interface InstallSpec {
-  /** The bytes to install... */
-  data: Buffer;
+  /** The bytes to install (a large controller file is streamed, with its checksum given)... */
+  data: Buffer | (ControllerFile & { checksum: string });
   /** ...or a file already on the host (copy's remote_src), with its checksum and size. */
   hostSource?: { path: string; checksum: string; size: number };
   dest: string;
@@ -58,9 +58,10 @@ export async function installFile(ctx: ModuleContext<unknown>, spec: InstallSpec
     ctx.fail(`Destination directory ${posix.dirname(target.path)} does not exist`);
   }
 
-  const checksum = spec.hostSource?.checksum ?? checksumOf(spec.data);
+  const checksum = spec.hostSource?.checksum ?? (Buffer.isBuffer(spec.data) ? checksumOf(spec.data) : spec.data.checksum);
   const exists = target.kind !== 'absent';
-  const base = { dest: target.path, checksum, size: spec.hostSource?.size ?? spec.data.length, state: 'file' };
+  const size = spec.hostSource?.size ?? (Buffer.isBuffer(spec.data) ? spec.data.length : spec.data.size);
+  const base = { dest: target.path, checksum, size, state: 'file' };
   if (exists && !spec.force) return { changed: false, msg: 'file already exists', ...base };
 
   const contentChanged = !exists || target.contentUnknown === true || target.checksum !== checksum;
@@ -71,7 +72,7 @@ export async function installFile(ctx: ModuleContext<unknown>, spec: InstallSpec
     plan.writes = [
       {
         path: target.path,
-        data: spec.data,
+        data: Buffer.isBuffer(spec.data) ? spec.data : { file: spec.data.file, size: spec.data.size },
         ...(spec.hostSource ? { fromHostPath: spec.hostSource.path } : {}),
         ...attrOp,
         backup: spec.backup,
@@ -86,8 +87,8 @@ export async function installFile(ctx: ModuleContext<unknown>, spec: InstallSpec
   const diff: DiffEntry[] = [];
   if (ctx.diff && contentChanged) {
     const wanted = [...(exists ? [target.path] : []), ...(spec.hostSource ? [spec.hostSource.path] : [])];
-    const contents = wanted.length ? await readFiles(ctx, wanted) : new Map<string, Buffer | null>();
-    const after = spec.hostSource ? (contents.get(spec.hostSource.path) ?? null) : spec.data;
+    const contents = wanted.length ? await readFiles(ctx, wanted) : new Map<string, Buffer | null | TooLargeToDiff>();
+    const after = spec.hostSource ? (contents.get(spec.hostSource.path) ?? null) : Buffer.isBuffer(spec.data) ? spec.data : { size: spec.data.size };
     diff.push(contentDiff(target.path, exists ? (contents.get(target.path) ?? null) : null, after, spec.sourceLabel));
   }
   if (attrs?.diff) diff.push(attrs.diff);

@@ -8,6 +8,7 @@
  * In check mode, the state is overlaid with what earlier tasks of this run would have done
  * (see `recordPrediction`), so a dry run predicts what a real run does.
  */
+import { MAX_DIFF_BYTES } from './diff.js';
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ModuleContext } from '../../core/modules/api.js';
@@ -461,12 +462,19 @@ export async function statPath(ctx: ModuleContext<unknown>, path: string, o: Sta
   return (await statPaths(ctx, [path], o))[0]!;
 }
 
+/** A file too large to diff: only its size was read. */
+export interface TooLargeToDiff {
+  size: number;
+}
+
 /**
  * Read several regular files in one round trip (for `--diff` of many files). A missing or
- * unreadable file reads as null. In check mode, predicted content wins.
+ * unreadable file reads as null; a file larger than Ansible's diff limit (MAX_DIFF_BYTES)
+ * only as its size, so a diff never pulls a large file into memory. In check mode,
+ * predicted content wins.
  */
-export async function readFiles(ctx: ModuleContext<unknown>, paths: readonly string[]): Promise<Map<string, Buffer | null>> {
-  const out = new Map<string, Buffer | null>();
+export async function readFiles(ctx: ModuleContext<unknown>, paths: readonly string[]): Promise<Map<string, Buffer | null | TooLargeToDiff>> {
+  const out = new Map<string, Buffer | null | TooLargeToDiff>();
   const remote = ctx.check ? paths.filter((p) => !Buffer.isBuffer(ctx.predicted.file(p)) && ctx.predicted.file(p) !== 'absent') : [...paths];
   if (ctx.check) {
     for (const p of paths) {
@@ -479,7 +487,7 @@ export async function readFiles(ctx: ModuleContext<unknown>, paths: readonly str
   let size = 0;
   for (const p of remote) {
     const q = quote(p);
-    const line = `if [ -f ${q} ] && [ -r ${q} ]; then wc -c < ${q}; cat -- ${q}; else echo -1; fi`;
+    const line = `if [ -f ${q} ] && [ -r ${q} ]; then s=$(wc -c < ${q}); echo $s; [ $s -gt ${MAX_DIFF_BYTES} ] || cat -- ${q}; else echo -1; fi`;
     if (size + line.length > MAX_SCRIPT_BYTES) {
       scripts.push([]);
       size = 0;
@@ -501,6 +509,7 @@ export async function readFiles(ctx: ModuleContext<unknown>, paths: readonly str
       pos = nl + 1;
       const path = remote[index++]!;
       if (size < 0) out.set(path, null);
+      else if (size > MAX_DIFF_BYTES) out.set(path, { size });
       else {
         out.set(path, Buffer.from(buf.subarray(pos, pos + size)));
         pos += size;

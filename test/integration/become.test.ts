@@ -155,4 +155,38 @@ describe('through the CLI', () => {
     expect(await lab.out(HOST, 'grep -rlF leaky-password-123 /root /tmp /home 2>/dev/null || true')).toBe('');
     await lab.out(HOST, 'rm -f /root/tsplay-become-cli*');
   });
+
+  it('remote_user (play and task keyword) decides the login when ansible_user is not set, and ansible_user wins over it', async () => {
+    const v = lab.inventory.varsFor(HOST);
+    const common = `[all:vars]\nansible_ssh_private_key_file=${String(v.ansible_ssh_private_key_file)}\nansible_ssh_common_args="${String(v.ansible_ssh_common_args)}"\n`;
+    writeFileSync(join(dir, 'ru.ini'), `${HOST} ansible_host=${String(v.ansible_host)}\n${common}`);
+    writeFileSync(join(dir, 'ru-user.ini'), `${HOST} ansible_host=${String(v.ansible_host)} ansible_user=tester2\n${common}`);
+    writeFileSync(
+      join(dir, 'ru.yml'),
+      `- hosts: all
+  gather_facts: false
+  remote_user: tester
+  tasks:
+    - command: id -un
+      register: play_level
+    - command: id -un
+      register: task_level
+      remote_user: root
+    - debug:
+        msg: "users={{ play_level.stdout }},{{ task_level.stdout }}"
+`,
+    );
+    const cli = (inv: string) =>
+      spawnSync(process.execPath, [`${repo}/bin/tsplay.js`, 'run', join(dir, 'ru.yml'), '-i', join(dir, inv), '-u', 'nobody'], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+        timeout: 120_000,
+      });
+    const r = cli('ru.ini');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('users=tester,root');
+    const withUser = cli('ru-user.ini');
+    expect(withUser.status, withUser.stdout + withUser.stderr).toBe(0);
+    expect(withUser.stdout).toContain('users=tester2,tester2');
+  });
 });

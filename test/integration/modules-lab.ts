@@ -55,6 +55,7 @@ export async function openLab(): Promise<Lab> {
       host: t.host,
       connect: () => t.connect(),
       close: () => t.close(),
+      openTcpTunnel: (h, port) => t.openTcpTunnel!(h, port),
       exec: (command, options) => {
         counts.set(host, (counts.get(host) ?? 0) + 1);
         return t.exec(command, options);

@@ -2,9 +2,12 @@
 # tsplay lab: real Linux hosts (booted systemd, OpenSSH, rpm/dnf, Open vSwitch) on this
 # machine, for the integration tests and benchmarks. Needs root. See test/lab/README.md.
 #
-#   npm run lab -- up [--hosts N]   build what is missing (cached), start N hosts (default:
-#                                   as many as exist, else 2), write inventories/lab
-#   npm run lab -- down             stop and remove the hosts, the bridge and the route
+#   npm run lab -- up [--hosts N] [--openstack]
+#                                   build what is missing (cached), start N hosts (default:
+#                                   as many as exist, else 2), write inventories/lab; with
+#                                   --openstack also the OpenStack controller `cloud` (198.18.0.5)
+#   npm run lab -- down [--openstack]  stop and remove the hosts, the bridge and the route
+#                                   (--openstack: only the cloud host; the others stay up)
 #   npm run lab -- reset            the same hosts again on fresh overlays, in seconds
 #   npm run lab -- status           what is running; exit 0 only when every host is up
 #   npm run lab -- ssh NAME [CMD]   log into a host as root (or run CMD there)
@@ -20,9 +23,11 @@ source "$LIB/net.sh"
 source "$LIB/cgroup.sh"
 source "$LIB/hosts.sh"
 source "$LIB/inventory.sh"
+source "$LIB/cloud-build.sh"
+source "$LIB/cloud.sh"
 
 usage() {
-  sed -n '5,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '5,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 
@@ -43,7 +48,11 @@ prepare_machine() {
 }
 
 remove_host() {
-  host_stop "$1" "${2:-10}"
+  # The cloud's upper dir is thrown away with it: an orderly stop of MariaDB, RabbitMQ and the
+  # OpenStack services would only cost time.
+  local timeout=${2:-10}
+  [ "$1" != "$CLOUD_NAME" ] || timeout=${2:-0}
+  host_stop "$1" "$timeout"
   host_teardown "$1"
   rm -rf "$(host_dir "$1")"
 }
@@ -75,15 +84,16 @@ start_and_wait() {
 }
 
 cmd_up() {
-  local want="" kind=nspawn
+  local want="" kind=nspawn openstack=0
   while [ $# -gt 0 ]; do
     case $1 in
+      --openstack) openstack=1; shift ;;
       --hosts) want=${2:-}; shift 2 ;;
       --hosts=*) want=${1#*=}; shift ;;
       --kind) kind=${2:-}; shift 2 ;;
       --kind=*) kind=${1#*=}; shift ;;
       -h|--help) usage 0 ;;
-      *) die "up: unknown option '$1' (expected --hosts N)" ;;
+      *) die "up: unknown option '$1' (expected --hosts N or --openstack)" ;;
     esac
   done
   [[ " $HOST_KINDS " == *" $kind "* ]] || die "up: unknown host kind '$kind' (known: $HOST_KINDS)"
@@ -100,21 +110,37 @@ cmd_up() {
   prepare_machine
   credentials_ensure
   debootstrap_ensure
-  repo_ensure
-  if ! base_is_current; then
-    if [ ${#existing[@]} -gt 0 ]; then
-      log "the base image changes: removing the existing hosts (${existing[*]}) first"
-      parallel_each 64 remove_host "${existing[@]}"
-      existing=()
+  # `up --openstack` adds the cloud and never disturbs hosts that exist: when the RPM
+  # repositories or the base changed (another work tree's lab files, say), rebuilding them
+  # would recreate those hosts, so they are left as they are and only a plain `up` rebuilds.
+  local keep_hosts=0
+  if [ "$openstack" = 1 ] && [ ${#existing[@]} -gt 0 ] && ! { repo_is_current && base_is_current; }; then
+    log "the base image or the RPM repositories are out of date; --openstack leaves the existing hosts (${existing[*]}) as they are (a plain 'up' rebuilds them)"
+    keep_hosts=1
+  fi
+  if [ "$keep_hosts" = 0 ]; then
+    repo_ensure
+    if ! base_is_current; then
+      if [ ${#existing[@]} -gt 0 ]; then
+        log "the base image changes: removing the existing hosts (${existing[*]}) first"
+        parallel_each 64 remove_host "${existing[@]}"
+        existing=()
+      fi
+      base_ensure
     fi
-    base_ensure
   fi
 
   local desired=()
-  mapfile -t desired < <(host_names "$want")
+  if [ "$keep_hosts" = 1 ]; then
+    desired=("${existing[@]}")
+  else
+    mapfile -t desired < <(host_names "$want")
+  fi
   for name in "${existing[@]}"; do
     [[ " ${desired[*]} " == *" $name "* ]] || { log "removing $name (not among the $want host(s) wanted)"; remove_host "$name"; }
   done
+
+  [ "$openstack" = 0 ] || cloud_rootfs_ensure   # may drop and retake the lab lock while it builds
 
   net_bridge_up
   local to_start=()
@@ -122,25 +148,55 @@ cmd_up() {
     host_prepare "$name" "$kind"
     host_running "$name" || to_start+=("$name")
   done
-  known_hosts_write "${desired[@]}"
-  inventory_write "${desired[@]}"
+  if [ "$openstack" = 1 ]; then
+    cloud_prepare
+    if host_running "$CLOUD_NAME"; then net_host_add "$CLOUD_NAME"; else to_start+=("$CLOUD_NAME"); fi
+  fi
+  # The inventory lists the cloud while it is up (or about to be): a plain `up` keeps it there.
+  local all=("${desired[@]}")
+  if [ "$openstack" = 1 ] || host_running "$CLOUD_NAME"; then all+=("$CLOUD_NAME"); fi
+  known_hosts_write "${all[@]}"
+  inventory_write "${all[@]}"
   if [ ${#to_start[@]} -gt 0 ]; then
     log "starting ${#to_start[@]} host(s): ${to_start[*]}"
     start_and_wait "$(now_ms)" "${to_start[@]}"
   fi
-  log "lab up: ${#desired[@]} host(s) (${desired[*]}), $SUBNET_PREFIX.$FIRST_HOST_OCTET.. on $BRIDGE, in $(elapsed "$start"); inventory: ${INVENTORY_DIR#"$REPO_ROOT"/}"
+  if [ "$openstack" = 1 ]; then
+    cloud_secure_yaml_write
+    cloud_wait_ready 300
+  fi
+  log "lab up: ${#all[@]} host(s) (${all[*]}), $SUBNET_PREFIX.$FIRST_HOST_OCTET.. on $BRIDGE, in $(elapsed "$start"); inventory: ${INVENTORY_DIR#"$REPO_ROOT"/}"
 }
 
 cmd_down() {
   local hosts=() start
+  case ${1:-} in
+    "") ;;
+    --openstack) cmd_down_cloud; return ;;
+    *) die "down: unknown option '$1' (expected nothing, or --openstack for only the cloud host)" ;;
+  esac
   start=$(now_ms)
   take_lock
   mapfile -t hosts < <(existing_hosts)
+  mapfile -t hosts < <(with_cloud_if_exists "${hosts[@]}")
   if [ ${#hosts[@]} -gt 0 ]; then
     parallel_each 64 remove_host "${hosts[@]}"
   fi
   net_bridge_down
   log "lab down: ${#hosts[@]} host(s) removed in $(elapsed "$start")"
+}
+
+# Only the cloud host: the numbered hosts, the bridge and their inventory entries stay.
+cmd_down_cloud() {
+  local start hosts=()
+  start=$(now_ms)
+  take_lock
+  cloud_exists || { log "down --openstack: no cloud host"; return 0; }
+  remove_host "$CLOUD_NAME"
+  mapfile -t hosts < <(existing_hosts)
+  known_hosts_write "${hosts[@]}"
+  [ ${#hosts[@]} -eq 0 ] || inventory_write "${hosts[@]}"
+  log "lab down --openstack: the cloud host removed in $(elapsed "$start")"
 }
 
 reset_host() {
@@ -170,9 +226,11 @@ cmd_reset() {
 cmd_status() {
   local hosts=() name ok=0 total=0 run ssh mem boots
   mapfile -t hosts < <(existing_hosts)
+  mapfile -t hosts < <(with_cloud_if_exists "${hosts[@]}")
   printf 'state dir:  %s\n' "$STATE"
   printf 'base:       %s\n' "$([ -f "$BASE_STAMP" ] && { base_is_current && echo "built, current" || echo "built, OUT OF DATE (next 'up' rebuilds it)"; } || echo "not built")"
   printf 'repo:       %s\n' "$(repo_is_current && echo "built, current" || echo "not built or out of date")"
+  cloud_status
   local br
   br=$(ip -4 -o addr show dev "$BRIDGE" 2>/dev/null | awk '{print $4}' || true)
   printf 'bridge:     %s %s\n' "$BRIDGE" "${br:-absent}"
@@ -185,6 +243,12 @@ cmd_status() {
     boots=$(cat "$(host_dir "$name")/boots" 2>/dev/null || echo 0)
     printf '%-10s %-13s %-8s %-6s %-6s %s\n' "$name" "$(host_ip "$name")" "$run" "$ssh" "$boots" "$mem"
   done
+  if cloud_exists && host_running "$CLOUD_NAME"; then
+    local api
+    api=$(cloud_api_state)
+    printf 'cloud APIs: %s\n' "$api"
+    [ "$api" = ready ] || ok=$((ok - 1))
+  fi
   [ "$total" -gt 0 ] || { echo "no lab hosts (run: npm run lab -- up)"; exit 3; }
   [ "$ok" = "$total" ] || exit 3
 }
@@ -203,7 +267,9 @@ cmd_ssh() {
 cmd_purge() {
   cmd_down
   log "deleting $STATE"
-  rm -rf "${STATE:?}"/{base,base.new,base.stamp,debootstrap,debootstrap.new,debootstrap.stamp,repo,repo.new,repo.stamp,rpmbuild,ssh,hosts,*.log}
+  rm -rf "${STATE:?}"/{base,base.new,base.stamp,debootstrap,debootstrap.new,debootstrap.stamp,repo,repo.new,repo.stamp,rpmbuild,ssh,hosts,*.log} \
+         "${STATE:?}"/{cloud-packages,cloud-packages.new,cloud-packages.stamp,cloud,cloud.new,cloud.new.stamp,cloud.old.*,cloud.stamp,cloud-host,openstack,cloud-build.lock}
+  rm -f "$CLOUD_SECURE_YAML"
 }
 
 main() {

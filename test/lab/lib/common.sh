@@ -22,12 +22,26 @@ TESTER2_PASSWORD_FILE=$SSH_DIR/tester2.password
 
 INVENTORY_DIR=$REPO_ROOT/inventories/lab
 
+# The OpenStack controller `cloud` (`up --openstack`, lib/cloud.sh): its own two cached stages
+# and the OpenStack passwords (made once, like the SSH key).
+CLOUD_PKG_ROOT=$STATE/cloud-packages   # stage 1: the debootstrap stage + Debian's OpenStack packages
+CLOUD_PKG_STAMP=$STATE/cloud-packages.stamp
+CLOUD_ROOT=$STATE/cloud                # stage 2: configured, databases bootstrapped; lowerdir of the cloud host
+CLOUD_STAMP=$STATE/cloud.stamp
+CLOUD_SECRETS=$STATE/openstack/passwords   # 0600, KEY=VALUE lines
+# The cloud host's own directory (like hosts/NAME), outside hosts/: lab commands that predate
+# the cloud list every directory there as a numbered host and would remove or reset it.
+CLOUD_HOST_DIR=$STATE/cloud-host
+
 # Network: one /24 from the benchmarking range 198.18.0.0/15 (RFC 2544), never routed
 # off this machine (a blackhole route covers the whole /15).
 BRIDGE=tsplaybr0
 SUBNET_PREFIX=198.18.0
 BRIDGE_IP=$SUBNET_PREFIX.1
 FIRST_HOST_OCTET=10
+# The cloud host sits below the numbered hosts (.10 and up) and the benchmark's (.100 and up).
+CLOUD_NAME=cloud
+CLOUD_OCTET=5
 BLACKHOLE_NET=198.18.0.0/15
 NETNS_PREFIX=tsplay-
 
@@ -64,16 +78,23 @@ host_index() {
     *) die "unknown lab host name '$1' (expected opctl, opnet or computeN)" ;;
   esac
 }
-host_ip()    { echo "$SUBNET_PREFIX.$(( FIRST_HOST_OCTET + $(host_index "$1") ))"; }
-host_octet() { echo "$(( FIRST_HOST_OCTET + $(host_index "$1") ))"; }
+host_octet() {
+  if [ "$1" = "$CLOUD_NAME" ]; then echo "$CLOUD_OCTET"; else echo "$(( FIRST_HOST_OCTET + $(host_index "$1") ))"; fi
+}
+host_ip()    { echo "$SUBNET_PREFIX.$(host_octet "$1")"; }
 # Locally administered, deterministic MACs: 02:18:00:00:<nic>:<last octet of the IP>.
 host_mac()   { printf '02:18:00:00:%02x:%02x' "$2" "$(host_octet "$1")"; }
 host_netns() { echo "$NETNS_PREFIX$1"; }
-host_dir()   { echo "$HOSTS_DIR/$1"; }
+host_dir()   { if [ "$1" = "$CLOUD_NAME" ]; then echo "$CLOUD_HOST_DIR"; else echo "$HOSTS_DIR/$1"; fi; }
 # Host-side veth name: at most 15 characters ("tsv-compute100" is 14).
 host_veth()  { echo "tsv-$1"; }
+# The read-only lower layer of the host's overlay.
+host_lower() { if [ "$1" = "$CLOUD_NAME" ]; then echo "$CLOUD_ROOT"; else echo "$BASE_ROOT"; fi; }
+cloud_exists() { [ -d "$CLOUD_HOST_DIR" ]; }
 
-# Hosts that currently have a state directory (created by `up`, removed by `down`).
+# The numbered hosts that currently have a state directory (created by `up`, removed by
+# `down`). The cloud host is not among them (its directory is elsewhere): `--hosts N`,
+# `reset` and the base image never touch it (see cloud_exists).
 existing_hosts() {
   local d
   [ -d "$HOSTS_DIR" ] || return 0
@@ -91,7 +112,9 @@ hash_inputs() {
     if [ -d "$f" ]; then
       (cd "$f" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
     else
-      sha256sum "$f"
+      # By content and base name only: an absolute path in the hash made every clone in
+      # another folder (CI's, a worktree's) rebuild the cached stages.
+      (cd "$(dirname "$f")" && sha256sum "$(basename "$f")")
     fi
   done | sha256sum | cut -d' ' -f1
 }

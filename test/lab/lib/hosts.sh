@@ -47,6 +47,7 @@ host_seed_upper() {
     '127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4' \
     '::1         localhost localhost.localdomain localhost6 localhost6.localdomain6' > "$up/etc/hosts"
   printf '%s\n' "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" > "$up/etc/machine-id"
+  [ "$name" != "$CLOUD_NAME" ] || return 0   # a Debian host: no CentOS network scripts
   printf '%s\n' DEVICE=eth0 "HWADDR=$(host_mac "$name" 0)" TYPE=Ethernet ONBOOT=yes BOOTPROTO=none \
     "IPADDR=$ip" NETMASK=255.255.255.0 > "$up/etc/sysconfig/network-scripts/ifcfg-eth0"
   printf '%s\n' DEVICE=eth1 "HWADDR=$(host_mac "$name" 1)" TYPE=Ethernet ONBOOT=no BOOTPROTO=none \
@@ -66,7 +67,7 @@ host_prepare() {
   fi
   echo "$kind" > "$dir/kind"
   if ! host_mounted "$name"; then
-    mount -t overlay "tsplay-$name" -o "lowerdir=$BASE_ROOT,upperdir=$dir/upper,workdir=$dir/work" "$dir/root" \
+    mount -t overlay "tsplay-$name" -o "lowerdir=$(host_lower "$name"),upperdir=$dir/upper,workdir=$dir/work" "$dir/root" \
       || die "cannot mount the overlay root of $name"
   fi
 }

@@ -44,6 +44,15 @@ inventory_write() {
     echo "controller"
     echo "network"
     echo "compute"
+    # The OpenStack controller of `up --openstack` (a Debian host with real Keystone, Glance
+    # and Cinder; see clouds.yaml): only while it exists, never in the groups above.
+    for name in "${names[@]}"; do
+      if [ "$name" = "$CLOUD_NAME" ]; then
+        echo
+        echo "[openstack_api]"
+        inventory_host_line "$name"
+      fi
+    done
   } > "$INVENTORY_DIR/hosts.ini.tmp"
   mv "$INVENTORY_DIR/hosts.ini.tmp" "$INVENTORY_DIR/hosts.ini"
 

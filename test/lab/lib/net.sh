@@ -50,6 +50,9 @@ net_host_add() {
   local name=$1 ns veth ip
   ns=$(host_netns "$name"); veth=$(host_veth "$name"); ip=$(host_ip "$name")
   if net_host_exists "$name" && ip -n "$ns" link show eth0 >/dev/null 2>&1 && ip link show "$veth" >/dev/null 2>&1; then
+    # A host that outlived its bridge (a `down` of a lab.sh that predates the cloud host leaves
+    # the cloud running) is plugged into the new one.
+    ip link set "$veth" master "$BRIDGE" up
     return 0
   fi
   net_host_del "$name"

@@ -86,9 +86,9 @@ all:
     expect(e.message).toMatch(/inventory.yml:5:9: adding group 'b' as a child of 'a' creates a loop \(b is already an ancestor of a\)/);
   });
 
-  it('refuses vault-encrypted values', async () => {
+  it('a !vault value without a vault secret is an error at its position (decrypting: test/unit/vault)', async () => {
     const e = await yamlError('all:\n  vars:\n    secret: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      3131\n');
-    expect(e.message).toMatch(/vault-encrypted values \(!vault\) are not supported/);
+    expect(e.message).toMatch(/inventory\.yml:3:13: this !vault value: not a vault file or corrupt at line 2 of the vault text/);
   });
 
   it('skips a group that is not a mapping, with a warning', async () => {

@@ -273,3 +273,26 @@ describe('template', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 });
+
+describe('copy of a large controller file', () => {
+  it('streams it (above 8 MiB): exact bytes, idempotent, check predicts, diff says it is too large', async () => {
+    const { randomBytes, createHash } = await import('node:crypto');
+    const big = randomBytes(12 * 1024 * 1024);
+    const from = join(src, 'big.bin');
+    writeFileSync(from, big);
+    const dest = join(dir, 'big.bin');
+    const r = await expectIdempotent(copy, { src: from, dest }, dir);
+    expect(r.checkChangedNothing).toBe(true);
+    expect(r.check.changed).toBe(true);
+    expect(r.first).toMatchObject({ changed: true, size: big.length, checksum: createHash('sha1').update(big).digest('hex') });
+    expect(r.second.changed).toBe(false);
+    expect(readFileSync(dest).equals(big)).toBe(true);
+    // A changed large file: replaced whole, and the diff does not pull either side into memory.
+    const other = randomBytes(9 * 1024 * 1024);
+    writeFileSync(from, other);
+    const changed = await run(copy, { src: from, dest });
+    expect(changed.changed).toBe(true);
+    expect(JSON.stringify(changed.diff)).toMatch(/diff skipped: .* is larger than 104448 bytes/);
+    expect(readFileSync(dest).equals(other)).toBe(true);
+  });
+});

@@ -5,7 +5,7 @@ import { ansibleTags } from '../../../core/util/ansible-yaml-dialect.js';
 
 function findings(text: string, check = yamlFindings): string[] {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', customTags: ansibleTags, lineCounter: lines, uniqueKeys: false, logLevel: 'silent' });
+  const doc = parseDocument(text, { version: '1.1', customTags: ansibleTags(), lineCounter: lines, uniqueKeys: false, logLevel: 'silent' });
   return check(doc, text).map((f) => {
     const at = lines.linePos(f.offset);
     return `${at.line}:${at.col}: ${f.message}`;
