@@ -181,7 +181,10 @@ const netns = () => String(lab.inventory.varsFor(VICTIM).lab_netns);
 const unreachable = new RegExp(`fatal: \\[${VICTIM}\\]: UNREACHABLE!`);
 const nothing = async () => {};
 
-describe('faults on a lab host in the middle of a run', () => {
+// One retry: on a loaded 2-core machine the window between a fault and the kill that follows
+// the reconnect varies by seconds (a paused sshd with a short sleep once let the sleep finish
+// first). A fault that fails twice is a real failure; docs/faults.md has the figures.
+describe('faults on a lab host in the middle of a run', { retry: 1 }, () => {
   for (const work of ['copy', 'sleep'] as const) {
     it(`sshd killed during ${work}: unreachable, exit 4`, () =>
       runScenario({
