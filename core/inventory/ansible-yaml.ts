@@ -88,6 +88,3 @@ export function describe(value: unknown): string {
   return `a ${typeof value} (${JSON.stringify(value)})`;
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-}
