@@ -174,7 +174,11 @@ async function gatherFacts(ctx: RunContext, state: WalkState, scope: Scope): Pro
     tags: ['always'],
     vars: {},
   };
-  await runTask(ctx, state, setupTask, scope, state.hosts, { isSetup: true });
+  // gathering = smart: a host whose facts this run already has is not asked again.
+  const hosts = state.play.gatherOnce ? state.hosts.filter((h) => !h.session.factsGathered) : state.hosts;
+  if (hosts.length === 0) return;
+  await runTask(ctx, state, setupTask, scope, hosts, { isSetup: true });
+  for (const h of hosts) if (h.active) h.session.factsGathered = true;
 }
 
 async function runNodes(ctx: RunContext, state: WalkState, nodes: TaskNode[], parent: Scope, hosts: PlayHost[]): Promise<void> {
