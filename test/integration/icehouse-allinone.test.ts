@@ -178,7 +178,7 @@ describe('playbooks/icehouse-allinone.yml on a fresh host and the lab cloud', ()
 
     // Step 12: the repository exists, stays disabled, and the kernel came from it.
     expect(ssh('cat /etc/yum.repos.d/xen-c6.repo')).toBe(
-      '[xen-c6]\nname=CentOS-$releasever - Xen\nbaseurl=file:///var/lib/tsplay-lab/repo/xen-c6\ngpgcheck=0\nenabled=0\npriority=1\n',
+      '[xen-c6]\nbaseurl = file:///var/lib/tsplay-lab/repo/xen-c6\nenabled = 0\ngpgcheck = 0\nname = CentOS-$releasever - Xen\npriority = 1\n',
     );
     expect(ssh('dnf -q repolist --disabled')).toMatch(/^xen-c6\s+CentOS-7 - Xen$/m);
     expect(ssh('dnf -q repolist --enabled')).not.toMatch(/xen-c6/);
