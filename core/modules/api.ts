@@ -68,6 +68,13 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Run without the task's become (for reads that any user may do). Default: task's become. */
   noBecome?: boolean;
+  /**
+   * The task's own command (command, shell, raw): at -v its output is shown line by line as
+   * it arrives, not only in the result at the end. Not for the module's bookkeeping commands.
+   * `hideIfStartsWith`: stdout that starts with this marker (a guard's answer, not the
+   * command's output) is not shown.
+   */
+  stream?: boolean | { hideIfStartsWith: string };
 }
 
 /**
