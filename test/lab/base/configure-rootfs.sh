@@ -46,6 +46,9 @@ rm -rf /usr/lib/systemd/system/mariadb* /usr/lib/systemd/system/mysql*.service \
     /etc/init.d/mariadb /etc/init.d/mysql /etc/rc?.d/[SK]??mariadb /etc/rc?.d/[SK]??mysql
 # The socket CentOS 7's client looks for by default (Debian's looks in /run/mysqld).
 printf '[client-server]\nsocket = /var/lib/mysql/mysql.sock\n' > /etc/mysql/mariadb.conf.d/90-tsplay-centos-socket.cnf
+# CentOS 7 names the D-Bus system bus messagebus.service too (a link to dbus.service); seed 004
+# starts it by that name.
+ln -sf dbus.service /usr/lib/systemd/system/messagebus.service
 # CentOS 7's iptables 1.4 drives the legacy xtables backend; Debian 12 defaults to nft.
 update-alternatives --quiet --set iptables /usr/sbin/iptables-legacy
 update-alternatives --quiet --set ip6tables /usr/sbin/ip6tables-legacy
