@@ -9,6 +9,7 @@
  * `defined`/`undefined` tests and the `default`/`mandatory` filters, so
  * `a.b.c is defined` and `a.b.c | default(1)` work when `a` or `a.b` is missing.
  */
+import { TemplateCallable } from './callable.js';
 import { engineLimitMessage, TemplateError } from './errors.js';
 import { parseExpression, type Node } from './expression-parser.js';
 import { applyFilter } from './filters.js';
@@ -258,9 +259,14 @@ function call(node: Extract<Node, { type: 'call' }>, scope: Scope): unknown {
   const callee = node.callee;
   if (callee.type === 'getattr') {
     const self = defined(evalNode(callee.object, scope));
+    const own = member(self, callee.name, '');
+    if (own instanceof TemplateCallable) return own.call(args, kwargs);
     return callMethod(self, callee.name, args, kwargs, pathOf(callee.object));
   }
   if (callee.type === 'name') {
+    // Template locals (a macro, `caller`, a recursive `loop`) come before the functions.
+    const local = scope(callee.name);
+    if (local instanceof TemplateCallable) return local.call(args, kwargs);
     const fn = findGlobal(callee.name);
     if (fn) return fn(args, kwargs, scope);
     throw new TemplateError(`'${callee.name}' is not a function (functions: range, dict, lookup, query; filters go after '|')`);

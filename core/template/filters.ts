@@ -510,6 +510,81 @@ const FILTERS: Record<string, FilterSpec> = {
     },
   },
   items: { fn: (v) => Object.entries(mapping(v, 'items')) },
+  // Jinja's own filters that Ansible templates use.
+  dictsort: {
+    params: ['case_sensitive', 'by', 'reverse'],
+    fn: (v, p) => {
+      const by = p.by === undefined ? 'key' : String(p.by);
+      if (by !== 'key' && by !== 'value') throw new TemplateError("dictsort: 'by' must be 'key' or 'value'");
+      const at = by === 'key' ? 0 : 1;
+      const key = (e: [string, unknown]) => caseFold(e[at], Boolean(p.case_sensitive));
+      const sorted = Object.entries(mapping(v, 'dictsort')).sort((a, b) => compare(key(a), key(b), 'dictsort'));
+      return p.reverse ? sorted.reverse() : sorted;
+    },
+  },
+  safe: { fn: (v) => defined(v) },
+  attr: { params: ['name'], required: 1, fn: (v, p) => member(defined(v), String(p.name), 'value') },
+  batch: {
+    params: ['linecount', 'fill_with'],
+    required: 1,
+    fn: (v, p) => {
+      const size = Number(p.linecount);
+      if (!Number.isInteger(size) || size < 1) throw new TemplateError('batch: linecount must be a positive integer');
+      const items = list(v, 'batch');
+      const out: unknown[][] = [];
+      for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+      const last = out[out.length - 1];
+      if (last && p.fill_with !== undefined) while (last.length < size) last.push(p.fill_with);
+      return out;
+    },
+  },
+  groupby: {
+    params: ['attribute', 'default', 'case_sensitive'],
+    required: 1,
+    fn: (v, p) => {
+      const groups = new Map<string, { grouper: unknown; list: unknown[] }>();
+      const keyOf = (x: unknown) => {
+        const k = attr(x, p.attribute);
+        return k instanceof Undefined && p.default !== undefined ? p.default : defined(k);
+      };
+      const items = [...list(v, 'groupby')].sort((a, b) => compare(caseFold(keyOf(a), Boolean(p.case_sensitive)), caseFold(keyOf(b), Boolean(p.case_sensitive)), 'groupby'));
+      for (const item of items) {
+        const k = keyOf(item);
+        const id = stableKey(caseFold(k, Boolean(p.case_sensitive)));
+        if (!groups.has(id)) groups.set(id, { grouper: k, list: [] });
+        groups.get(id)!.list.push(item);
+      }
+      // Jinja's (grouper, list) tuples: usable as `for key, members in ...` and as `.grouper`/`.list`.
+      return [...groups.values()].map((g) => Object.assign([g.grouper, g.list], { grouper: g.grouper, list: g.list }));
+    },
+  },
+  center: {
+    params: ['width'],
+    fn: (v, p) => {
+      const s = str(v, 'center');
+      const width = p.width === undefined ? 80 : Number(p.width);
+      if (s.length >= width) return s;
+      // Python's str.center puts the odd space on the right unless the text length is odd.
+      const total = width - s.length;
+      const left = Math.floor(total / 2) + (total % 2 && width % 2 ? 1 : 0);
+      return ' '.repeat(left) + s + ' '.repeat(total - left);
+    },
+  },
+  wordcount: { fn: (v) => (str(v, 'wordcount').match(/\w+/g) ?? []).length },
+  truncate: {
+    params: ['length', 'killwords', 'end', 'leeway'],
+    fn: (v, p) => {
+      const s = str(v, 'truncate');
+      const length = p.length === undefined ? 255 : Number(p.length);
+      const end = p.end === undefined ? '...' : String(p.end);
+      const leeway = p.leeway === undefined ? 5 : Number(p.leeway);
+      if (s.length <= length + leeway) return s;
+      if (p.killwords) return s.slice(0, length - end.length) + end;
+      const cut = s.slice(0, length - end.length);
+      const space = cut.lastIndexOf(' ');
+      return (space >= 0 ? cut.slice(0, space) : cut) + end;
+    },
+  },
   combine: {
     rest: true,
     kwOnly: ['recursive', 'list_merge'],
