@@ -14,6 +14,7 @@ import { quote as shellQuote } from '../transport/shell-quote.js';
 import { compilePythonRegex, groupSelector, replacer } from '../util/python-regex.js';
 import { TemplateError } from './errors.js';
 import { findTest, runTest, templateErrorFromRegex } from './is-tests.js';
+import { pyyamlDump } from './pyyaml-dump.js';
 import { defined, isUndefined, member, Undefined } from './undefined.js';
 import { compare, equals, isMapping, iterate, sortKeysDeep, toText, truthy, typeName, type Mapping } from './values.js';
 
@@ -117,6 +118,10 @@ function pySplitext(p: string): [string, string] {
   if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return [p, ''];
   const cut = p.length - (base.length - dot);
   return [p.slice(0, cut), p.slice(cut)];
+}
+
+function yamlOptions(p: Params): { indent?: number; sortKeys: boolean; width?: number } {
+  return { ...(p.indent !== undefined ? { indent: Number(p.indent) } : {}), sortKeys: p.sort_keys !== false, ...(p.width !== undefined ? { width: Number(p.width) } : {}) };
 }
 
 const HASHES: Record<string, string> = { md5: 'md5', sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', blake2b: 'blake2b512', blake2s: 'blake2s256' };
@@ -347,10 +352,16 @@ const FILTERS: Record<string, FilterSpec> = {
     params: ['indent', 'sort_keys'],
     fn: (v, p) => JSON.stringify(p.sort_keys === false ? defined(v) : sortKeysDeep(defined(v)), null, p.indent === undefined ? 4 : Number(p.indent)),
   },
-  to_yaml: { params: ['indent'], fn: (v, p) => YAML.stringify(defined(v), { indent: p.indent === undefined ? 2 : Number(p.indent), lineWidth: 0 }) },
+  // PyYAML's output, as Ansible writes it (pyyaml-dump.ts).
+  to_yaml: {
+    params: ['indent'],
+    kwOnly: ['default_flow_style', 'sort_keys', 'width'],
+    fn: (v, p) => pyyamlDump(v, { ...yamlOptions(p), defaultFlowStyle: p.default_flow_style === undefined ? null : (p.default_flow_style as boolean | null) }),
+  },
   to_nice_yaml: {
-    params: ['indent', 'sort_keys'],
-    fn: (v, p) => YAML.stringify(p.sort_keys === false ? defined(v) : sortKeysDeep(defined(v)), { indent: p.indent === undefined ? 4 : Number(p.indent), lineWidth: 0 }),
+    params: ['indent'],
+    kwOnly: ['sort_keys', 'width', 'default_flow_style'],
+    fn: (v, p) => pyyamlDump(v, { ...yamlOptions(p), indent: p.indent === undefined ? 4 : Number(p.indent), defaultFlowStyle: p.default_flow_style === undefined ? false : (p.default_flow_style as boolean | null) }),
   },
   from_json: {
     fn: (v) => {
