@@ -22,6 +22,9 @@ import { compare, contains, equals, toText, truthy, typeName, type Mapping } fro
 export { parseExpression, type Node } from './expression-parser.js';
 export type { Scope } from './globals.js';
 
+/** Path of the value of `a if cond` when cond is false (Jinja templates print it as nothing). */
+export const INLINE_IF_WITHOUT_ELSE = 'if-expression';
+
 /** A scope over a variables object (own properties only; lazy getters are honoured). */
 export function scopeOf(vars: Record<string, unknown>): Scope {
   return (name) => member(vars, name, '');
@@ -249,7 +252,7 @@ export function evalNode(node: Node, scope: Scope): unknown {
     }
     case 'cond':
       if (truthy(evalNode(node.test, scope))) return evalNode(node.then, scope);
-      return node.else ? evalNode(node.else, scope) : new Undefined('if-expression', undefined, 'the inline if has no else branch and its condition is false');
+      return node.else ? evalNode(node.else, scope) : new Undefined(INLINE_IF_WITHOUT_ELSE, undefined, 'the inline if has no else branch and its condition is false');
   }
 }
 

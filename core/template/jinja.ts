@@ -18,7 +18,7 @@
  */
 import { Namespace, TemplateCallable } from './callable.js';
 import { engineLimitMessage, MAX_LOOP_ITERATIONS, TemplateError } from './errors.js';
-import { evalNode, type Node, type Scope } from './expression.js';
+import { evalNode, INLINE_IF_WITHOUT_ELSE, type Node, type Scope } from './expression.js';
 import { normaliseSource, SourceMap, type WhitespaceOptions } from './jinja-lexer.js';
 import { BODY_NAME, parseTemplate, type JNode, type Param } from './jinja-parser.js';
 import { pythonText } from './python-text.js';
@@ -154,8 +154,12 @@ function evalAt(expr: Node, frame: Frame): unknown {
 
 function renderNode(node: Exclude<JNode, { type: 'text' }>, frame: Frame, tpl: CompiledJinja, state: RenderState): string {
   switch (node.type) {
-    case 'output':
-      return pythonText(evalAt(node.expr, frame));
+    case 'output': {
+      const value = evalAt(node.expr, frame);
+      // `{{ 'x' if cond }}` prints nothing when cond is false, as in Ansible.
+      if (value instanceof Undefined && value.path === INLINE_IF_WITHOUT_ELSE) return '';
+      return pythonText(value);
+    }
     case 'if': {
       for (const b of node.branches) if (truthy(evalAt(b.test, frame))) return renderNodes(b.body, frame, tpl, state);
       return node.else ? renderNodes(node.else, frame, tpl, state) : '';
