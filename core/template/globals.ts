@@ -37,14 +37,16 @@ function findControllerFile(plugin: string, folder: SearchFolder, term: string, 
   return path;
 }
 
-function readControllerFile(term: string, scope: Scope, lstrip: boolean, rstrip: boolean): string {
-  const path = findControllerFile('file', 'files', term, scope);
-  let text: string;
+function readLookupFile(plugin: string, path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new TemplateError(`lookup('file'): could not read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new TemplateError(`lookup('${plugin}'): could not read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+function readControllerFile(term: string, scope: Scope, lstrip: boolean, rstrip: boolean): string {
+  let text = readLookupFile('file', findControllerFile('file', 'files', term, scope));
   if (rstrip) text = text.replace(/\s+$/, '');
   if (lstrip) text = text.replace(/^\s+/, '');
   return text;
@@ -56,12 +58,7 @@ function readControllerFile(term: string, scope: Scope, lstrip: boolean, rstrip:
  */
 function renderTemplateLookup(term: string, kw: Mapping, scope: Scope): string {
   const path = findControllerFile('template', 'templates', term, scope);
-  let source: string;
-  try {
-    source = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new TemplateError(`lookup('template'): could not read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const source = readLookupFile('template', path);
   const extra = { ...ansibleTemplateVars(term, path), ...(isMapping(kw.template_vars) ? kw.template_vars : {}) };
   const inner: Scope = (name) => (Object.prototype.hasOwnProperty.call(extra, name) ? extra[name] : scope(name));
   return renderJinjaFile(source, inner, path, {
