@@ -104,7 +104,7 @@ class TemplateParser {
         out.push({ type: 'text', value: t.value });
         this.i++;
       } else if (t.type === 'output') {
-        out.push({ type: 'output', expr: this.expression(t.content, t.contentPos, 'an expression inside {{ }}'), pos: t.pos });
+        out.push({ type: 'output', expr: this.output(t), pos: t.pos });
         this.i++;
       } else {
         const st = this.statement(t);
@@ -304,6 +304,18 @@ class TemplateParser {
   }
 
   // ---- pieces ----
+
+  /** `{{ expr }}`; a Handlebars helper call (`{{default x "a"}}`) gets a hint, since it is not Jinja. */
+  private output(t: TagToken): Node {
+    try {
+      return this.expression(t.content, t.contentPos, 'an expression inside {{ }}');
+    } catch (err) {
+      const helper = /^\s*([A-Za-z_]\w*)\s+(?!(?:and|or|if|else|in|is|not)\b)["'\w(]/.exec(t.content);
+      if (!(err instanceof TemplateError) || !helper) throw err;
+      const hint = `{{ }} in a Jinja template holds an expression: write x | ${helper[1]}(...) rather than the Handlebars form {{${helper[1]} x ...}}`;
+      throw new TemplateError(`${err.reason} (${hint})`, err.line !== undefined ? { line: err.line } : {});
+    }
+  }
 
   /** Parse `src` (which starts at `pos` in the template) as one expression. */
   private expression(src: string, pos: number, what: string): Node {

@@ -180,6 +180,9 @@ describe('errors name the line and column', () => {
     expect(errorOf(() => j('\n{% for x users %}{% endfor %}')).message).toContain("expected 'in' in '{% for x in list %}' at line 2");
     expect(errorOf(() => j('{{ name | uper }}')).message).toBe("unknown filter 'uper' (did you mean 'upper'?) at line 1, column 11");
     expect(errorOf(() => j('ab\n  {% if x == %}{% endif %}')).message).toBe('unexpected end of expression at line 2, column 14');
+    expect(errorOf(() => j('{% if flag %}{{default name "d"}}{% endif %}')).message).toBe(
+      "unexpected token 'name' at line 1, column 24 ({{ }} in a Jinja template holds an expression: write x | default(...) rather than the Handlebars form {{default x ...}})",
+    );
     expect(errorOf(() => j('{% frobnicate %}')).message).toContain("unknown statement '{% frobnicate %}'");
     expect(errorOf(() => j('{% extends "base.j2" %}')).message).toContain('template inheritance is not supported');
     expect(errorOf(() => j('{% for x in users %}{% break %}{% endfor %}')).message).toContain('loopcontrols');
