@@ -79,6 +79,11 @@ function withContext(err: unknown, where: string | undefined, template: string):
   return te.addContext(where, template);
 }
 
+/** `vars` plus `top`, copying property descriptors so lazily templated variables stay lazy. */
+function withVars(vars: Vars, top: Vars): Vars {
+  return Object.assign(Object.defineProperties({}, Object.getOwnPropertyDescriptors(vars)), top);
+}
+
 /** Variables of `top` first, then of `vars`. */
 function overlayScope(top: Vars, vars: Vars): Scope {
   return (name) => (Object.prototype.hasOwnProperty.call(top, name) ? top[name] : member(vars, name, ''));
@@ -150,7 +155,7 @@ export class Templar {
       const scope = file.templateVars ? overlayScope(file.templateVars, vars) : scopeOf(vars);
       if (!jinja) {
         if (!source.includes('{{')) return source;
-        return this.compiled(source).text(file.templateVars ? { ...vars, ...file.templateVars } : vars);
+        return this.compiled(source).text(file.templateVars ? withVars(vars, file.templateVars) : vars);
       }
       return renderJinjaFile(source, scope, file.path, { trimBlocks: file.trimBlocks ?? true, lstripBlocks: file.lstripBlocks ?? false });
     } catch (err) {

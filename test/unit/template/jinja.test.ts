@@ -242,7 +242,15 @@ describe('routing in the Templar', () => {
     expect(templar.renderFile('{% if flag %}\ny{% endif %}', vars, { path: 'a.j2', trimBlocks: false })).toBe('\ny');
   });
 
-  it('gives template files their own variables over the task variables', () => {
+  it('gives template files their own variables over the task variables, leaving lazy variables unread', () => {
+    const lazy = Object.defineProperty({ name: 'web' }, 'broken', {
+      enumerable: true,
+      get() {
+        throw new Error('read a variable the template does not use');
+      },
+    });
+    expect(templar.renderFile('{{name}} {{ansible_managed}}', lazy, { path: 'a.conf', templateVars: { ansible_managed: 'm' } })).toBe('web m');
+    expect(templar.renderFile('{{ name }} {{ ansible_managed }}', lazy, { path: 'a.j2', templateVars: { ansible_managed: 'm' } })).toBe('web m');
     expect(templar.renderFile('# {{ ansible_managed }} {{ name }}', vars, { path: 'a.j2', templateVars: { ansible_managed: 'Ansible managed', name: 'over' } })).toBe('# Ansible managed over');
   });
 
