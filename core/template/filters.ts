@@ -120,6 +120,26 @@ function pySplitext(p: string): [string, string] {
   return [p.slice(0, cut), p.slice(cut)];
 }
 
+/**
+ * Python's round() (which Jinja's 'common' method is), decided on the float's exact decimal
+ * expansion: `2.675 | round(2)` is 2.67 (the float is 2.67499...), and a true half goes to
+ * the even neighbour (`2.5 | round` is 2).
+ */
+function pythonRound(x: number, digits: number): number {
+  if (!Number.isFinite(x) || digits < 0 || digits > 40) {
+    const f = 10 ** digits;
+    return (Math.sign(x) * Math.round(Math.abs(x) * f)) / f;
+  }
+  const exact = Math.abs(x).toFixed(Math.min(100, digits + 60));
+  const point = exact.indexOf('.');
+  const kept = exact.slice(0, point + 1 + digits).replace('.', '');
+  const rest = exact.slice(point + 1 + digits);
+  const tie = /^50*$/.test(rest);
+  const up = tie ? Number(kept[kept.length - 1]) % 2 === 1 : rest[0]! >= '5';
+  const scaled = BigInt(kept) + (up ? 1n : 0n);
+  return (Math.sign(x) || 1) * (Number(scaled) / 10 ** digits);
+}
+
 function yamlOptions(p: Params): { indent?: number; sortKeys: boolean; width?: number } {
   return { ...(p.indent !== undefined ? { indent: Number(p.indent) } : {}), sortKeys: p.sort_keys !== false, ...(p.width !== undefined ? { width: Number(p.width) } : {}) };
 }
@@ -409,11 +429,12 @@ const FILTERS: Record<string, FilterSpec> = {
   round: {
     params: ['precision', 'method'],
     fn: (v, p) => {
-      const f = 10 ** (p.precision === undefined ? 0 : Number(p.precision));
-      const n = Number(defined(v)) * f;
+      const digits = p.precision === undefined ? 0 : Number(p.precision);
       const method = String(p.method ?? 'common');
-      const r = method === 'ceil' ? Math.ceil(n) : method === 'floor' ? Math.floor(n) : Math.sign(n) * Math.round(Math.abs(n));
-      return r / f;
+      if (method === 'common') return pythonRound(Number(defined(v)), digits);
+      const f = 10 ** digits;
+      const n = Number(defined(v)) * f;
+      return (method === 'ceil' ? Math.ceil(n) : Math.floor(n)) / f;
     },
   },
   type_debug: { acceptsUndefined: true, fn: (v) => typeName(v) },

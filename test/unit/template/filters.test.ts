@@ -126,7 +126,12 @@ const CASES: Array<[string, unknown, unknown[], Record<string, unknown>, unknown
   ['float', 'x', [2.5], {}, 2.5],
   ['abs', -3, [], {}, 3],
   ['round', 2.567, [1], {}, 2.6],
-  ['round', 2.5, [], {}, 3],
+  // Python's round(): halves go to the even neighbour (Jinja's 'common' method).
+  ['round', 2.5, [], {}, 2],
+  ['round', 3.5, [], {}, 4],
+  ['round', -2.5, [], {}, -2],
+  ['round', 0.125, [2], {}, 0.12],
+  ['round', 2.675, [2], {}, 2.67],
   ['round', 2.11, [1, 'ceil'], {}, 2.2],
   ['round', 2.19, [1, 'floor'], {}, 2.1],
   ['type_debug', { a: 1 }, [], {}, 'dict'],
