@@ -9,7 +9,8 @@ import type { Scope } from './globals.js';
 import { compileJinja, renderJinja, type CompiledJinja, type JinjaOptions } from './jinja.js';
 import { includeDirs } from './search-path.js';
 
-const cache = new Map<string, CompiledJinja>();
+/** Compiled templates by settings, then by text (no key built per render: texts can be large). */
+const caches = new Map<string, Map<string, CompiledJinja>>();
 const CACHE_LIMIT = 5_000;
 
 export interface JinjaFileOptions {
@@ -18,12 +19,14 @@ export interface JinjaFileOptions {
 }
 
 export function compileCached(source: string, options: JinjaFileOptions): CompiledJinja {
-  const key = `${options.trimBlocks ?? true ? 't' : '-'}${options.lstripBlocks ? 'l' : '-'}${source}`;
-  let c = cache.get(key);
+  const settings = `${options.trimBlocks ?? true ? 't' : '-'}${options.lstripBlocks ? 'l' : '-'}`;
+  let cache = caches.get(settings);
+  if (!cache) caches.set(settings, (cache = new Map()));
+  let c = cache.get(source);
   if (!c) {
     c = compileJinja(source, options);
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(key, c);
+    cache.set(source, c);
   }
   return c;
 }

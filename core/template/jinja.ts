@@ -248,7 +248,19 @@ function renderFor(node: Extract<JNode, { type: 'for' }>, iterable: unknown, fra
         return renderFor(node, defined(args[0]), frame, tpl, state, depth0 + 1);
       }
     : undefined;
-  for (let index0 = 0; index0 < length; index0++) {
+  // One cycle() and changed() per loop: they read the current iteration.
+  let index0 = 0;
+  const cycle = new TemplateCallable('loop.cycle', (args) => {
+    if (!args.length) throw new TemplateError('loop.cycle() needs at least one value');
+    return args[index0 % args.length];
+  });
+  const changed = new TemplateCallable('loop.changed', (args) => {
+    const now = { value: args };
+    const differs = !lastChanged || JSON.stringify(lastChanged.value) !== JSON.stringify(now.value);
+    lastChanged = now;
+    return differs;
+  });
+  for (; index0 < length; index0++) {
     if (++state.iterations > MAX_LOOP_ITERATIONS) {
       throw new TemplateError(`the template runs more than ${MAX_LOOP_ITERATIONS.toLocaleString('en-US')} loop iterations`);
     }
@@ -267,26 +279,18 @@ function renderFor(node: Extract<JNode, { type: 'for' }>, iterable: unknown, fra
       depth0,
       previtem: index0 > 0 ? items[index0 - 1] : new Undefined('loop.previtem', 'this is the first iteration'),
       nextitem: index0 < length - 1 ? items[index0 + 1] : new Undefined('loop.nextitem', 'this is the last iteration'),
-      cycle: new TemplateCallable('loop.cycle', (args) => {
-        if (!args.length) throw new TemplateError('loop.cycle() needs at least one value');
-        return args[index0 % args.length];
-      }),
-      changed: new TemplateCallable('loop.changed', (args) => {
-        const now = { value: args };
-        const changed = !lastChanged || JSON.stringify(lastChanged.value) !== JSON.stringify(now.value);
-        lastChanged = now;
-        return changed;
-      }),
+      cycle,
+      changed,
     };
-    const loop = recurse
-      ? new TemplateCallable('loop', recurse, attributes)
-      : new TemplateCallable('loop', () => {
-          throw new TemplateError("loop() can only be called in a for loop marked 'recursive'");
-        }, attributes);
+    const loop = new TemplateCallable('loop', recurse ?? notRecursive, attributes);
     inner.vars.set('loop', loop);
     out += renderNodes(node.body, inner, tpl, state);
   }
   return out;
+}
+
+function notRecursive(): never {
+  throw new TemplateError("loop() can only be called in a for loop marked 'recursive'");
 }
 
 function makeMacro(name: string, params: Param[], body: JNode[], defined_in: Frame, tpl: CompiledJinja, state: RenderState): TemplateCallable {
