@@ -4,7 +4,7 @@
  * and check mode turns writes into recorded predictions.
  */
 import type { Logger } from 'pino';
-import type { ModuleContext, FactCache, PredictedState, RunOptions } from '../modules/api.js';
+import type { ModuleContext, FactCache, PredictedState, RunOptions, TemplateFileOptions } from '../modules/api.js';
 import { ModuleFailure } from '../modules/api.js';
 import type { BecomeSpec, ExecOptions, Transport } from '../transport/transport.js';
 import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/remote-shell.js';
@@ -36,7 +36,7 @@ export interface ContextOptions<Args> {
   findFile(kind: 'files' | 'templates', name: string): string;
   /** Reads a controller file, decrypting vault data when `decrypt` (default: no secrets, so a vault file fails). */
   readControllerFile?(path: string, decrypt: boolean): Buffer;
-  render(template: string, sourceName?: string): string;
+  render(template: string, sourceName?: string, file?: TemplateFileOptions): string;
   evaluate(expression: string): unknown;
 }
 

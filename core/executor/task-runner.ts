@@ -299,7 +299,7 @@ async function runWithVars(
         secrets: ctx.secrets,
         findFile: findFileFor(state, scope),
         ...(ctx.readControllerFile ? { readControllerFile: ctx.readControllerFile } : {}),
-        render: (template, source) => ctx.templar.renderString(template, itemVars, source),
+        render: (template, source, file) => (file ? ctx.templar.renderFile(template, itemVars, { ...file, path: source ?? 'template' }) : ctx.templar.renderString(template, itemVars, source)),
         evaluate: (expression) => evaluate(expression, itemVars),
       });
     try {

@@ -20,6 +20,14 @@ import type { Duplex } from 'node:stream';
 /** A JSON Schema (draft 2020-12 subset that ajv understands) for the module's arguments. */
 export type JsonSchema = Record<string, unknown>;
 
+/** How the `template` module renders a file (ModuleContext.render). */
+export interface TemplateFileOptions {
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+  /** ansible_managed, template_path...: seen by this template only, over the task's variables. */
+  templateVars?: Record<string, unknown>;
+}
+
 export interface ModuleDocs {
   /** One line, shown by `tsplay doc --list`. */
   short: string;
@@ -155,8 +163,12 @@ export interface ModuleContext<Args> {
    * Throws when the file cannot be read or decrypted.
    */
   readControllerFile(path: string, options?: { decrypt?: boolean }): Buffer;
-  /** Render a Handlebars template with this task's variables (the `template` module). */
-  render(template: string, sourceName?: string): string;
+  /**
+   * Render a template with this task's variables. With `file` (the `template` module), it
+   * is a template file: `.j2` is Jinja, `.hbs` Handlebars (docs/templating.md), and `file`
+   * adds Jinja's whitespace settings and variables only the template sees.
+   */
+  render(template: string, sourceName?: string, file?: TemplateFileOptions): string;
   /** Evaluate a bare Jinja-style expression with this task's variables (`assert: that:`). */
   evaluate(expression: string): unknown;
   readonly predicted: PredictedState;
