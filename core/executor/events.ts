@@ -30,6 +30,8 @@ export interface RunEvents {
   hostResult?(host: string, task: TaskInfo, result: TaskResult, extra: { delegatedTo?: string; ignored?: boolean }): void;
   itemResult?(host: string, task: TaskInfo, result: TaskResult, label: string): void;
   retry?(host: string, task: TaskInfo, attempt: number, retries: number, result: TaskResult): void;
+  /** include_tasks/include_role brought in `file` for these hosts (once per loop item, `label` then set). */
+  included?(file: string, hosts: string[], task: TaskInfo, label?: string): void;
   warning?(message: string): void;
   /** Play aborted on all hosts (any_errors_fatal, max_fail_percentage). */
   playAborted?(reason: string): void;
@@ -39,7 +41,7 @@ export interface RunEvents {
 /** Fan one event out to several listeners. */
 export function combineEvents(...listeners: RunEvents[]): RunEvents {
   const names = [
-    'playbookStart', 'playStart', 'noHostsMatched', 'taskStart', 'hostResult', 'itemResult', 'retry', 'warning', 'playAborted', 'recap',
+    'playbookStart', 'playStart', 'noHostsMatched', 'taskStart', 'hostResult', 'itemResult', 'retry', 'included', 'warning', 'playAborted', 'recap',
   ] as const;
   const out: RunEvents = {};
   for (const name of names) {

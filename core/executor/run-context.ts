@@ -99,6 +99,14 @@ export class PlayHost {
   /** meta: end_host, or the play was aborted. */
   ended = false;
   readonly notified = new Set<string>();
+  /**
+   * Variables set for the rest of the play only (Ansible's non-persistent facts):
+   * `ansible_failed_task` / `ansible_failed_result` once a task in a block with a rescue failed.
+   */
+  readonly playFacts: Vars = dataLayer({});
+  /** vars_files this host named with its own variables (see resolveHostVarsFiles). */
+  varsFilesVars: Vars = {};
+  varsFilesDone = false;
   constructor(readonly session: HostSession) {}
   get name(): string {
     return this.session.name;

@@ -69,8 +69,9 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
       for (const play of playbook.plays) {
         if (ctx.interrupt.signal) break;
         const started = Date.now();
-        await runPlay(ctx, play);
+        const goOn = await runPlay(ctx, play);
         input.log.info({ play: play.name, ms: Date.now() - started }, 'play finished');
+        if (!goOn) break;
       }
     }
   } finally {

@@ -100,6 +100,9 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
     retry(host, task, attempt, retries) {
       out(c('red', `FAILED - RETRYING: [${host}]: ${task.name} (${retries - attempt + 1} retries left).`));
     },
+    included(file, hosts, _task, label) {
+      out(c('cyan', `included: ${file} for ${hosts.join(', ')}${label !== undefined ? ` => (item=${label})` : ''}`));
+    },
     warning(message) {
       out(c('magenta', `[WARNING]: ${message}`));
     },

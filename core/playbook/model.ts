@@ -58,10 +58,14 @@ export interface LoopSpec {
    * `loop:` needs a list and a string is an error there.
    */
   wrapString: boolean;
+  /** `with_<lookup>` (other than with_items/with_list): the lookup that makes the items. */
+  lookup?: string;
   loopVar: string; // loop_control.loop_var, default 'item'
   indexVar?: string; // loop_control.index_var
   label?: string; // loop_control.label (template)
   pause?: number; // loop_control.pause, seconds
+  /** loop_control.extended: `ansible_loop` with allitems, previtem, nextitem... */
+  extended?: boolean;
 }
 
 export interface Task extends TaskBase {

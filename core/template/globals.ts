@@ -67,9 +67,14 @@ const LOOKUPS: Record<string, (terms: unknown[], kwargs: Mapping, scope: Scope) 
 
 function runLookup(args: unknown[], kwargs: Mapping, scope: Scope, wantList: boolean): unknown {
   const [plugin, ...terms] = args.map((a) => defined(a));
-  const name = String(plugin ?? '').replace(/^ansible\.builtin\./, '');
-  const fn = LOOKUPS[name];
-  if (!fn) throw new TemplateError(`lookup plugin '${String(plugin)}' is not supported (available: ${Object.keys(LOOKUPS).join(', ')})`);
+  return runLookupPlugin(String(plugin ?? ''), terms, kwargs, scope, wantList);
+}
+
+/** Run lookup `plugin` over `terms` (also what `with_<plugin>:` loops use). */
+export function runLookupPlugin(plugin: string, terms: unknown[], kwargs: Mapping, scope: Scope, wantList: boolean): unknown {
+  const name = plugin.replace(/^ansible\.builtin\./, '');
+  const fn = Object.prototype.hasOwnProperty.call(LOOKUPS, name) ? LOOKUPS[name] : undefined;
+  if (!fn) throw new TemplateError(`lookup plugin '${plugin}' is not supported (available: ${Object.keys(LOOKUPS).join(', ')})`);
   const { wantlist, ...rest } = kwargs;
   const results = fn(terms, rest, scope);
   if (wantList || wantlist) return results;
