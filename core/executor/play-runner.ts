@@ -9,7 +9,7 @@
  */
 import PQueue from 'p-queue';
 import { isAbsolute, resolve } from 'node:path';
-import type { Block, Handler, IncludeTasks, LoopSpec, Play, Task, TaskNode } from '../playbook/model.js';
+import type { Block, Handler, IncludeRole, IncludeTasks, LoopSpec, Play, Task, TaskNode } from '../playbook/model.js';
 import { PlaybookError } from '../playbook/errors.js';
 import { isFile } from '../playbook/files.js';
 import { TemplateError } from '../template/errors.js';
@@ -18,7 +18,7 @@ import type { Vars } from '../vars/precedence.js';
 import { mergeLayers, overlay } from '../vars/precedence.js';
 import type { TaskInfo } from './events.js';
 import { loopInfo, renderLoopItems } from './loops.js';
-import { PlayHost, sessionFor, type RunContext } from './run-context.js';
+import { PlayHost, sessionFor, type RoleRequest, type RunContext } from './run-context.js';
 import { allConditions, allTags, childScope, includeChain, inCleanup, inherited, type Scope } from './scope.js';
 import { runTaskOnHost, truthy } from './task-runner.js';
 import { statusOf, type TaskResult } from './task-result.js';
@@ -40,6 +40,8 @@ interface WalkState extends PlayState {
   failedInBatch: Set<string>;
   /** vars_files entries whose names need a host's variables (resolved per host). */
   deferredVarsFiles: Array<string | string[]>;
+  /** Handlers of roles brought in by include_role, after the play's own. */
+  extraHandlers: Handler[];
 }
 
 function displayName(task: Task, scope: Scope | undefined): string {
@@ -113,6 +115,7 @@ export async function runPlay(ctx: RunContext, play: Play): Promise<boolean> {
       fatal: false,
       failedInBatch: new Set(),
       deferredVarsFiles: [],
+      extraHandlers: [],
     };
     state.playVars = await loadPlayVars(ctx, play, state);
     const playScope: Scope = { keywords: play, isPlay: true };
@@ -262,6 +265,7 @@ async function runNodes(ctx: RunContext, state: WalkState, nodes: TaskNode[], pa
     const scope = childScope(parent, node);
     if (node.kind === 'block') await runBlock(ctx, state, node, scope, active);
     else if (node.kind === 'include_tasks') await runInclude(ctx, state, node, scope, active);
+    else if (node.kind === 'include_role') await runIncludeRole(ctx, state, node, scope, active);
     else if (node.module === 'meta' || node.module.endsWith('.meta')) await runMeta(ctx, state, node, scope, active);
     else await runTask(ctx, state, node, scope, active);
   }
@@ -347,6 +351,65 @@ async function runInclude(ctx: RunContext, state: WalkState, node: IncludeTasks,
     for (const h of g.hosts) ctx.stats.ok(h.name);
     const includeScope: Scope = { ...scope, keywords: { ...scope.keywords, when: [] }, includedFile: g.file, ...(g.vars ? { vars: g.vars } : {}) };
     await runNodes(ctx, state, nodes, includeScope, g.hosts);
+  }
+}
+
+/**
+ * include_role: each host renders the role name and `*_from` options (per loop item), the
+ * role is loaded then, and hosts that include the same role with the same item run it
+ * together. `apply` keywords wrap the role's tasks; `public` leaves its variables visible.
+ */
+async function runIncludeRole(ctx: RunContext, state: WalkState, node: IncludeRole, scope: Scope, hosts: PlayHost[]): Promise<void> {
+  const info: TaskInfo = { name: node.name ?? `include_role : ${node.roleName}`, loc: node.loc, isHandler: false, module: 'include_role', noLog: false };
+  if (!tagsSelect(allTags(scope), ctx.options.tags, ctx.options.skipTags)) return;
+  ctx.events.taskStart?.(info);
+  const at = `${node.loc.file}:${node.loc.line}:${node.loc.column}`;
+  const groups = new Map<string, { request: RoleRequest; vars: Vars | undefined; hosts: PlayHost[] }>();
+  for (const host of hosts) {
+    const vars = taskVars(ctx, state, host, scope);
+    try {
+      if (!allConditions(scope).every((c) => evaluateCondition(c, vars))) {
+        ctx.events.hostResult?.(host.name, info, { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' }, {});
+        ctx.stats.skipped(host.name);
+        continue;
+      }
+      const items = node.loop ? loopItems(ctx, node.loop, vars, info.name) : [{ vars: undefined, label: undefined }];
+      for (const item of items) {
+        const v = item.vars ? overlay(vars, item.vars) : vars;
+        const text = (value: string | undefined) => (value === undefined ? undefined : String(ctx.templar.render(value, v)));
+        const files: RoleRequest['files'] = {};
+        for (const k of ['tasksFrom', 'varsFrom', 'defaultsFrom', 'handlersFrom'] as const) {
+          const value = text(node[k]);
+          if (value !== undefined) files[k] = value;
+        }
+        const request: RoleRequest = { name: text(node.roleName)!, files, at: node.loc, playDir: state.play.baseDir, ...(node.parentRoleDir ? { parentRoleDir: node.parentRoleDir } : {}) };
+        const key = `${JSON.stringify(request)}\0${JSON.stringify(item.vars ?? null)}`;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { request, vars: item.vars, hosts: [] }));
+        g.hosts.push(host);
+      }
+    } catch (err) {
+      reportFailure(ctx, state, host, info, { changed: false, failed: true, skipped: false, msg: `${(err as Error).message} (${at})` });
+    }
+  }
+  for (const g of groups.values()) {
+    let loaded: { block: Block; handlers: Handler[] };
+    try {
+      if (!ctx.loadRole) throw new Error('include_role is not available here (no role loader)');
+      loaded = await ctx.loadRole(g.request);
+    } catch (err) {
+      const msg = err instanceof PlaybookError ? err.problems.map((p) => p.message).join('; ') : (err as Error).message;
+      for (const h of g.hosts) reportFailure(ctx, state, h, info, { changed: false, failed: true, skipped: false, msg: `include_role: ${msg} (${at})` });
+      continue;
+    }
+    for (const h of loaded.handlers) if (!state.extraHandlers.includes(h)) state.extraHandlers.push(h);
+    const includeScope: Scope = { ...scope, keywords: { ...scope.keywords, when: [] }, ...(g.vars ? { vars: g.vars } : {}) };
+    const body: TaskNode = node.apply ? { kind: 'block', loc: node.loc, ...node.apply, block: [loaded.block], rescue: [], always: [] } : loaded.block;
+    await runNodes(ctx, state, [body], includeScope, g.hosts);
+    if (node.public) {
+      const role = loaded.block.role!;
+      for (const h of g.hosts) Object.assign(h.publicRoleVars, role.defaults, role.vars);
+    }
   }
 }
 
@@ -541,7 +604,7 @@ function abort(ctx: RunContext, state: WalkState, reason: string): void {
 
 /** Run notified handlers in definition order, each once, on the hosts that notified it. */
 async function flushHandlers(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[]): Promise<void> {
-  const handlers: Handler[] = state.play.handlers;
+  const handlers: Handler[] = [...state.play.handlers, ...state.extraHandlers];
   for (const handler of handlers) {
     const names = new Set([...(handler.name ? [handler.name] : []), ...handler.listen]);
     const notified = hosts.filter((h) => h.active && [...h.notified].some((n) => names.has(n)));

@@ -62,6 +62,7 @@ export function taskVars(ctx: RunContext, state: PlayState, host: PlayHost, scop
       role?.defaults,
       host.session.inventoryVars(ctx.inventory),
       factsLayer(host.session),
+      host.publicRoleVars,
       state.playVars,
       host.varsFilesVars,
       role?.vars,

@@ -22,7 +22,7 @@ export const ENTITY_NOUN: Record<Entity, string> = {
 
 const LOOKUP_LOOP = "use 'loop:' with a list instead (a mapping becomes a list with \"{{dict2items my_dict}}\")";
 const ASYNC = "background tasks ('async'/'poll') are not supported by tsplay; run the command in the background yourself (e.g. nohup) or give it a timeout";
-const ROLE_TASK = "is not supported; list the role under the play's 'roles:' instead";
+const ROLE_TASK = "cannot be a handler; notify a handler that is in the role's handlers/ instead";
 
 /** Ansible keywords tsplay knows but does not support, with what to do instead. */
 const UNSUPPORTED: Record<string, string> = {

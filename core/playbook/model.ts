@@ -102,7 +102,28 @@ export interface IncludeTasks extends TaskBase {
   baseDir: string;
 }
 
-export type TaskNode = Task | Block | IncludeTasks;
+/**
+ * `include_role` is dynamic: the role is loaded when the include is reached (its name and
+ * `*_from` options may be templated) and it may loop. (`import_role` is expanded when the
+ * playbook loads, into a Block carrying the role.)
+ */
+export interface IncludeRole extends TaskBase {
+  kind: 'include_role';
+  roleName: string;
+  tasksFrom?: string;
+  varsFrom?: string;
+  defaultsFrom?: string;
+  handlersFrom?: string;
+  /** `public: true`: the role's defaults and vars stay visible to the rest of the play. */
+  public: boolean;
+  /** `apply:` keywords given to every task of the role (when, tags, become...). */
+  apply?: Omit<TaskBase, 'loc'>;
+  loop?: LoopSpec;
+  /** Directory of the role whose tasks include it (roles are searched beside it too). */
+  parentRoleDir?: string;
+}
+
+export type TaskNode = Task | Block | IncludeTasks | IncludeRole;
 
 export interface Handler extends Task {
   /** Names it answers to: its `name` plus every `listen` topic. */

@@ -12,6 +12,8 @@ import { actionCall, checkMeta, isAction, moduleCall, unknownTaskKey, withArgsKe
 import { commonKeywords, isTemplate, toConditions, toIntegerOrTemplate, toMapping, toNames, toText } from './normalize.js';
 import { keywordsOf } from './schema-file.js';
 import { Cursor } from './yaml-source.js';
+import type { RoleExpander } from './roles.js';
+import { importRole, includeRole } from './role-tasks.js';
 
 export interface TaskScope {
   /** Directory of the file being read: relative imports and includes start here. */
@@ -22,6 +24,10 @@ export interface TaskScope {
   roleDir?: string;
   /** Files being imported, outermost first (an import of one of them is a cycle). */
   imports: readonly string[];
+  /** The play's role expander: import_role adds its role (and handlers) through it. */
+  roles?: RoleExpander;
+  /** Directory of the playbook (roles/ is searched there). */
+  playDir?: string;
 }
 
 const NO_MODULE =
@@ -63,6 +69,10 @@ function buildTaskEntry(ctx: LoadContext, c: Cursor, scope: TaskScope): TaskNode
   if (include) return buildInclude(ctx, c, include, scope);
   const imported = findKey(c, 'import_tasks');
   if (imported) return importTasks(ctx, c, imported, scope);
+  const roleImport = findKey(c, 'import_role');
+  if (roleImport) return importRole(ctx, c, roleImport, scope);
+  const roleInclude = findKey(c, 'include_role');
+  if (roleInclude) return includeRole(ctx, c, roleInclude, scope);
   const playbook = findKey(c, 'import_playbook');
   if (playbook) {
     c.report(ctx.problems, 'import_playbook can only be used at the top level of a playbook (a list entry beside the plays), not among tasks', c.keyLoc(playbook));
@@ -81,7 +91,7 @@ function buildBlock(ctx: LoadContext, c: Cursor, scope: TaskScope): Block {
   };
 }
 
-function loopOf(ctx: LoadContext, c: Cursor): LoopSpec | undefined {
+export function loopOf(ctx: LoadContext, c: Cursor): LoopSpec | undefined {
   const v = fieldsOf(c);
   const keys = ['loop', 'with_items', 'with_list'].filter((k) => c.has(k));
   if (keys.length > 1) c.report(ctx.problems, `use only one of ${keys.map(quoted).join(' and ')}: each makes the task loop`, c.keyLoc(keys[1]!));
