@@ -517,7 +517,9 @@ async function runTask(
     ctx.events.taskStart?.(info);
   }
   const started = Date.now();
-  const runOnce = hostsKeyword(ctx, state, scope, hosts, inherited(scope, 'runOnce'), 'run_once');
+  // add_host bypasses the host loop in Ansible: it runs once per task, like run_once.
+  const bypassHostLoop = (ctx.registry.info(task.module)?.name ?? task.module) === 'add_host';
+  const runOnce = bypassHostLoop || hostsKeyword(ctx, state, scope, hosts, inherited(scope, 'runOnce'), 'run_once');
   const targets = runOnce ? hosts.slice(0, 1) : hosts;
 
   await Promise.all(
@@ -528,6 +530,7 @@ async function runTask(
         const { result, delegatedTo, ignored: ignore, noLog: hostNoLog } = await runTaskOnHost(ctx, state, host, task, scope, info);
         ctx.events.hostResult?.(host.name, { ...info, noLog: hostNoLog }, result, { ...(delegatedTo ? { delegatedTo } : {}), ...(ignore ? { ignored: true } : {}) });
         ctx.log.info({ host: host.name, task: info.name, status: statusOf(result), ms: Date.now() - started }, 'task result');
+        applyInventoryChanges(ctx, state, host, result);
         account(ctx, state, host, task, result, Boolean(ignore));
         // run_once: every host of the batch gets the one result, registered too, and a
         // failure fails them all; the recap counts it once, on the host that ran it (Ansible).
@@ -565,6 +568,32 @@ function account(ctx: RunContext, state: WalkState, host: PlayHost, task: Task, 
     ctx.stats.changed(host.name);
     for (const name of task.notify) host.notified.add(name);
   } else ctx.stats.ok(host.name);
+}
+
+/**
+ * group_by's `add_group` and add_host's `add_host` (per item in a loop) change the run's
+ * inventory; `groups` and `hostvars` are rebuilt so later tasks see the change.
+ */
+function applyInventoryChanges(ctx: RunContext, state: WalkState, host: PlayHost, result: TaskResult): void {
+  let changed = false;
+  for (const r of result.results ?? [result]) {
+    if (r.failed || r.skipped) continue;
+    if (typeof r.add_group === 'string') {
+      ctx.inventory.addToGroup?.(host.name, r.add_group, (r.parent_groups as string[] | undefined) ?? []);
+      changed = true;
+    }
+    const add = r.add_host as { host_name?: string; groups?: string[]; host_vars?: Vars } | undefined;
+    if (add?.host_name) {
+      const groups = add.groups?.length ? add.groups : [undefined];
+      groups.forEach((g, i) => ctx.inventory.addToGroup?.(add.host_name!, g, [], i === 0 ? add.host_vars ?? {} : {}));
+      ctx.sessions.get(add.host_name)?.forgetInventoryVars();
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  for (const s of ctx.sessions.values()) s.forgetInventoryVars();
+  state.groups = groupsObject(ctx);
+  state.hostvars = hostvarsObject(ctx);
 }
 
 function shareRunOnce(state: WalkState, host: PlayHost, task: Task, result: TaskResult, ignored: boolean): void {

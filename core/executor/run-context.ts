@@ -98,7 +98,11 @@ export class HostSession {
     this.facts = {};
     this.factVars = {};
   }
-  /** The host's inventory variables; merged once, they do not change during a run. */
+  /** add_host/group_by changed the inventory: merge the host's inventory variables again. */
+  forgetInventoryVars(): void {
+    this.inventoryCache = undefined;
+  }
+  /** The host's inventory variables; merged once, they change only through add_host/group_by. */
   inventoryVars(inventory: Inventory): Vars {
     return (this.inventoryCache ??= inventory.varsFor(this.name));
   }

@@ -97,7 +97,7 @@ function environmentFor(ctx: RunContext, scope: Scope, vars: Vars): Record<strin
 }
 
 function findFileFor(state: PlayState, scope: Scope) {
-  return (kind: 'files' | 'templates', name: string): string => {
+  return (kind: 'files' | 'templates' | 'vars', name: string): string => {
     if (isAbsolute(name)) return name;
     const candidates: string[] = [];
     if (scope.role) candidates.push(resolve(scope.role.path, kind, name), resolve(scope.role.path, name));
@@ -396,7 +396,7 @@ function withItemFacts(ctx: RunContext, host: PlayHost, module: ModuleDefinition
   // Extra vars still win over set_fact (they are the highest precedence).
   const top: Vars = {};
   for (const [k, v] of Object.entries(facts)) if (!(k in ctx.options.extraVars)) top[k] = v;
-  if (module.name !== 'set_fact') top.ansible_facts = host.session.facts;
+  if (module.name !== 'set_fact' && module.name !== 'include_vars') top.ansible_facts = host.session.facts;
   return overlay(vars, top);
 }
 
@@ -414,7 +414,8 @@ function applyFacts(host: PlayHost, module: ModuleDefinition<any>, result: TaskR
   for (const r of result.results ?? [result]) {
     const facts = r.ansible_facts;
     if (!facts || typeof facts !== 'object' || Array.isArray(facts) || r.failed) continue;
-    if (module.name === 'set_fact') Object.assign(host.session.hostVars, facts);
+    // set_fact and include_vars set host variables; other modules' facts are facts.
+    if (module.name === 'set_fact' || module.name === 'include_vars') Object.assign(host.session.hostVars, facts);
     else host.session.addFacts(facts as Vars);
   }
 }

@@ -109,3 +109,51 @@ describe('ansible semantics', () => {
     expect(counts(r, 'b')).toMatchObject({ ok: 7, changed: 1, skipped: 1, ignored: 1 });
   });
 });
+
+describe('roles and inventory changes during a run', () => {
+  it('import_role and include_role with tasks_from, vars_from, loops and public', async () => {
+    const r = await runYaml(`
+- hosts: a
+  gather_facts: false
+  tasks:
+    - import_role: { name: web, tasks_from: setup }
+    - include_role: { name: web, vars_from: other }
+    - include_role: { name: web, tasks_from: setup }
+      loop: [x, y]
+    - include_role: { name: web, public: true, defaults_from: alt }
+    - { name: after, debug: { msg: "{{ web_port }}" } }
+`, ONE, {}, {
+      'roles/web/tasks/main.yml': '- { name: main, debug: { msg: "{{ web_port }} {{ extra | default(0) }}" } }\n',
+      'roles/web/tasks/setup.yml': '- { name: setup, debug: { msg: "setup {{ item | default(0) }}" } }\n',
+      'roles/web/defaults/main.yml': 'web_port: 80\n',
+      'roles/web/defaults/alt.yml': 'web_port: 8080\n',
+      'roles/web/vars/other.yml': 'extra: 1\n',
+    });
+    expect(r.log.filter((l) => l.startsWith('a ok web : setup'))).toHaveLength(3);
+    expect(r.results.get('a after')?.msg).toBe(8080);
+    expect(counts(r, 'a')).toMatchObject({ ok: 6, failed: 0 });
+  });
+
+  it('include_vars, group_by and add_host change what later tasks and plays see', async () => {
+    const r = await runYaml(`
+- hosts: a
+  gather_facts: false
+  tasks:
+    - include_vars: one.yml
+    - include_vars: { dir: conf, files_matching: "^app_", name: conf }
+    - group_by: { key: "grp_{{ v }}" }
+    - add_host: { name: "new{{ item }}", groups: extras, ansible_connection: local, mine: "m{{ item }}" }
+      loop: [1, 2]
+- hosts: grp_1
+  gather_facts: false
+  tasks:
+    - { name: members, debug: { msg: "{{ groups.extras }} {{ conf }}" } }
+- hosts: extras
+  gather_facts: false
+  tasks:
+    - { name: added, debug: { msg: "{{ mine }}" } }
+`, ONE, {}, { 'vars/one.yml': 'v: 1\n', 'conf/app_a.yml': 'x: 1\n', 'conf/other.yml': 'y: 2\n' });
+    expect(r.results.get('a members')?.msg).toBe('["new1","new2"] {"x":1}');
+    expect(r.results.get('new2 added')?.msg).toBe('m2');
+  });
+});
