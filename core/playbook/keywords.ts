@@ -6,6 +6,7 @@
  */
 import { closest } from '../util/suggest.js';
 import { keywordsOf, type Entity } from './schema-file.js';
+import { lookupNames } from '../template/globals.js';
 
 /** How each entity is named in messages ("unknown task keyword 'notfy'"). */
 export const ENTITY_NOUN: Record<Entity, string> = {
@@ -50,7 +51,6 @@ const UNSUPPORTED: Record<string, string> = {
   'ansible.builtin.import_role': `'import_role' ${ROLE_TASK}`,
   include_playbook: "use 'import_playbook' at the top level of a playbook",
   apply: "'apply' is not supported; put the keywords on the include_tasks itself (they apply to the included tasks)",
-  extended: "'extended' loop variables are not supported; use index_var for the position",
   loop_var_name: "did you mean 'loop_var'?",
 };
 
@@ -104,7 +104,7 @@ export function keywordHint(entity: Entity, key: string, candidates: readonly st
   if (misplaced) return misplaced;
   const unsupported = UNSUPPORTED[key];
   if (unsupported) return unsupported;
-  if (/^with_[a-z_]+$/.test(key) && key !== 'with_items' && key !== 'with_list') return `'${key}' loops are not supported; ${LOOKUP_LOOP}`;
+  if (/^with_[a-z_]+$/.test(key) && !lookupNames().includes(key.slice(5))) return `'${key}' loops are not supported (no lookup '${key.slice(5)}'; available: ${lookupNames().join(', ')}); ${LOOKUP_LOOP}`;
   const elsewhere = otherHome(entity, key);
   if (elsewhere) return elsewhere;
   const hint = closest(key, candidates);

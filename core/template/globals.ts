@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { TemplateError } from './errors.js';
+import { LOOP_LOOKUPS } from './loop-lookups.js';
 import { defined, isUndefined } from './undefined.js';
 import { isMapping, toText, type Mapping } from './values.js';
 
@@ -63,7 +64,13 @@ const LOOKUPS: Record<string, (terms: unknown[], kwargs: Mapping, scope: Scope) 
   list: (terms) => terms,
   indexed_items: (terms) => terms.flat().map((x, i) => [i, x]),
   dict: (terms) => terms.flatMap((t) => Object.entries((isMapping(t) ? t : {}) as Mapping).map(([key, value]) => ({ key, value }))),
+  ...LOOP_LOOKUPS,
 };
+
+/** Names of the lookups (each also a `with_<name>` loop). */
+export function lookupNames(): string[] {
+  return Object.keys(LOOKUPS);
+}
 
 function runLookup(args: unknown[], kwargs: Mapping, scope: Scope, wantList: boolean): unknown {
   const [plugin, ...terms] = args.map((a) => defined(a));
