@@ -251,7 +251,10 @@ async function runWithVars(
           : {};
       transport = ctx.connections.get(delegatedTo, dVars, remoteUser);
     } else {
-      transport = ctx.connections.get(host.name, vars, remoteUser);
+      // The `connection` keyword applies unless the host sets ansible_connection (Ansible's order).
+      const connection = inherited(scope, 'connection');
+      const connVars = connection !== undefined && vars.ansible_connection === undefined ? overlay(vars, { ansible_connection: connection === 'smart' || connection.startsWith('paramiko') ? 'ssh' : connection }) : vars;
+      transport = ctx.connections.get(host.name, connVars, remoteUser);
     }
   } catch (err) {
     return { result: failed(`${(err as Error).message} (${where(task)})`) };

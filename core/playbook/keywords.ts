@@ -30,7 +30,6 @@ const UNSUPPORTED: Record<string, string> = {
   async: ASYNC,
   poll: ASYNC,
   throttle: "'throttle' is not supported; limit parallelism with -f/--forks or 'serial'",
-  connection: "'connection' is not supported here; set ansible_connection in the inventory (ssh or local)",
   vars_prompt: "'vars_prompt' is not supported; pass the values with -e",
   module_defaults: "'module_defaults' is not supported; give the arguments on each task (or share them with YAML anchors)",
   collections: "'collections' is not supported; modules are found by their short name or FQCN",

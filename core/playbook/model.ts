@@ -36,6 +36,8 @@ export interface CommonKeywords {
   delegateTo?: string;
   runOnce?: boolean | string;
   remoteUser?: string;
+  /** `connection: local|ssh` (an `ansible_connection` variable wins, as in Ansible). */
+  connection?: string;
   /** Seconds a task may run on a host (Ansible's `timeout`); may be a template. */
   timeout?: number | string;
 }

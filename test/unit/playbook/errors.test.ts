@@ -55,11 +55,11 @@ describe('playbook structure', () => {
   });
 
   it('unknown, misplaced and unsupported play keywords', async () => {
-    expect(positions(await errorsOf('- hosts: all\n  taks: []\n  register: x\n  when: y\n  connection: local\n  frobnicate: 1\n'))).toEqual([
+    expect(positions(await errorsOf('- hosts: all\n  taks: []\n  register: x\n  when: y\n  vars_prompt: []\n  frobnicate: 1\n'))).toEqual([
       "2:3: unknown play keyword 'taks' - did you mean 'tasks'?",
       "3:3: 'register' is a task keyword, not valid on a play: is it meant to be inside 'tasks:'?",
       "4:3: a play has no 'when'; put the condition on its tasks, blocks or roles (or select hosts with 'hosts:')",
-      "5:3: 'connection' is not supported here; set ansible_connection in the inventory (ssh or local)",
+      "5:3: 'vars_prompt' is not supported; pass the values with -e",
       "6:3: unknown play keyword 'frobnicate'",
     ]);
   });
