@@ -22,13 +22,13 @@ import { Cursor } from './yaml-source.js';
 
 /** import_role/include_role options that do nothing in a `roles:` entry. */
 const ROLE_ONLY_OPTIONS: Record<string, string> = {
-  tasks_from: "'tasks_from' is not supported; split the role, or import_tasks the file from the role's tasks/main.yml",
-  vars_from: "'vars_from' is not supported; use vars/main.yml or the entry's 'vars:'",
-  defaults_from: "'defaults_from' is not supported; use defaults/main.yml",
-  handlers_from: "'handlers_from' is not supported; use handlers/main.yml",
-  public: "'public' is not supported: role variables are visible to the role's own tasks",
+  tasks_from: "'tasks_from' is an option of import_role/include_role, not of a roles: entry; use a task: - import_role: {name: ROLE, tasks_from: FILE}",
+  vars_from: "'vars_from' is an option of import_role/include_role, not of a roles: entry; use a task: - import_role: {name: ROLE, vars_from: FILE}",
+  defaults_from: "'defaults_from' is an option of import_role/include_role, not of a roles: entry; use a task: - import_role: {name: ROLE, defaults_from: FILE}",
+  handlers_from: "'handlers_from' is an option of import_role/include_role, not of a roles: entry; use a task: - import_role: {name: ROLE, handlers_from: FILE}",
+  public: "'public' is an option of include_role; in a roles: entry the role's variables are visible to its own tasks",
   allow_duplicates: "'allow_duplicates' goes in the role's meta/main.yml",
-  apply: "'apply' is not supported; put the keywords on the role entry itself",
+  apply: "'apply' is an option of include_role; put the keywords on the role entry itself",
 };
 
 /** import_role / include_role options: other files of the role than main.yml. */
