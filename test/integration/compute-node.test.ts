@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLab, snapshot, type Lab } from './modules-lab.js';
+import { outcomes, settledSnapshots, snapshotChanges, type JsonRun } from './playbook-run.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const DB = 'compute2';
@@ -32,10 +33,6 @@ const SECRETS = {
 };
 const NOVA_SERVICES = ['openstack-nova-api', 'openstack-nova-scheduler', 'openstack-nova-conductor', 'openstack-nova-compute'];
 
-interface JsonRun {
-  plays: Array<{ play: { name: string }; tasks: Array<{ task: { name: string; handler: boolean }; hosts: Record<string, { changed?: boolean; failed?: boolean; skipped?: boolean }> }> }>;
-  stats: Record<string, { ok: number; changed: number; failed: number; unreachable: number; skipped: number }>;
-}
 
 let dir: string;
 let lab: Lab;
@@ -57,23 +54,6 @@ function tsplay(...args: string[]): Promise<JsonRun> {
       else resolve(JSON.parse(stdout) as JsonRun);
     });
   });
-}
-
-/** task key -> status, per host. */
-function outcomes(run: JsonRun): Map<string, string> {
-  const out = new Map<string, string>();
-  const seen = new Map<string, number>();
-  for (const play of run.plays) {
-    for (const t of play.tasks) {
-      for (const [host, r] of Object.entries(t.hosts)) {
-        const base = `${play.play.name} / ${t.task.handler ? 'handler ' : ''}${t.task.name} @ ${host}`;
-        const n = (seen.get(base) ?? 0) + 1;
-        seen.set(base, n);
-        out.set(`${base} #${n}`, r.failed ? 'failed' : r.skipped ? 'skipped' : r.changed ? 'changed' : 'ok');
-      }
-    }
-  }
-  return out;
 }
 
 /** What check mode must leave alone, beyond the shared snapshot: live firewall and the database server. */
@@ -128,21 +108,10 @@ describe('playbooks/compute-node.yml on fresh lab hosts', () => {
   let real: JsonRun;
 
   it('--check changes nothing on either host', async () => {
-    let before = await Promise.all(HOSTS.map(state));
-    for (let i = 0; i < 30; i++) {
-      await new Promise((r) => setTimeout(r, 2000));
-      const again = await Promise.all(HOSTS.map(state));
-      const settled = again.every((s, k) => s === before[k]);
-      before = again;
-      if (settled) break;
-    }
+    const before = await settledSnapshots(() => Promise.all(HOSTS.map(state)));
     check = await tsplay('--check', '--diff');
     const after = await Promise.all(HOSTS.map(state));
-    const changed = HOSTS.flatMap((h, k) => {
-      const b = new Set(before[k]!.split('\n'));
-      const a = new Set(after[k]!.split('\n'));
-      return [...[...b].filter((l) => !a.has(l)).map((l) => `${h} - ${l}`), ...[...a].filter((l) => !b.has(l)).map((l) => `${h} + ${l}`)];
-    });
+    const changed = snapshotChanges(HOSTS, before, after);
     expect(changed).toEqual([]);
     for (const h of HOSTS) expect(check.stats[h]).toMatchObject({ failed: 0, unreachable: 0 });
     expect(check.stats[NODE]!.changed).toBeGreaterThan(8);

@@ -6,6 +6,7 @@
  * rules are never read or touched: another lab host (compute2) shows the rules stay in
  * compute1's namespace.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import iptables from '../../modules/iptables.js';
 import { HostRuntime } from '../../core/executor/host-state.js';
@@ -14,22 +15,8 @@ import { openLab, type Lab } from './modules-lab.js';
 const HOST = 'compute1';
 const OTHER = 'compute2';
 const FILE = '/etc/sysconfig/iptables';
-// The file as CentOS 7's iptables-services ships it.
-const CENTOS = `# sample configuration for iptables service
-# you can edit this manually or use system-config-firewall
-# please do not ask us to add additional ports/services to this default configuration
-*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
--A INPUT -p icmp -j ACCEPT
--A INPUT -i lo -j ACCEPT
--A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT
--A INPUT -j REJECT --reject-with icmp-host-prohibited
--A FORWARD -j REJECT --reject-with icmp-host-prohibited
-COMMIT
-`;
+// /etc/sysconfig/iptables as CentOS 7's iptables-services ships it.
+const CENTOS = readFileSync(new URL('../fixtures/iptables/centos7-sysconfig-iptables', import.meta.url), 'utf8');
 const DEFAULT_INPUT = [
   '-P INPUT ACCEPT',
   '-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT',

@@ -3,26 +3,13 @@
  * rule words built from task arguments, the planner (insert before REJECT, moves, removal)
  * and the in-place edit of /etc/sysconfig/iptables.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { editSavedFile, IptablesError, normaliseRule, parseSave, planChain, restoreInput, ruleKey, ruleLine, tokenize } from '../../../modules/_lib/iptables.js';
 import { ruleWords } from '../../../modules/iptables.js';
 
-// CentOS 7's /etc/sysconfig/iptables as iptables-services ships it.
-const CENTOS = `# sample configuration for iptables service
-# you can edit this manually or use system-config-firewall
-# please do not ask us to add additional ports/services to this default configuration
-*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
--A INPUT -p icmp -j ACCEPT
--A INPUT -i lo -j ACCEPT
--A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT
--A INPUT -j REJECT --reject-with icmp-host-prohibited
--A FORWARD -j REJECT --reject-with icmp-host-prohibited
-COMMIT
-`;
+// /etc/sysconfig/iptables as CentOS 7's iptables-services ships it.
+const CENTOS = readFileSync(new URL('../../fixtures/iptables/centos7-sysconfig-iptables', import.meta.url), 'utf8');
 
 const key = (line: string) => ruleKey(normaliseRule(tokenize(line).slice(2)));
 const input = (text: string) => parseSave(text).get('filter')!.rules.filter((r) => r.chain === 'INPUT').map((r) => r.words);
