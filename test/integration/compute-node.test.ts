@@ -196,7 +196,7 @@ describe('playbooks/compute-node.yml on fresh lab hosts', () => {
       '-A INPUT -j REJECT --reject-with icmp-host-prohibited',
     ]);
     expect(await lab.out(NODE, 'grep -n -e 5900 -e 8774 -e "INPUT -j REJECT" /etc/sysconfig/iptables')).toBe(
-      '11:-A INPUT -p tcp -m multiport --dports 5900:5999 -j ACCEPT\n12:-A INPUT -p tcp -m multiport --dports 8774 -j ACCEPT\n13:-A INPUT -j REJECT --reject-with icmp-host-prohibited\n',
+      '12:-A INPUT -p tcp -m multiport --dports 5900:5999 -j ACCEPT\n13:-A INPUT -p tcp -m multiport --dports 8774 -j ACCEPT\n14:-A INPUT -j REJECT --reject-with icmp-host-prohibited\n',
     );
     expect(await lab.out(NODE, 'systemctl is-active iptables; systemctl is-enabled iptables')).toBe('active\nenabled\n');
 
