@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,8 @@ const outputs: string[] = [];
 /** One tsplay run (async, so that `ps` can be sampled on the hosts meanwhile). */
 function tsplay(...args: string[]): Promise<JsonRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${repo}/bin/tsplay.js`, 'run', `${repo}/playbooks/compute-node.yml`, '-i', `${repo}/inventories/lab`, '-i', join(dir, 'groups.ini'), '-e', `@${join(dir, 'secrets.yml')}`, '--json', ...args]);
+    const log = join(dir, `run-${outputs.length}.log`);
+    const child = spawn(process.execPath, [`${repo}/bin/tsplay.js`, 'run', `${repo}/playbooks/compute-node.yml`, '-i', `${repo}/inventories/lab`, '-i', join(dir, 'groups.ini'), '-e', `@${join(dir, 'secrets.yml')}`, '--json', '--log-file', log, ...args]);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -49,7 +50,7 @@ function tsplay(...args: string[]): Promise<JsonRun> {
     const timer = setTimeout(() => child.kill('SIGTERM'), 15 * 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
-      outputs.push(stdout, stderr);
+      outputs.push(stdout, stderr, readFileSync(log, 'utf8'));
       if (code !== 0) reject(new Error(`tsplay ${args.join(' ')} exited ${code}\n${stderr}\n${stdout.slice(-6000)}`));
       else resolve(JSON.parse(stdout) as JsonRun);
     });
@@ -205,7 +206,7 @@ describe('playbooks/compute-node.yml on fresh lab hosts', () => {
     for (const unit of ['libvirtd', ...NOVA_SERVICES]) expect(await lab.out(NODE, `systemctl is-active ${unit}; systemctl is-enabled ${unit}`), unit).toBe('active\nenabled\n');
   }, 120_000);
 
-  it('no secret appears in any output of tsplay', () => {
+  it('no secret appears in any output of tsplay (--json, stderr, --log-file)', () => {
     const all = outputs.join('\n');
     expect(all.length).toBeGreaterThan(1000);
     for (const [name, value] of Object.entries(SECRETS)) expect(all.includes(value), `${name} in tsplay's output`).toBe(false);
