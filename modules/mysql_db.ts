@@ -12,7 +12,12 @@ import { sqlIdent, sqlString } from './_lib/mysql.js';
 interface MysqlDbArgs extends LoginArgs {
   name?: string | string[];
   db?: string | string[];
-  state: 'present' | 'absent';
+  state: 'present' | 'absent' | 'dump' | 'import';
+  target?: string;
+  single_transaction: boolean;
+  quick: boolean;
+  force: boolean;
+  ignore_tables?: string[];
   encoding?: string;
   collation?: string;
 }
@@ -36,16 +41,21 @@ export default defineModule<MysqlDbArgs>({
     additionalProperties: false,
     properties: {
       ...withAliases({ name: { ...nameList, description: 'Database name, or a list of names.' } }, ALIASES),
-      state: { enum: ['present', 'absent'], default: 'present' },
+      state: { enum: ['present', 'absent', 'dump', 'import'], default: 'present' },
+      target: { type: 'string', pattern: '^/', description: 'dump/import: the SQL file on the host; .gz, .bz2 and .xz are (de)compressed.' },
+      single_transaction: { type: 'boolean', default: false, description: 'dump: --single-transaction (a consistent InnoDB dump without locking).' },
+      quick: { type: 'boolean', default: true, description: 'dump: --quick (rows are streamed, not buffered).' },
+      force: { type: 'boolean', default: false, description: 'import: go on after an SQL error (mysql --force).' },
+      ignore_tables: { type: 'array', items: { type: 'string', pattern: '^[^.\\s]+\\.[^.\\s]+$' }, description: 'dump: db.table entries left out.' },
       encoding: { type: 'string', pattern: CHARSET_RE, description: 'Character set of a new database (utf8, utf8mb4, latin1...); an existing one is altered.' },
       collation: { type: 'string', pattern: CHARSET_RE, description: 'Collation (utf8_general_ci...); an existing database is altered.' },
       ...LOGIN_PROPERTIES,
     },
   },
   docs: {
-    short: 'Create, alter or drop MariaDB/MySQL databases',
+    short: 'Create, alter, drop, dump or import MariaDB/MySQL databases',
     description: [
-      "community.mysql's `mysql_db` for `state: present/absent` (dump and import are not implemented).",
+      "community.mysql's `mysql_db`. For `state: present/absent`:",
       'One `mysql` call reads the databases named from information_schema, the controller compares, and',
       'one `mysql` call runs only the statements needed: `CREATE DATABASE`, `ALTER DATABASE` when an existing',
       "database's `encoding`/`collation` differ, `DROP DATABASE`. Check mode runs nothing but the read and",
@@ -53,6 +63,11 @@ export default defineModule<MysqlDbArgs>({
       '',
       'In check mode on a host where an earlier task would install and start mariadb-server (so the server',
       'cannot be read yet), the module predicts against a fresh server: the database does not exist.',
+      '',
+      '`state: dump` writes the databases named (`all`: every one) with `mysqldump` to `target` on the host',
+      '(compressed by its extension; written to a temporary file first, so a failed dump never replaces a good',
+      'one); `state: import` feeds `target` to `mysql`. Both always report changed, as in community.mysql, and in',
+      'check mode run nothing.',
     ].join('\n'),
     examples: [
       '- name: The nova database (seed 004, CREATE DATABASE nova), as root over the unix socket',
@@ -71,19 +86,31 @@ export default defineModule<MysqlDbArgs>({
       '',
       '- name: Drop a database',
       '  mysql_db: db=scratch state=absent',
+      '',
+      '- name: A consistent, compressed dump of nova before an upgrade',
+      '  mysql_db:',
+      '    name: nova',
+      '    state: dump',
+      '    target: /var/backups/nova.sql.gz',
+      '    single_transaction: true',
+      '',
+      '- name: Load it back',
+      '  mysql_db: name=nova state=import target=/var/backups/nova.sql.gz',
     ].join('\n'),
     returns: {
       db: 'The database name (the first, when a list was given)',
       db_list: 'Every database name given',
       executed_commands: 'The SQL statements run (check mode: that would run); empty when nothing changed',
     },
-    notes: [...LOGIN_DOC_NOTES, 'A database name may not be `all`: dumping or importing every database is not implemented.'],
+    notes: [...LOGIN_DOC_NOTES, 'The name `all` means every database, for dump and import only.'],
   },
   async run(ctx) {
     const a = resolveAliases(ctx, ALIASES);
     if (a.name === undefined) ctx.fail("missing required argument 'name' (or its alias: db)");
     const names: string[] = [...new Set(Array.isArray(a.name) ? a.name : [a.name!])];
-    if (names.includes('all')) ctx.fail("name 'all' is for state dump/import, which mysql_db in tsplay does not implement");
+    if (a.state === 'dump' || a.state === 'import') return dumpOrImport(ctx, names);
+    if (a.target !== undefined) ctx.fail('target is for state: dump or import');
+    if (names.includes('all')) ctx.fail("name 'all' is for state: dump or import");
     if ((a.collation !== undefined || a.encoding !== undefined) && a.state === 'absent') ctx.fail('encoding/collation apply to state: present only');
 
     const current = await readDatabases(ctx, names);
@@ -158,4 +185,47 @@ function withPredictions(ctx: ModuleContext<MysqlDbArgs>, names: string[], read:
     if (p) read.set(name, p);
   }
   return read;
+}
+
+const COMPRESSORS: Record<string, string> = { '.gz': 'gzip', '.bz2': 'bzip2', '.xz': 'xz' };
+
+/**
+ * dump: mysqldump into a temporary file beside `target` (compressed by its extension), renamed
+ * over it only when the dump succeeded. import: `target` (decompressed) into mysql.
+ */
+async function dumpOrImport(ctx: ModuleContext<MysqlDbArgs>, names: string[]): Promise<Record<string, unknown> & { changed: boolean }> {
+  const a = ctx.args;
+  if (a.target === undefined) ctx.fail(`state: ${a.state} needs target (the file on the host)`);
+  const target = a.target!;
+  const all = names.includes('all');
+  if (all && names.length > 1) ctx.fail("name 'all' cannot be combined with other names");
+  if (a.state === 'import' && !all && names.length > 1) ctx.fail('state: import loads into one database: give one name (or all)');
+  if (names.some((n) => n.startsWith('-'))) ctx.fail('a database name to dump or import cannot start with -');
+  const compressor = Object.entries(COMPRESSORS).find(([ext]) => target.endsWith(ext))?.[1];
+  const q = ctx.quote(target);
+  let body: string;
+  let describe: string;
+  if (a.state === 'dump') {
+    const opts = [a.single_transaction && '--single-transaction', a.quick && '--quick', ...(a.ignore_tables ?? []).map((t) => `--ignore-table=${t}`)].filter((o): o is string => Boolean(o));
+    const args = [...opts, ...(all ? ['--all-databases'] : ['--databases', ...names])].map((w) => ctx.quote(w)).join(' ');
+    describe = `mysqldump ${all ? '--all-databases' : names.join(' ')} > ${target}`;
+    body = [
+      `t=$(mktemp -- "$(dirname -- ${q})/.tsplay-dump.XXXXXXXX") || exit 97`,
+      `trap 'rm -f -- "$t" "$t.failed"' EXIT`,
+      `{ d ${args} || : > "$t.failed"; }${compressor ? ` | ${compressor} -c` : ''} > "$t" || exit 1`,
+      '[ ! -e "$t.failed" ] || exit 1',
+      `chmod 0600 -- "$t" && mv -f -- "$t" ${q}`,
+    ].join('\n');
+  } else {
+    describe = `mysql ${all ? '' : `${names[0]} `}< ${target}`;
+    const reader = compressor ? `${compressor} -dc -- ${q}` : `cat -- ${q}`;
+    // Into one database: created first when missing, as community.mysql does.
+    const use = all ? '' : `printf '%s\\n' ${ctx.quote(`CREATE DATABASE IF NOT EXISTS ${sqlIdent(names[0]!)}; USE ${sqlIdent(names[0]!)};`)}; `;
+    body = [`[ -r ${q} ] || { echo "${target.replace(/[^\w./-]/g, '?')}: no such file" >&2; exit 1; }`, `{ ${use}${reader}; } | m${a.force ? ' --force' : ''}`].join('\n');
+  }
+  const out = { changed: true, db: names[0], db_list: names, executed_commands: [describe], msg: `${ctx.check ? 'would run' : 'ran'}: ${describe}` };
+  if (ctx.check) return out;
+  const res = await runMysql(ctx, body, '');
+  if (res.rc !== 0) ctx.fail(`${a.state} failed: ${describeMysqlError(ctx, res)}`, { executed_commands: [describe] });
+  return out;
 }

@@ -52,8 +52,8 @@ function configWord(ctx: ModuleContext<unknown>, file: string): string | null {
 
 /**
  * The script: reads `optionBytes` bytes of options from stdin, defines `m` (mysql with
- * those options, batch output), then runs `body`, which calls `m` and may read the rest of
- * stdin (the SQL).
+ * those options, batch output) and `d` (mysqldump with them), then runs `body`, which calls
+ * them and may read the rest of stdin (the SQL).
  */
 export function clientScript(ctx: ModuleContext<unknown>, optionBytes: number, configFile: string, body: string): string {
   const cfg = configWord(ctx, configFile);
@@ -69,11 +69,14 @@ export function clientScript(ctx: ModuleContext<unknown>, optionBytes: number, c
     '  if [ -f "$f" ] && [ -r "$f" ]; then inc="$inc!include $f',
     '"; fi',
     'done',
-    'm() {',
-    '  mysql --defaults-file=/dev/fd/3 --batch --skip-column-names "$@" 3<<TSPLAY_MYSQL_OPTIONS',
+    'with_login() {',
+    '  p=$1; shift',
+    '  "$p" --defaults-file=/dev/fd/3 "$@" 3<<TSPLAY_MYSQL_OPTIONS',
     '$inc$o',
     'TSPLAY_MYSQL_OPTIONS',
     '}',
+    'm() { with_login mysql --batch --skip-column-names "$@"; }',
+    'd() { with_login mysqldump "$@"; }',
     body,
   ].join('\n');
 }

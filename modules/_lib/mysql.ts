@@ -54,7 +54,8 @@ export function clientOptions(login: LoginOptions): string {
   if (login.socket !== undefined) lines.push(`socket=${optionValue(login.socket)}`);
   if (login.host !== undefined) lines.push(`host=${optionValue(login.host)}`);
   if (login.port !== undefined) lines.push(`port=${login.port}`);
-  if (login.connectTimeout !== undefined) lines.push(`connect-timeout=${login.connectTimeout}`);
+  // Not in [client]: mysqldump reads that group too and refuses options it does not know.
+  if (login.connectTimeout !== undefined) lines.push('[mysql]', `connect-timeout=${login.connectTimeout}`);
   return `${lines.join('\n')}\n`;
 }
 

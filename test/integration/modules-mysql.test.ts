@@ -87,6 +87,30 @@ describe('mysql_db on a real MariaDB', () => {
     expect((await lab.run(DB_HOST, mysqlDb, { name: 'tsp_c', state: 'absent', ...login })).changed).toBe(false);
   });
 
+  it('dump (compressed, atomic) and import: check mode runs nothing; the data comes back', async () => {
+    await sql('CREATE TABLE tsp_a.t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO tsp_a.t VALUES (1, "one"), (2, "two")');
+    const target = '/root/tsp_a.sql.gz';
+    await lab.out(DB_HOST, `rm -f ${target}`);
+    const dry = await lab.run(DB_HOST, mysqlDb, { name: 'tsp_a', state: 'dump', target, single_transaction: true, ...login }, { check: true });
+    expect(dry).toMatchObject({ changed: true, executed_commands: [`mysqldump tsp_a > ${target}`] });
+    expect((await lab.sh(DB_HOST, `test -e ${target}`)).rc).toBe(1);
+    const dump = await lab.run(DB_HOST, mysqlDb, { name: 'tsp_a', state: 'dump', target, single_transaction: true, ...login });
+    expect(dump, dump.msg).toMatchObject({ failed: false, changed: true });
+    expect(await lab.out(DB_HOST, `gzip -t ${target} && zcat ${target} | grep -q 'CREATE TABLE .t.' && zcat ${target} | grep -q "(2,'two')" && stat -c %a ${target}`)).toBe('600\n');
+    // A failed dump (unknown database) leaves the good file alone.
+    const bad = await lab.run(DB_HOST, mysqlDb, { name: 'tsp_nope', state: 'dump', target, ...login });
+    expect(bad.failed).toBe(true);
+    expect(bad.msg).toMatch(/dump failed: .*Unknown database/);
+    expect((await lab.sh(DB_HOST, `gzip -t ${target}`)).rc).toBe(0);
+    expect(await lab.out(DB_HOST, 'ls -a /root | grep -c tsplay-dump || true')).toBe('0\n');
+
+    await sql('DROP DATABASE tsp_a');
+    const load = await lab.run(DB_HOST, mysqlDb, { name: 'tsp_a', state: 'import', target, ...login });
+    expect(load, load.msg).toMatchObject({ failed: false, changed: true });
+    expect(await sql('SELECT v FROM tsp_a.t ORDER BY id')).toBe('one\ntwo\n');
+    await lab.out(DB_HOST, `rm -f ${target}`);
+  });
+
   it('a server that is not there fails with the reason and a hint', async () => {
     const r = await lab.run(DB_HOST, mysqlDb, { name: 'tsp_x', login_unix_socket: '/nonexistent.sock' });
     expect(r.failed).toBe(true);

@@ -108,7 +108,7 @@ describe('quoting and secrets plumbing', () => {
 
   it('option file values are quoted with escapes', () => {
     expect(clientOptions({ user: 'root', password: 'p"a\\ss word', socket: '/var/lib/mysql/mysql.sock', connectTimeout: 30 })).toBe(
-      '[client]\nuser="root"\npassword="p\\"a\\\\ss word"\nsocket="/var/lib/mysql/mysql.sock"\nconnect-timeout=30\n',
+      '[client]\nuser="root"\npassword="p\\"a\\\\ss word"\nsocket="/var/lib/mysql/mysql.sock"\n[mysql]\nconnect-timeout=30\n',
     );
   });
 
