@@ -29,6 +29,11 @@ import { checkLimit } from './limit-check.js';
 import { findStartTask } from './start-at-task.js';
 import { unmatchedPatterns } from '../inventory/patterns.js';
 import { openRunVault, vaultFlagsOf } from './vault-options.js';
+import { applyConfig, type OptionSource } from './run-config.js';
+import { loadConfig } from '../config/load.js';
+import { ConfigFileError } from '../config/ansible-cfg.js';
+import { ConfigValueError } from '../config/settings.js';
+import { writeRetryFiles } from './retry-files.js';
 
 const splitList = (values: string[]) => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -61,19 +66,23 @@ function moduleDirs(flags: RunFlags, playbooks: string[]): string[] {
   return dirs;
 }
 
-/** A whole number of seconds from the environment; unset, empty or 0 means none. */
-function envSeconds(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`${name} must be a whole number of seconds, got '${raw}'`, EXIT.BAD_OPTIONS);
-  return n || undefined;
-}
-
 /** How long an interrupted run may take to stop its commands and run its always: sections. */
 const INTERRUPT_GRACE_S = 60;
 
-export async function runCommand(playbookFiles: string[], flags: RunFlags): Promise<number> {
+export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fromCli: OptionSource = () => undefined): Promise<number> {
+  let settings: ReturnType<typeof applyConfig>;
+  try {
+    const config = loadConfig({ warn: (m) => process.stderr.write(`[WARNING]: ${m}\n`) });
+    settings = applyConfig(cliFlags, fromCli, config);
+    const unused = config.unknown().filter((u) => !u.why);
+    if (unused.length && config.cfg) {
+      process.stderr.write(`[WARNING]: ${config.cfg.path}: settings tsplay does not use (ignored): ${unused.map((u) => `[${u.section}] ${u.key} (line ${u.line})`).join(', ')}; 'tsplay config dump' shows what is used\n`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigFileError || err instanceof ConfigValueError) throw new CliError(err.message, EXIT.BAD_OPTIONS);
+    throw err;
+  }
+  const flags = settings.flags;
   const secrets = new SecretRegistry();
   let log: ReturnType<typeof createLogger>;
   try {
@@ -102,6 +111,8 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     isModule: (name: string) => registry.has(name),
     suggestModules: (name: string) => registry.suggest(name),
     freeFormOf: (name: string) => registry.info(name)?.freeForm,
+    rolesPath: settings.rolesPath,
+    gathering: settings.gathering,
     vault,
   };
   const playbooks: Playbook[] = [];
@@ -149,7 +160,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     }
   }
 
-  const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const colour = settings.colour ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
   const printer: RunEvents = flags.json
     ? jsonCollector(secrets, (doc) => process.stdout.write(`${doc}\n`))
     : terminalPrinter({ write: (s) => process.stdout.write(s), colour, verbosity: flags.verbose, diff: flags.diff, secrets });
@@ -166,7 +177,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   // process trees are killed), `always:` sections still run, and the recap tells which
   // hosts were interrupted. A second signal, or a run that does not stop, leaves at once.
   const interrupt = new RunInterrupt();
-  const taskTimeoutS = flags.taskTimeout ?? envSeconds('TSPLAY_TASK_TIMEOUT') ?? envSeconds('ANSIBLE_TASK_TIMEOUT');
+  const taskTimeoutS = flags.taskTimeout;
   const leave = (code: number) => {
     void connections?.interruptAll(250);
     setTimeout(() => process.exit(code), 300).unref();
@@ -190,7 +201,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   process.on('SIGTERM', onSignal);
   const started = Date.now();
   try {
-    const { exitCode } = await runPlaybooks({
+    const { exitCode, stats } = await runPlaybooks({
       secrets,
       playbooks,
       inventory,
@@ -218,6 +229,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
         ...(password !== undefined ? { password } : {}),
         ...(flags.timeout ? { connectTimeoutMs: flags.timeout * 1000 } : {}),
         ...(flags.connection ? { connection: flags.connection } : {}),
+        ...(settings.hostKeyChecking ? { hostKeyChecking: settings.hostKeyChecking } : {}),
       },
       events: combineEvents(printer, flags.json ? {} : warnings),
       log,
@@ -228,6 +240,9 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
       interrupt,
     });
     log.info({ ms: Date.now() - started, exitCode }, 'run finished');
+    if (settings.retryFiles) {
+      for (const line of writeRetryFiles(playbookFiles, stats, settings.retryFiles)) process.stdout.write(`${line}\n`);
+    }
     return exitCode;
   } finally {
     process.off('SIGINT', onSignal);

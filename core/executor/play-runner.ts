@@ -15,6 +15,7 @@ import { evaluateCondition } from '../template/expression.js';
 import type { Vars } from '../vars/precedence.js';
 import { mergeLayers, overlay } from '../vars/precedence.js';
 import type { TaskInfo } from './events.js';
+import { resultWarnings } from './result-warnings.js';
 import { PlayHost, sessionFor, type RunContext } from './run-context.js';
 import { allConditions, allTags, childScope, includeChain, inCleanup, inherited, type Scope } from './scope.js';
 import { runTaskOnHost, truthy } from './task-runner.js';
@@ -174,7 +175,11 @@ async function gatherFacts(ctx: RunContext, state: WalkState, scope: Scope): Pro
     tags: ['always'],
     vars: {},
   };
-  await runTask(ctx, state, setupTask, scope, state.hosts, { isSetup: true });
+  // gathering = smart: a host whose facts this run already has is not asked again.
+  const hosts = state.play.gatherOnce ? state.hosts.filter((h) => !h.session.factsGathered) : state.hosts;
+  if (hosts.length === 0) return;
+  await runTask(ctx, state, setupTask, scope, hosts, { isSetup: true });
+  for (const h of hosts) if (h.active) h.session.factsGathered = true;
 }
 
 async function runNodes(ctx: RunContext, state: WalkState, nodes: TaskNode[], parent: Scope, hosts: PlayHost[]): Promise<void> {
@@ -358,6 +363,8 @@ async function runTask(
         if (ctx.interrupt.signal && !inCleanup(scope)) return;
         const { result, delegatedTo, ignored: ignore, noLog: hostNoLog } = await runTaskOnHost(ctx, state, host, task, scope, info);
         ctx.events.hostResult?.(host.name, { ...info, noLog: hostNoLog }, result, { ...(delegatedTo ? { delegatedTo } : {}), ...(ignore ? { ignored: true } : {}) });
+        // A no_log task's result is censored, its warnings included (they may quote values).
+        if (!hostNoLog) for (const w of resultWarnings(result)) ctx.events.warning?.(`${host.name}: ${w}`);
         ctx.log.info({ host: host.name, task: info.name, status: statusOf(result), ms: Date.now() - started }, 'task result');
         const apply = runOnce ? hosts : [host];
         for (const h of apply) {

@@ -71,6 +71,8 @@ export class HostSession {
    */
   readonly hostVars: Vars = dataLayer({});
   unreachable = false;
+  /** Facts were gathered in this run (gathering = smart gathers a host once). */
+  factsGathered = false;
   /** Failed in an earlier play: later plays of the run skip it, as Ansible does. */
   failed = false;
   private inventoryCache?: Vars;
@@ -86,6 +88,7 @@ export class HostSession {
   clearFacts(): void {
     this.facts = {};
     this.factVars = {};
+    this.factsGathered = false;
   }
   /** The host's inventory variables; merged once, they do not change during a run. */
   inventoryVars(inventory: Inventory): Vars {
