@@ -42,7 +42,7 @@ const outputs: string[] = [];
 function tsplay(...args: string[]): Promise<JsonRun> {
   return new Promise((resolve, reject) => {
     const log = join(dir, `run-${outputs.length}.log`);
-    const child = spawn(process.execPath, [`${repo}/bin/tsplay.js`, 'run', `${repo}/playbooks/compute-node.yml`, '-i', `${repo}/inventories/lab`, '-i', join(dir, 'groups.ini'), '-e', `@${join(dir, 'secrets.yml')}`, '--json', '--log-file', log, ...args]);
+    const child = spawn(process.execPath, [`${repo}/bin/tsplay.js`, 'run', `${repo}/playbooks/compute-node.yml`, '-i', `${repo}/inventories/lab`, '-i', `${repo}/inventories/lab-compute-node.ini`, '-e', `@${join(dir, 'secrets.yml')}`, '--json', '--log-file', log, ...args]);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -94,7 +94,6 @@ async function sampleProcesses(host: string): Promise<() => Promise<{ leaks: str
 describe('playbooks/compute-node.yml on fresh lab hosts', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tsplay-compute-node-'));
-    writeFileSync(join(dir, 'groups.ini'), `[nova_controller]\n${DB}\n\n[nova_compute]\n${NODE}\n`);
     writeFileSync(join(dir, 'secrets.yml'), Object.entries(SECRETS).map(([k, v]) => `${k}: ${v}\n`).join(''), { mode: 0o600 });
     execFileSync('bash', [`${repo}/test/lab/lab.sh`, 'reset', ...HOSTS], { stdio: 'inherit', timeout: 300_000 });
     lab = await openLab();
