@@ -19,29 +19,12 @@ import {
   planChain,
   restoreInput,
   ruleLine,
+  ruleWords,
   type NormalRule,
   type Op,
+  type RuleArgs,
   type SavedTable,
 } from './_lib/iptables.js';
-
-type StrList = string | string[];
-
-/** The parameters that describe a rule (also the keys insert_before accepts). */
-interface RuleArgs {
-  protocol?: string;
-  source?: string;
-  destination?: string;
-  source_port?: string | number;
-  destination_port?: string | number;
-  destination_ports?: StrList;
-  match?: StrList;
-  ctstate?: StrList;
-  jump?: string;
-  reject_with?: string;
-  comment?: string;
-  in_interface?: string;
-  out_interface?: string;
-}
 
 interface IptablesArgs extends RuleArgs {
   table: 'filter' | 'nat' | 'mangle' | 'raw' | 'security';
@@ -271,47 +254,6 @@ export default defineModule<IptablesArgs>({
     return out;
   },
 });
-
-/** The rule in iptables-save's spelling and order: what `iptables-save` prints once it is in. */
-export function ruleWords(r: RuleArgs): string[] {
-  const w: string[] = [];
-  const neg = (opt: string, value: string) => (value.startsWith('!') ? ['!', opt, value.slice(1).trim()] : [opt, value]);
-  const list = (v: StrList | undefined) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean));
-  if (r.source !== undefined) w.push(...neg('-s', r.source));
-  if (r.destination !== undefined) w.push(...neg('-d', r.destination));
-  if (r.in_interface !== undefined) w.push(...neg('-i', r.in_interface));
-  if (r.out_interface !== undefined) w.push(...neg('-o', r.out_interface));
-  if (r.protocol !== undefined) w.push(...neg('-p', r.protocol.toLowerCase()));
-  const matches = list(r.match);
-  const proto = r.protocol?.replace(/^!\s*/, '').toLowerCase();
-  const ports: string[] = [];
-  if (r.source_port !== undefined) ports.push(...neg(matches.includes('multiport') ? '--sports' : '--sport', String(r.source_port)));
-  if (r.destination_port !== undefined) ports.push(...neg(matches.includes('multiport') ? '--dports' : '--dport', String(r.destination_port)));
-  const multiportOpts: string[] = [];
-  if (r.destination_ports !== undefined) multiportOpts.push('--dports', list(r.destination_ports).join(','));
-  if (ports.length && !matches.includes('multiport')) {
-    if (!proto || !['tcp', 'udp', 'sctp', 'dccp', 'udplite'].includes(proto)) throw new IptablesError('source_port/destination_port need protocol tcp or udp (or match: multiport)');
-    w.push('-m', proto, ...ports);
-  }
-  for (const m of matches) {
-    if (m === proto && ports.length) continue;
-    if (m === 'multiport') w.push('-m', 'multiport', ...ports, ...multiportOpts);
-    else if (m !== 'conntrack' && m !== 'comment') w.push('-m', m);
-  }
-  if (multiportOpts.length && !matches.includes('multiport')) w.push('-m', 'multiport', ...multiportOpts);
-  if ((multiportOpts.length || matches.includes('multiport')) && !(proto && ['tcp', 'udp', 'sctp', 'dccp', 'udplite'].includes(proto))) {
-    throw new IptablesError('multiport ports need protocol tcp or udp');
-  }
-  const states = list(r.ctstate);
-  if (states.length) w.push('-m', 'conntrack', '--ctstate', states.map((s) => s.toUpperCase()).join(','));
-  if (r.comment !== undefined) w.push('-m', 'comment', '--comment', r.comment);
-  if (r.jump !== undefined) w.push('-j', r.jump);
-  if (r.reject_with !== undefined) {
-    if (r.jump !== 'REJECT') throw new IptablesError('reject_with needs jump: REJECT');
-    w.push('--reject-with', r.reject_with);
-  }
-  return w;
-}
 
 interface ReadResult {
   table: SavedTable;

@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { editSavedFile, IptablesError, normaliseRule, parseSave, planChain, restoreInput, ruleKey, ruleLine, tokenize } from '../../../modules/_lib/iptables.js';
-import { ruleWords } from '../../../modules/iptables.js';
+import { editSavedFile, IptablesError, normaliseRule, parseSave, planChain, restoreInput, ruleKey, ruleLine, ruleWords, tokenize } from '../../../modules/_lib/iptables.js';
 
 // /etc/sysconfig/iptables as CentOS 7's iptables-services ships it.
 const CENTOS = readFileSync(new URL('../../fixtures/iptables/centos7-sysconfig-iptables', import.meta.url), 'utf8');
