@@ -64,7 +64,10 @@ describe('iptables on a lab host', () => {
     expect(await state()).toBe(before);
 
     const real = new HostRuntime();
+    // One command reads the live table and the file, one iptables-restore applies, one write saves the file.
+    const trips = lab.execs(HOST);
     const r1 = await lab.run(HOST, iptables, seedRule('5900:5999'), { diff: true, runtime: real });
+    expect(lab.execs(HOST) - trips).toBe(3);
     const r2 = await lab.run(HOST, iptables, seedRule('8774'), { diff: true, runtime: real });
     expect([r1.changed, r2.changed, r1.failed, r2.failed]).toEqual([true, true, false, false]);
     expect(r2.diff).toEqual(p2.diff);
@@ -73,7 +76,9 @@ describe('iptables on a lab host', () => {
     expect(await lab.out(HOST, `stat -c %a ${FILE}`)).toBe('600\n');
 
     for (const ports of ['5900:5999', '8774']) {
+      const before1 = lab.execs(HOST);
       expect(await lab.run(HOST, iptables, seedRule(ports))).toMatchObject({ changed: false, failed: false });
+      expect(lab.execs(HOST) - before1).toBe(1);
       expect(await lab.run(HOST, iptables, seedRule(ports), { check: true })).toMatchObject({ changed: false });
     }
     // The file is what the service loads: a restart gives the same live rules.

@@ -129,15 +129,20 @@ describe('mysql_user on a real MariaDB', () => {
     noSecrets(dry, PW);
     expect(await everything()).toBe(before);
 
+    // One command reads (accounts and SHOW GRANTS), one acts.
+    const trips = lab.execs(DB_HOST);
     const real = await lab.run(DB_HOST, mysqlUser, args, { diff: true });
+    expect(lab.execs(DB_HOST) - trips).toBe(2);
     expect(real).toMatchObject({ failed: false, changed: true, queries: dry.queries });
     noSecrets(real, PW);
     expect(await grants('tsp_u', '%')).toMatch(/^GRANT USAGE ON \*\.\* TO `tsp_u`@`%` IDENTIFIED BY PASSWORD '\*[0-9A-F]{40}'\nGRANT ALL PRIVILEGES ON `tsp_a`\.\* TO `tsp_u`@`%`\n$/);
     expect(await canLogin('tsp_u', PW)).toBe(true);
     expect(await canLogin('tsp_u', PW2)).toBe(false);
 
+    const before2 = lab.execs(DB_HOST);
     const again = await lab.run(DB_HOST, mysqlUser, { ...args, user: 'tsp_u', name: undefined });
     expect(again).toMatchObject({ failed: false, changed: false, queries: [] });
+    expect(lab.execs(DB_HOST) - before2).toBe(1);
     expect(await lab.run(DB_HOST, mysqlUser, args, { check: true })).toMatchObject({ changed: false });
   });
 
