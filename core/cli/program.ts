@@ -39,6 +39,7 @@ export interface RunFlags extends VaultFlags {
   listTasks: boolean;
   listTags: boolean;
   syntaxCheck: boolean;
+  step: boolean;
   startAtTask?: string;
   modulePath: string[];
   json: boolean;
@@ -87,6 +88,7 @@ export async function runProgram(argv: string[]): Promise<number> {
     .option('--list-tags', 'list all available tags, then exit', false)
     .option('--syntax-check', 'check the playbooks and exit', false)
     .option('--start-at-task <name>', 'start the playbook at the task with this name')
+    .option('--step', 'one step at a time: confirm each task before running it', false)
     .option('-M, --module-path <dirs>', 'extra folders of modules (colon list, repeatable)', collect, [])
     .option('--json', 'print one JSON document with every result instead of the usual output', false)
     .option('--log-file <file>', 'write structured JSON logs here (also TSPLAY_LOG)'))

@@ -19,6 +19,8 @@ import { createLogger, LogFileError } from '../log/logger.js';
 import { SecretRegistry } from '../log/redact.js';
 import { terminalPrinter } from '../output/terminal-printer.js';
 import { jsonCollector } from '../output/json-collector.js';
+import { progressReporter } from '../output/progress.js';
+import { terminalStepper } from './step.js';
 import { CliError } from './errors.js';
 import { EXIT } from './main.js';
 import { parseExtraVars } from './extra-vars.js';
@@ -161,9 +163,21 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
   }
 
   const colour = settings.colour ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
+  // Live status line (terminal) or heartbeat lines (logs), and the end-of-run summary.
+  const progress = flags.json
+    ? undefined
+    : progressReporter({
+        write: (s) => process.stdout.write(s),
+        // --step talks with the operator on the terminal: no status line or heartbeat in between.
+        tty: Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb' && !flags.step,
+        ...(flags.step ? { heartbeatMs: Number.POSITIVE_INFINITY } : {}),
+        columns: () => process.stdout.columns ?? 80,
+        verbosity: flags.verbose,
+        secrets,
+      });
   const printer: RunEvents = flags.json
     ? jsonCollector(secrets, (doc) => process.stdout.write(`${doc}\n`))
-    : terminalPrinter({ write: (s) => process.stdout.write(s), colour, verbosity: flags.verbose, diff: flags.diff, secrets });
+    : terminalPrinter({ write: (s) => progress!.write(s), colour, verbosity: flags.verbose, diff: flags.diff, secrets });
   const warnings: RunEvents = {
     // Only the parts of the play's pattern that match nothing in the inventory, as Ansible
     // names them (a play whose hosts are all left out by --limit is just skipped).
@@ -178,6 +192,7 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
   // hosts were interrupted. A second signal, or a run that does not stop, leaves at once.
   const interrupt = new RunInterrupt();
   const taskTimeoutS = flags.taskTimeout;
+  const confirmTask = flags.step ? terminalStepper() : undefined;
   const leave = (code: number) => {
     void connections?.interruptAll(250);
     setTimeout(() => process.exit(code), 300).unref();
@@ -221,6 +236,7 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
         ...(becomePassword !== undefined ? { becomePassword } : {}),
         verbosity: flags.verbose,
         ...(taskTimeoutS ? { taskTimeoutMs: taskTimeoutS * 1000 } : {}),
+        ...(confirmTask ? { confirmTask } : {}),
       },
       connection: {
         forks: flags.forks,
@@ -231,7 +247,7 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
         ...(flags.connection ? { connection: flags.connection } : {}),
         ...(settings.hostKeyChecking ? { hostKeyChecking: settings.hostKeyChecking } : {}),
       },
-      events: combineEvents(printer, flags.json ? {} : warnings),
+      events: combineEvents(printer, flags.json ? {} : warnings, progress?.events ?? {}),
       log,
       loadTaskFile: (path) => loadTaskFile(path, loaderOptions),
       loadVarsFile: (path) => loadVarsFile(path, vault),
@@ -245,6 +261,7 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
     }
     return exitCode;
   } finally {
+    progress?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     log.flush?.();

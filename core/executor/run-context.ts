@@ -14,6 +14,7 @@ import { HostRuntime } from './host-state.js';
 import type { RecapStats } from './stats.js';
 import { dataLayer } from '../vars/precedence.js';
 import type { Vars } from '../vars/precedence.js';
+import type { TaskInfo } from './events.js';
 
 export interface ExecutorOptions {
   check: boolean;
@@ -34,6 +35,8 @@ export interface ExecutorOptions {
   commandTimeoutMs?: number;
   /** Default task timeout (ms) for tasks without a `timeout` keyword (--task-timeout); undefined = none. */
   taskTimeoutMs?: number;
+  /** --step: asked before each task; false skips it on every host (no banner, no results). */
+  confirmTask?: (task: TaskInfo) => Promise<boolean>;
 }
 
 /**
