@@ -82,7 +82,7 @@ describe('fetch', () => {
       { src: join(dir, 'host', 'nope'), dest: join(dir, 'c'), fail_on_missing: false },
       { src: join(dir, 'host'), dest: join(dir, 'c'), fail_on_missing: false },
     ];
-    const theirs = ansibleResults('fetch', cases);
+    const theirs = await ansibleResults('fetch', cases);
     removeDir(join(dir, 'a'));
     removeDir(join(dir, 'b'));
     const keys = ['changed', 'dest', 'checksum', 'md5sum', 'file', 'remote_checksum', 'msg'];
