@@ -41,8 +41,9 @@ describe('find on a lab host', () => {
     let n = lab.execs(HOST);
     const logs = await lab.run(HOST, find, { paths: dir, patterns: '*.log*', recurse: true });
     expect(lab.execs(HOST) - n).toBe(1);
-    expect(paths(logs)).toEqual(['logs/big.log', 'logs/new.log', 'logs/nova/old.log.1']);
-    expect(logs).toMatchObject({ changed: false, matched: 3, msg: 'All paths examined' });
+    // As in Ansible, a hidden directory is not returned but is searched: .cache/x.log is found.
+    expect(paths(logs)).toEqual(['.cache/x.log', 'logs/big.log', 'logs/new.log', 'logs/nova/old.log.1']);
+    expect(logs).toMatchObject({ changed: false, matched: 4, msg: 'All paths examined' });
     expect(paths(await lab.run(HOST, find, { paths: dir, recurse: true, age: '2w' }))).toEqual(['logs/nova/old.log.1']);
     expect(paths(await lab.run(HOST, find, { paths: dir, recurse: true, size: '1m' }))).toEqual(['logs/big.log']);
     expect(paths(await lab.run(HOST, find, { paths: dir, recurse: true, file_type: 'directory', hidden: true }))).toEqual(['.cache', 'logs', 'logs/nova']);

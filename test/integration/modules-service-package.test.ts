@@ -1,6 +1,8 @@
 /**
- * service and package on a lab host (compute5, owned by this suite): the backend is chosen
- * from the host (systemd, dnf) with one command when no facts were gathered; a check-mode
+ * service and package on a lab host (compute5, owned by this suite). Lab hosts are Debian
+ * with an RPM layer: Ansible's facts say apt there, so `package` names dnf with `use:`
+ * (auto-detection is tested to say apt, as Ansible would). The service backend is chosen
+ * from the host (systemd) with one command when no facts were gathered; a check-mode
  * chain (install, then start) predicts what the real run does; the second run changes
  * nothing. End states are read with rpm and systemctl themselves.
  */
@@ -29,7 +31,7 @@ afterAll(async () => {
 describe('package and service on a lab host', () => {
   it('check mode predicts install + start + enable, the real run agrees, the second run changes nothing', async () => {
     const tasks: Array<[typeof pkg | typeof service, Record<string, unknown>]> = [
-      [pkg, { name: 'dnsmasq', state: 'present' }],
+      [pkg, { name: 'dnsmasq', state: 'present', use: 'dnf' }],
       [service, { name: 'dnsmasq', state: 'started', enabled: true }],
     ];
     const before = await snapshot(lab, HOST);
@@ -60,8 +62,16 @@ describe('package and service on a lab host', () => {
     expect(r).toMatchObject({ changed: true, state: 'stopped', warnings: ['Ignoring "sleep" as it is not used in "systemd"'] });
     expect(lab.execs(HOST) - n).toBe(3); // detect, systemctl show, systemctl stop
     expect(await lab.out(HOST, 'systemctl is-active dnsmasq || true')).toBe('inactive\n');
-    const removed = await lab.run(HOST, pkg, { name: 'dnsmasq', state: 'absent' }, { runtime });
+    const removed = await lab.run(HOST, pkg, { name: 'dnsmasq', state: 'absent', use: 'dnf' }, { runtime });
     expect(removed.changed).toBe(true);
     expect((await lab.sh(HOST, 'rpm -q dnsmasq')).rc).not.toBe(0);
+    // A Debian host, so apt, as Ansible says: one command (the package change above cleared
+    // the cached facts, so the managers are read again), and nothing else runs.
+    const n2 = lab.execs(HOST);
+    expect(await lab.run(HOST, pkg, { name: 'dnsmasq', state: 'present' }, { runtime })).toMatchObject({
+      failed: true,
+      msg: "package: compute5 uses 'apt' (ansible_pkg_mgr); tsplay's package module drives dnf and yum only",
+    });
+    expect(lab.execs(HOST) - n2).toBe(1);
   });
 });

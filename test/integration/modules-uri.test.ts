@@ -22,7 +22,8 @@ beforeAll(async () => {
   // One server for everyone (controller requests), one on loopback only (tunnel requests).
   await lab.out(HOST, `cd ${dir}/www && setsid python3 -m http.server ${PORT} --bind 0.0.0.0 >/dev/null 2>&1 & echo $! > ${dir}/pid1`);
   await lab.out(HOST, `cd ${dir}/local && setsid python3 -m http.server ${PORT + 1} --bind 127.0.0.1 >/dev/null 2>&1 & echo $! > ${dir}/pid2`);
-  await lab.out(HOST, `for i in $(seq 50); do curl -sf http://127.0.0.1:${PORT}/ >/dev/null && curl -sf http://127.0.0.1:${PORT + 1}/ >/dev/null && exit 0; sleep 0.2; done; exit 1`);
+  const up = (port: number) => `python3 -c 'import urllib.request; urllib.request.urlopen("http://127.0.0.1:${port}/")' 2>/dev/null`;
+  await lab.out(HOST, `for i in $(seq 50); do ${up(PORT)} && ${up(PORT + 1)} && exit 0; sleep 0.2; done; exit 1`);
 }, 120_000);
 
 afterAll(async () => {
