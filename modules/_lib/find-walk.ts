@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { pathOperand } from '../../core/transport/operands.js';
 import { quote } from '../../core/transport/shell-quote.js';
 import { compilePythonRegex } from '../../core/util/python-regex.js';
+import { permissionBits } from './file-mode.js';
 import { pythonAnchors } from './replace-text.js';
 
 /** One entry as GNU find reports it (lstat data; with `follow`, the target's). */
@@ -254,16 +255,6 @@ export function statInfo(e: WalkEntry): Record<string, unknown> {
     ctime: e.ctime,
     gr_name: e.group,
     pw_name: e.owner,
-    wusr: Boolean(m & 0o200),
-    rusr: Boolean(m & 0o400),
-    xusr: Boolean(m & 0o100),
-    wgrp: Boolean(m & 0o020),
-    rgrp: Boolean(m & 0o040),
-    xgrp: Boolean(m & 0o010),
-    woth: Boolean(m & 0o002),
-    roth: Boolean(m & 0o004),
-    xoth: Boolean(m & 0o001),
-    isuid: Boolean(m & 0o4000),
-    isgid: Boolean(m & 0o2000),
+    ...permissionBits(m),
   };
 }
