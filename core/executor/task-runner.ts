@@ -295,6 +295,7 @@ async function runWithVars(
         ...(ctx.readControllerFile ? { readControllerFile: ctx.readControllerFile } : {}),
         render: (template, source) => ctx.templar.renderString(template, itemVars, source),
         evaluate: (expression) => evaluate(expression, itemVars),
+        resolveModule: (name) => ctx.registry.resolve(name),
       });
     return retryUntil(ctx, task, host, info, itemVars, invoke);
   };
