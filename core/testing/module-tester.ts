@@ -22,6 +22,7 @@
  * (runModule, the transport, validation), never a mock.
  */
 import { createRequire } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
 import pino from 'pino';
 import type { DiffEntry, ModuleDefinition } from '../modules/api.js';
 import { HostRuntime } from '../executor/host-state.js';
@@ -61,6 +62,8 @@ export interface CaseSetup {
   setup?: string[];
   /** More paths the module may touch (absolute, or relative to the scratch directory), snapshotted too. */
   watch?: string[];
+  /** Where relative `src:` files are found on the controller (templated; default: the current directory). */
+  baseDir?: string;
   /** Values that must never appear in a result (passwords given in `args`...). */
   secrets?: string[];
   only?: boolean;
@@ -232,8 +235,9 @@ export class ModuleTester {
       const args = dropOmitted(templar.render(c.args, vars, `${this.module.name} case args`)) as Record<string, unknown>;
       const watched = [root, ...(c.watch ?? []).map((p) => resolveIn(root, templar.renderString(p, vars)))];
       const secrets = [...(c.secrets ?? [])];
+      const baseDir = resolvePath(c.baseDir !== undefined ? templar.renderString(c.baseDir, vars) : process.cwd());
       const runOnce = async (check: boolean, diff: boolean) => {
-        const result = await this.invoke(host, args, vars, check, diff, secrets);
+        const result = await this.invoke(host, args, vars, check, diff, secrets, baseDir);
         const problems = resultShapeProblems(result, secrets);
         if (problems.length) fail(`${this.module.name} ${check ? 'check-mode ' : ''}result is malformed: ${problems.join('; ')}\n  result: ${safeJson(result)}`);
         return result;
@@ -299,7 +303,10 @@ export class ModuleTester {
         }
         if (!got) fail(`${where}: ${path} should exist after the run`);
         const spec = typeof want === 'string' ? { content: want } : want;
-        if (spec.content !== undefined) assertEqual(got.content.toString('utf8'), spec.content, `${where}: content of ${path}`);
+        if (spec.content !== undefined) {
+          if (got.content === null) fail(`${where}: ${path} is a directory, expected a file`);
+          assertEqual(got.content.toString('utf8'), spec.content, `${where}: content of ${path}`);
+        }
         if (spec.mode !== undefined) assertEqual(got.mode, spec.mode.padStart(4, '0'), `${where}: mode of ${path}`);
       }
       const outcome: CaseOutcome = { root, host, check, first, second, sh };
@@ -310,7 +317,7 @@ export class ModuleTester {
     }
   }
 
-  private invoke(host: Transport, args: Record<string, unknown>, vars: Record<string, unknown>, check: boolean, diff: boolean, secrets: string[]): Promise<TaskResult> {
+  private invoke(host: Transport, args: Record<string, unknown>, vars: Record<string, unknown>, check: boolean, diff: boolean, secrets: string[], baseDir: string): Promise<TaskResult> {
     // Every run is a run of its own: fresh facts and predictions, as `tsplay run` starts.
     const runtime = new HostRuntime();
     const extra = this.options.modules ?? [];
@@ -323,7 +330,7 @@ export class ModuleTester {
       predicted: runtime.predicted,
       log: silent,
       secrets: { add: (v: string) => void secrets.push(v) },
-      findFile: (_kind, name) => name,
+      findFile: (_kind, name) => resolvePath(baseDir, name),
       render: (template, source) => templar.renderString(template, vars, source),
       evaluate: (expression) => evaluate(expression, vars),
       resolveModule: async (name) => extra.find((m) => m.name === name || m.aliases?.includes(name)) ?? resolveBuiltinModule(name),

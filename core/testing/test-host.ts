@@ -100,7 +100,10 @@ export async function snapshot(transport: Transport, paths: readonly string[]): 
   const script = [
     `for p in ${words}; do`,
     '  if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo "missing $p"; continue; fi',
-    `  find "$p" -print0 | LC_ALL=C sort -z | xargs -0 stat -c '%n|%F|%a|%u:%g|%s|%y|%N'`,
+    // A directory's own mtime is left out: a temp file made and removed again (an atomic
+    // write that failed validation) changes it, yet nothing in the directory changed.
+    `  find "$p" ! -type d -print0 | LC_ALL=C sort -z | xargs -0 -r stat -c '%n|%F|%a|%u:%g|%s|%y|%N'`,
+    `  find "$p" -type d -print0 | LC_ALL=C sort -z | xargs -0 -r stat -c '%n|%F|%a|%u:%g'`,
     `  find "$p" -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum`,
     'done',
   ].join('\n');
@@ -115,12 +118,13 @@ export function snapshotDifference(before: readonly string[], after: readonly st
   return [...before.filter((l) => !b.has(l)).map((l) => `- ${l}`), ...after.filter((l) => !a.has(l)).map((l) => `+ ${l}`)];
 }
 
-/** A file's content and mode on the host, or null when it does not exist. */
-export async function readHostFile(transport: Transport, path: string): Promise<{ content: Buffer; mode: string } | null> {
+/** A path's mode and, for a file, its content (null for a directory); null when it does not exist. */
+export async function readHostFile(transport: Transport, path: string): Promise<{ content: Buffer | null; mode: string } | null> {
   const q = quote(path);
-  const r = await transport.exec(`if [ ! -e ${q} ]; then exit 3; fi; stat -L -c %a ${q} && cat -- ${q}`);
+  const r = await transport.exec(`if [ ! -e ${q} ]; then exit 3; fi; stat -L -c %a ${q} && if [ -d ${q} ]; then exit 4; fi; cat -- ${q}`);
   if (r.rc === 3) return null;
-  if (r.rc !== 0) throw new Error(`cannot read ${path} on ${transport.host}: ${r.stderr.trim()}`);
+  if (r.rc !== 0 && r.rc !== 4) throw new Error(`cannot read ${path} on ${transport.host}: ${r.stderr.trim()}`);
   const nl = r.stdoutBuffer.indexOf(0x0a);
-  return { mode: r.stdoutBuffer.subarray(0, nl).toString().padStart(4, '0'), content: r.stdoutBuffer.subarray(nl + 1) };
+  const mode = r.stdoutBuffer.subarray(0, nl).toString().padStart(4, '0');
+  return { mode, content: r.rc === 4 ? null : r.stdoutBuffer.subarray(nl + 1) };
 }
