@@ -128,13 +128,14 @@ export interface ModuleTesterOptions {
   modules?: ModuleDefinition<any>[];
   /** The test framework to register cases with; default: ModuleTester.describe/it, then globals, then node:test. */
   framework?: TestFramework;
-  /** Per-case timeout passed to `it` (ms). */
+  /** Per-case timeout passed to `it` (ms); default 60 s (a case is several runs, and may go over SSH). */
   timeout?: number;
 }
 
 type Section = 'unchanged' | 'changes' | 'invalid';
 
 const silent = pino({ level: 'silent' });
+const DEFAULT_TIMEOUT_MS = 60_000;
 const templar = new Templar();
 
 function title(section: Section, c: CaseSetup): string {
@@ -197,7 +198,7 @@ export class ModuleTester {
   run(name: string, cases: ModuleCases): void {
     const { describe, it, nodeTest } = this.framework();
     const register = (label: string, fn: () => Promise<void>) =>
-      nodeTest ? it(label, { timeout: this.options.timeout ?? 60_000 } as never, fn as never) : it(label, fn, this.options.timeout);
+      nodeTest ? it(label, { timeout: this.options.timeout ?? DEFAULT_TIMEOUT_MS } as never, fn as never) : it(label, fn, this.options.timeout ?? DEFAULT_TIMEOUT_MS);
     describe(name, () => {
       register('docs examples validate against the schema', async () => this.checkExamples());
       const all: Array<[Section, CaseSetup]> = [
