@@ -131,9 +131,10 @@ new ModuleTester({ module: iniSet, framework: { describe, it } }).run('ini_set o
   invalid: [
     { name: 'create: false on a missing file', args: { path: '{{ root }}/missing.ini', section: 'a', option: 'b', value: 'c', create: false }, error: '{{ root }}/missing.ini does not exist on localhost; set create: true to create it' },
     { name: 'a directory', args: { path: '{{ root }}', section: 'a', option: 'b', value: 'c' }, error: 'cannot read {{ root }} on localhost: {{ root }} is a directory, not a file' },
-    // Known gap, found by ModuleTester: check mode does not look at the missing parent's
-    // ancestors, so it predicts a change that the real run then fails (mkdir -p on a file).
-    { name: 'a file used as a directory: the host says why', args: { path: '{{ root }}/x/y.ini', section: 'a', option: 'b', value: 'c' }, files: { x: '' }, error: /^cannot (read|create the directory of) \/.*\/x\/y\.ini on localhost: .+/, realRunOnly: true },
+    // Found by ModuleTester: check mode used to predict a change here that the real run then
+    // failed to make (mkdir -p below a file); the read now says so in both modes.
+    { name: 'a file used as a directory', args: { path: '{{ root }}/x/y.ini', section: 'a', option: 'b', value: 'c' }, files: { x: '' }, error: 'cannot read {{ root }}/x/y.ini on localhost: {{ root }}/x is not a directory' },
+    { name: 'a file used as a directory, higher up', args: { path: '{{ root }}/x/new/y.ini', section: 'a', option: 'b', value: 'c' }, files: { x: '' }, error: 'cannot read {{ root }}/x/new/y.ini on localhost: {{ root }}/x is not a directory' },
     { name: 'no path', args: { section: 'a', option: 'b', value: 'c' }, error: /missing required argument 'path'/ },
     { name: 'value without option', args: { path: '/x', section: 'a', value: 'c' }, error: /'value' needs 'option'/ },
     { name: 'present without value', args: { path: '/x', section: 'a', option: 'b' }, error: /'value' is required to set option 'b'/ },
