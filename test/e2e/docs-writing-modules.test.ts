@@ -13,10 +13,10 @@
  * A block of any other kind fails the test, so a new block is either real or not there.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repo } from './project-helper.js';
 
 interface Block {
@@ -64,6 +64,9 @@ describe('docs/writing-modules.md, run as written', () => {
   beforeAll(() => {
     ensureBuilt();
     project = makeProject();
+  });
+  afterAll(() => {
+    if (project) rmSync(project, { recursive: true, force: true });
   });
 
   it('has the tutorial: files, commands and their output', () => {

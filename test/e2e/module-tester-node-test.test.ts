@@ -3,7 +3,7 @@
  * itself (no `framework` option), and a broken promise fails the run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,6 +32,7 @@ new ModuleTester({ module: one }).run('one', { changes: [{ args: { path: '{{ roo
 `,
   );
   const r = spawnSync(process.execPath, ['--test', join(dir, 'one.test.mjs')], { encoding: 'utf8', env: { ...process.env, VITEST: '' } });
+  rmSync(dir, { recursive: true, force: true });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
