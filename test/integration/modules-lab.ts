@@ -76,6 +76,7 @@ export async function openLab(): Promise<Lab> {
         diff: o.diff ?? false,
         facts: runtime.facts,
         predicted: runtime.predicted,
+        sessions: runtime.sessions,
         log,
         findFile: (_kind, name) => name,
         render: (t) => t,
