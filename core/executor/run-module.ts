@@ -40,8 +40,10 @@ export async function runModule(
   const { taskTimeoutMs, interrupted, ...contextOptions } = options;
   const abort = new AbortController();
   const onInterrupt = () => abort.abort(new Error('interrupted'));
-  if (interrupted?.aborted) onInterrupt();
-  interrupted?.addEventListener('abort', onInterrupt, { once: true });
+  // A task that starts after the interrupt is cleanup (only `always:` sections run then): the
+  // interrupt is not meant for it, or an UNLOCK, a thaw or an API call there would be
+  // abandoned before it began. A second Ctrl-C still ends the run at once.
+  if (!interrupted?.aborted) interrupted?.addEventListener('abort', onInterrupt, { once: true });
   const deadline = taskTimeoutMs ? Date.now() + taskTimeoutMs : undefined;
   const ctx = createModuleContext({ ...contextOptions, args, signal: abort.signal, ...(deadline !== undefined ? { deadline } : {}) });
   let timer: NodeJS.Timeout | undefined;
