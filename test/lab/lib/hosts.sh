@@ -211,6 +211,7 @@ data_disk_prepare() {
   img=$(data_disk_image "$name")
   handle=$(data_disk_handle "$name")
   mkdir -p "$DATA_DISKS_DIR"
+  command -v mkfs.xfs >/dev/null || die "data-disk needs mkfs.xfs on this machine: apt-get install xfsprogs"
   if [ ! -f "$img" ]; then
     truncate -s "${DATA_DISK_MB}M" "$img.new"
     mkfs.xfs -q -L data "$img.new" || die "mkfs.xfs on $img.new failed"
