@@ -22,10 +22,12 @@ export const FREEZE_FAILED = 'tsplay-fsfreeze-freeze-failed';
  * filesystem: the helper's working directory is the login's home.
  */
 export function holdFrozenScript(path: string, tool: FreezeTool): string {
-  const p = quote(path);
+  // The path in a variable: the trap's text is read again when it runs, where a quoted
+  // literal inside the single-quoted trap would not survive a quote in the path.
   return [
-    `if ! ${tool} -f ${p} 2>&1; then echo ${FREEZE_FAILED}; exit 3; fi`,
-    `trap 'r=$?; trap "" PIPE; if ${tool} -u ${p} 2>&1; then echo ${THAWED}; else echo ${THAW_FAILED}; fi; exit $r' EXIT`,
+    `p=${quote(path)}`,
+    `if ! ${tool} -f "$p" 2>&1; then echo ${FREEZE_FAILED}; exit 3; fi`,
+    `trap 'r=$?; trap "" PIPE; if ${tool} -u "$p" 2>&1; then echo ${THAWED}; else echo ${THAW_FAILED}; fi; exit $r' EXIT`,
     "trap 'exit 143' HUP INT TERM PIPE",
     `echo ${FROZEN}`,
     'cat >/dev/null',
