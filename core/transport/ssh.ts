@@ -80,6 +80,8 @@ export class SshTransport implements Transport {
    */
   private readonly orphans = new Map<string, ExecOptions['become']>();
   private reaping?: Promise<void>;
+  /** Set while close() runs: channels it closes are not drops to reconnect for. */
+  private closing = false;
 
   constructor(private readonly spec: SshConnectionSpec) {
     this.host = spec.host;
@@ -111,6 +113,7 @@ export class SshTransport implements Transport {
   }
 
   private async open(): Promise<SshConnection> {
+    this.closing = false;
     if (!this.settings) {
       try {
         this.settings = resolveSshSettings(this.spec);
@@ -273,10 +276,12 @@ export class SshTransport implements Transport {
       if (becomeFailure) return held.ended({ rc: typeof code === 'number' ? code : null, reason: becomeFailure });
       if (typeof code === 'number') return held.ended({ rc: code, reason: `exited with status ${code}` });
       if (signal) return held.ended({ rc: null, reason: `killed by SIG${signal.replace(/^SIG/, '')}` });
-      // No exit status: the connection went. The host saw its input end; make sure it is
-      // gone once we can reach the host again (as for a dropped command).
-      this.orphans.set(marker, options.become);
-      void this.reap();
+      // No exit status: the connection went. The host saw its input end; unless we closed it
+      // ourselves, make sure it is gone once we can reach the host again (as for a dropped command).
+      if (!this.closing) {
+        this.orphans.set(marker, options.become);
+        void this.reap();
+      }
       held.ended({ rc: null, reason: connection.alive ? 'the channel closed without an exit status' : `connection lost: ${connection.lostReason}` });
     });
     input.start({ write: (d) => void channel.write(d), end: (d) => void channel.end(d), stream: channel });
@@ -367,6 +372,7 @@ export class SshTransport implements Transport {
     }
     if (this.killers.size > 0) await Promise.race([Promise.allSettled([...this.killers]), new Promise((r) => setTimeout(r, 5000).unref())]);
     untrackOpen(this);
+    this.closing = true;
     const pending = this.connecting;
     const connection = this.connection;
     this.connection = undefined;
@@ -376,6 +382,7 @@ export class SshTransport implements Transport {
       } catch {
         /* the attempt failed: nothing to close */
       }
+      this.closing = true; // that attempt's open() cleared it
     }
     if (connection) await connection.end();
     this.connection = undefined;
