@@ -31,7 +31,7 @@ source "$LIB/cloud-build.sh"
 source "$LIB/cloud.sh"
 
 usage() {
-  sed -n '5,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '5,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 
