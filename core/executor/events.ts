@@ -26,6 +26,8 @@ export interface RunEvents {
   playStart?(name: string, hosts: string[], check: boolean): void;
   noHostsMatched?(pattern: string): void;
   taskStart?(task: TaskInfo): void;
+  /** A host begins the task (after it left the forks queue); its hostResult ends it. */
+  hostTaskStart?(host: string, task: TaskInfo): void;
   /** One result per host (after loops/retries are folded in). `item` results come first. */
   hostResult?(host: string, task: TaskInfo, result: TaskResult, extra: { delegatedTo?: string; ignored?: boolean }): void;
   itemResult?(host: string, task: TaskInfo, result: TaskResult, label: string): void;
@@ -39,7 +41,7 @@ export interface RunEvents {
 /** Fan one event out to several listeners. */
 export function combineEvents(...listeners: RunEvents[]): RunEvents {
   const names = [
-    'playbookStart', 'playStart', 'noHostsMatched', 'taskStart', 'hostResult', 'itemResult', 'retry', 'warning', 'playAborted', 'recap',
+    'playbookStart', 'playStart', 'noHostsMatched', 'taskStart', 'hostTaskStart', 'hostResult', 'itemResult', 'retry', 'warning', 'playAborted', 'recap',
   ] as const;
   const out: RunEvents = {};
   for (const name of names) {

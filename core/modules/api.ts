@@ -79,6 +79,8 @@ export interface PredictedState {
   /** A file's predicted content: bytes, `'exists'` (content unknown, e.g. from a package), or `'absent'`. */
   file(path: string): Buffer | 'exists' | 'absent' | undefined;
   setFile(path: string, state: Buffer | 'exists' | 'absent'): void;
+  /** Paths directly in `dir` with a predicted state (e.g. the .repo files earlier tasks would write). */
+  filesIn(dir: string): string[];
   /** Free-form per-host predictions for other kinds of state (packages, units, bridges...). */
   get<T>(namespace: string, key: string): T | undefined;
   set<T>(namespace: string, key: string, value: T): void;
