@@ -6,7 +6,8 @@
  */
 import type { Duplex } from 'node:stream';
 import { LocalTransport } from '../transport/local.js';
-import type { ConnectionSpec, ExecOptions, ExecResult, Transport } from '../transport/transport.js';
+import type { ConnectionSpec, ExecOptions, ExecResult, HeldOptions, Transport } from '../transport/transport.js';
+import type { HeldProcess } from '../transport/held-process.js';
 import { UnreachableError } from '../transport/transport.js';
 
 export interface ConnectionDefaults {
@@ -88,6 +89,12 @@ class LazyTransport implements Transport {
 
   async interrupt(): Promise<void> {
     await this.inner?.interrupt?.();
+  }
+
+  async openHeld(command: string, options?: HeldOptions): Promise<HeldProcess> {
+    await this.connect();
+    if (!this.inner!.openHeld) throw new Error(`${this.host}: its connection type cannot hold sessions`);
+    return this.inner!.openHeld(command, options);
   }
 
   async openTcpTunnel(host: string, port: number): Promise<Duplex> {

@@ -1,8 +1,10 @@
 /**
  * Per-host state that lives for one run: the fact cache (what modules have read from the
- * host) and, in check mode, the predicted state that earlier tasks would have produced.
+ * host), in check mode the predicted state that earlier tasks would have produced, and the
+ * held sessions tasks opened.
  */
 import type { FactCache, PredictedState } from '../modules/api.js';
+import { HeldSessions } from './held-sessions.js';
 
 export class HostFactCache implements FactCache {
   private readonly entries = new Map<string, Promise<unknown>>();
@@ -54,4 +56,6 @@ export class HostPredictedState implements PredictedState {
 export class HostRuntime {
   readonly facts = new HostFactCache();
   readonly predicted = new HostPredictedState();
+  /** Processes held open across tasks (docs/held-sessions.md); ended at the end of each play. */
+  readonly sessions = new HeldSessions();
 }

@@ -11,6 +11,7 @@ import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/r
 import { quote, quoteArgv } from '../transport/shell-quote.js';
 import { readFileSync } from 'node:fs';
 import { Vault } from '../vault/vault.js';
+import { HeldSessions } from './held-sessions.js';
 
 export interface ContextOptions<Args> {
   args: Args;
@@ -30,6 +31,10 @@ export interface ContextOptions<Args> {
   signal?: AbortSignal;
   facts: FactCache;
   predicted: PredictedState;
+  /** The host's held sessions (HostRuntime); a throwaway registry when absent (tests of one module call). */
+  sessions?: HeldSessions;
+  /** The task's name, recorded with the sessions it opens. */
+  taskName?: string;
   /** The run's secret masking (core/log/redact.ts); absent in tests that print nothing. */
   secrets?: { add(value: string): void };
   log: Logger;
@@ -83,6 +88,7 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
     return exec;
   };
 
+  const signal = o.signal ?? new AbortController().signal;
   const ctx: ModuleContext<Args> = {
     args: o.args,
     check: o.check,
@@ -128,11 +134,18 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
     predicted: o.predicted,
     facts: o.facts,
     log: o.log,
-    signal: o.signal ?? new AbortController().signal,
+    signal,
     call(name, args) {
       if (!o.call) return Promise.reject(new Error(`ctx.call('${name}') is not available here`));
       return o.call(name, args);
     },
+    sessions: (o.sessions ?? new HeldSessions()).forTask({
+      transport: o.transport,
+      taskName: o.taskName ?? 'a task',
+      ...(o.become ? { become: o.become } : {}),
+      ...(o.environment ? { environment: o.environment } : {}),
+      signal,
+    }),
     connection: {
       // The transport knows (delegate_to: localhost, SSH to a loopback address); the host's own
       // ansible_connection covers transports made outside a run (tsplay/testing).

@@ -19,7 +19,7 @@ import { mergeLayers, overlay } from '../vars/precedence.js';
 import type { TaskInfo } from './events.js';
 import { resultWarnings } from './result-warnings.js';
 import { loopInfo, renderLoopItems } from './loops.js';
-import { PlayHost, sessionFor, type RoleRequest, type RunContext } from './run-context.js';
+import { PlayHost, sessionFor, type HostSession, type RoleRequest, type RunContext } from './run-context.js';
 import { allConditions, allTags, childScope, includeChain, inCleanup, inherited, type Scope } from './scope.js';
 import { runTaskOnHost, truthy } from './task-runner.js';
 import { statusOf, type TaskResult } from './task-result.js';
@@ -121,10 +121,14 @@ export async function runPlay(ctx: RunContext, play: Play): Promise<boolean> {
     state.playVars = await loadPlayVars(ctx, play, state);
     const playScope: Scope = { keywords: play, isPlay: true };
     if (play.gatherFacts) await gatherFacts(ctx, state, playScope);
-    if (play.strategy === 'free') {
-      await Promise.all(hosts.map((h) => runSections(ctx, state, playScope, [h])));
-    } else {
-      await runSections(ctx, state, playScope, hosts);
+    try {
+      if (play.strategy === 'free') {
+        await Promise.all(hosts.map((h) => runSections(ctx, state, playScope, [h])));
+      } else {
+        await runSections(ctx, state, playScope, hosts);
+      }
+    } finally {
+      await endHeldSessions(ctx, hosts.map((h) => h.session));
     }
     for (const h of hosts) if (h.failed) h.session.failed = true;
     const allFailed = hosts.length > 0 && hosts.every((h) => h.failed || h.session.unreachable);
@@ -136,6 +140,25 @@ export async function runPlay(ctx: RunContext, play: Play): Promise<boolean> {
     if (state.aborted || ctx.interrupt.signal) break;
   }
   return true;
+}
+
+/**
+ * Held sessions do not outlive their play (docs/held-sessions.md): what a play locked or froze
+ * and did not release is released here, with a warning naming the task that opened it.
+ */
+export async function endHeldSessions(ctx: RunContext, sessions: HostSession[]): Promise<void> {
+  await Promise.all(
+    sessions.map(async (s) => {
+      if (s.runtime.sessions.size === 0) return;
+      for (const c of await s.runtime.sessions.closeAll()) {
+        ctx.events.warning?.(
+          `${s.name}: held session '${c.name}' (${c.kind}, opened by task '${c.openedBy}') was still open at the end of the play: ` +
+            `its input was ended${c.exit.killed ? ' and it was killed' : ''} (${c.exit.reason}); what it held is released`,
+        );
+        ctx.log.warn({ host: s.name, session: c.name, kind: c.kind, reason: c.exit.reason }, 'held session ended with the play');
+      }
+    }),
+  );
 }
 
 async function runSections(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[]): Promise<void> {

@@ -41,8 +41,10 @@ export async function runModule(
   const { taskTimeoutMs, interrupted, ...contextOptions } = options;
   const abort = new AbortController();
   const onInterrupt = () => abort.abort(new Error('interrupted'));
-  if (interrupted?.aborted) onInterrupt();
-  interrupted?.addEventListener('abort', onInterrupt, { once: true });
+  // A task that starts after the interrupt is cleanup (only `always:` sections run then): the
+  // interrupt is not meant for it, or an UNLOCK, a thaw or an API call there would be
+  // abandoned before it began. A second Ctrl-C still ends the run at once.
+  if (!interrupted?.aborted) interrupted?.addEventListener('abort', onInterrupt, { once: true });
   const deadline = taskTimeoutMs ? Date.now() + taskTimeoutMs : undefined;
   // ctx.call: the other module runs with this task's options, inside its timeout and interrupt.
   const call = async (name: string, callArgs: Record<string, unknown>): Promise<CalledResult> => {

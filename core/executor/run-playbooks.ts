@@ -12,7 +12,7 @@ import type { Templar } from '../template/templar.js';
 import type { Vars } from '../vars/precedence.js';
 import { ConnectionManager, type ConnectionDefaults } from './connections.js';
 import type { RunEvents } from './events.js';
-import { runPlay } from './play-runner.js';
+import { endHeldSessions, runPlay } from './play-runner.js';
 import type { ExecutorOptions, RoleRequest, RunContext } from './run-context.js';
 import { HostSession, RunInterrupt } from './run-context.js';
 import { RecapStats } from './stats.js';
@@ -88,6 +88,8 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
       }
     }
   } finally {
+    // Normally each play ended its sessions; this covers a run that stopped on an error.
+    await endHeldSessions(ctx, [...ctx.sessions.values()]);
     await connections.closeAll();
   }
   if (ctx.interrupt.signal) stats.interruptedBy = ctx.interrupt.signal;

@@ -299,6 +299,8 @@ async function runWithVars(
         interrupted: ctx.interrupt.aborted,
         facts: (delegatedTo ? ctx.sessions.get(delegatedTo) ?? host.session : host.session).runtime.facts,
         predicted: host.session.runtime.predicted,
+        sessions: host.session.runtime.sessions,
+        taskName: info.name,
         log: ctx.log.child({ host: host.name, task: info.name }),
         secrets: ctx.secrets,
         findFile: findFileFor(state, scope),

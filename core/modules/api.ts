@@ -127,6 +127,52 @@ export interface HostConnection {
   openTcpTunnel(host: string, port: number): Promise<Duplex>;
 }
 
+/**
+ * Held sessions (docs/held-sessions.md): a process on the host whose input stays open across
+ * tasks, registered by name for the host. One task opens it, later tasks talk to it or end it;
+ * the executor ends it when the play ends, and the connection's end ends it too. The process
+ * must end by itself when its input ends, undoing what it holds (a mysql client quits and its
+ * locks go; a freeze helper thaws): that is what a dropped connection looks like on the host.
+ */
+export interface HeldSessionsApi {
+  /** The session of that name on this host (also one that ended by itself: see `alive`). */
+  get(name: string): HeldSessionHandle | undefined;
+  /**
+   * Start `command` (task's become and environment applied) as the session `name`; `kind`
+   * names what it is ('mysql', 'fsfreeze') so another module can refuse a session not its own.
+   * Fails when a live session of that name exists.
+   */
+  open(name: string, kind: string, command: string, options?: HeldSessionOpenOptions): Promise<HeldSessionHandle>;
+}
+
+export interface HeldSessionOpenOptions {
+  /** First input (e.g. credentials the process reads before anything else). */
+  stdin?: string;
+  env?: Record<string, string>;
+  noBecome?: boolean;
+  /** For messages; default: `kind`. */
+  label?: string;
+}
+
+export interface HeldSessionHandle {
+  readonly name: string;
+  readonly kind: string;
+  /** False once the process ended (its input was ended, it exited, the connection dropped). */
+  readonly alive: boolean;
+  /** Why it ended, once it did. */
+  readonly endReason?: string | undefined;
+  /**
+   * Send `input` and wait until `end(output)` returns the index where the reply ends (-1
+   * while incomplete); returns the reply. Abandoned when the task's signal fires. After a
+   * timeout or an abandon the session is killed: its state is unknown.
+   */
+  reply(input: string | undefined, end: (output: string) => number, options?: { timeoutMs?: number }): Promise<string>;
+  /** Output since the last reply (consumed). */
+  takeOutput(): string;
+  /** Last input, end of input, wait for the exit (killed after `graceMs`); removes the session. */
+  end(options?: { input?: string; graceMs?: number }): Promise<{ rc: number | null; reason: string; killed: boolean; output: string }>;
+}
+
 export interface ModuleContext<Args> {
   /** Arguments after templating and JSON Schema validation (defaults applied). */
   readonly args: Args;
@@ -175,6 +221,8 @@ export interface ModuleContext<Args> {
   readonly facts: FactCache;
   readonly log: Logger;
   readonly connection: HostConnection;
+  /** Processes held open across tasks on this host (docs/held-sessions.md). */
+  readonly sessions: HeldSessionsApi;
   /**
    * Aborted when the task's `timeout` passes or the run is interrupted (SIGINT/SIGTERM).
    * Commands are stopped for you; pass it to work done in the controller (`fetch`, waits).

@@ -60,6 +60,7 @@ export async function runModuleLocally(
     ...(options.become ? { become: options.become } : {}),
     facts: runtime.facts,
     predicted: runtime.predicted,
+    sessions: runtime.sessions,
     log: silent,
     findFile: (_kind, name) => resolve(baseDir, name),
     render: (template, source, file) => (file ? templar.renderFile(template, vars, { ...file, path: source ?? 'template' }) : templar.renderString(template, vars, source)),

@@ -83,12 +83,26 @@ export class ExecInput {
   private pending = Buffer.alloc(0);
   private prompts = 0;
   private wrongPassword = false;
+  /** Input of a held process written before sudo took its password: sent right after it. */
+  private queued: Buffer[] = [];
+  private sent = false;
 
   constructor(
     private readonly stdin: Buffer | StreamedInput | undefined,
     private readonly plan?: BecomePlan,
+    /** A held process (core/transport/held-process.ts): its input stays open after `stdin`. */
+    private readonly options: { keepOpen?: boolean } = {},
   ) {
     this.ready = plan === undefined;
+  }
+
+  /**
+   * More input for a held process. Until sudo has taken the password, input would be read
+   * as the password: it waits in a queue and follows the password.
+   */
+  more(data: Buffer): void {
+    if (this.sent) this.io?.write(data);
+    else this.queued.push(data);
   }
 
   start(io: ProcessInput): void {
@@ -101,6 +115,12 @@ export class ExecInput {
   private send(): void {
     const io = this.io!;
     const stdin = this.stdin;
+    if (this.options.keepOpen) {
+      if (stdin !== undefined && !Buffer.isBuffer(stdin)) throw new Error('a held process takes its input as buffers');
+      this.sent = true;
+      for (const data of [...(stdin && stdin.length > 0 ? [stdin] : []), ...this.queued.splice(0)]) io.write(data);
+      return;
+    }
     if (stdin === undefined || Buffer.isBuffer(stdin)) {
       io.end(stdin && stdin.length > 0 ? stdin : undefined);
       return;

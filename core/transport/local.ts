@@ -5,7 +5,9 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { BecomeError, CommandTimeoutError, InterruptedError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { BecomeError, CommandTimeoutError, InterruptedError, type ExecOptions, type ExecResult, type HeldOptions, type Transport } from './transport.js';
+import { ExecInput } from './become.js';
+import { HeldProcess } from './held-process.js';
 import { execInput, prepareExec } from './remote-shell.js';
 import { CappedOutput } from './capped-output.js';
 
@@ -111,6 +113,40 @@ export class LocalTransport implements Transport {
         stream: child.stdin,
       });
     });
+  }
+
+  /** A held process: a child in its own process group whose stdin stays open (see Transport.openHeld). */
+  async openHeld(command: string, options: HeldOptions = {}): Promise<HeldProcess> {
+    const prepared = prepareExec(command, options);
+    const input = new ExecInput(prepared.stdin as Buffer | undefined, prepared.become, { keepOpen: true });
+    const child = spawn('/bin/sh', ['-c', prepared.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const group = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        /* already gone */
+      }
+    };
+    const held = new HeldProcess(this.host, options.label ?? command, {
+      write: (data) => input.more(data),
+      endInput: () => void child.stdin.end(),
+      kill: async () => {
+        group('SIGTERM');
+        await new Promise((r) => setTimeout(r, 1000));
+        group('SIGKILL');
+      },
+    });
+    child.stdout.on('data', (d: Buffer) => held.pushOutput(d));
+    child.stderr.on('data', (d: Buffer) => held.pushOutput(input.stderr(d)));
+    child.stdin.on('error', () => {});
+    child.on('error', (e) => held.ended({ rc: null, reason: `could not start: ${e.message}` }));
+    child.on('close', (code, signal) => {
+      const becomeFailure = input.failure();
+      if (becomeFailure) return held.ended({ rc: code, reason: becomeFailure });
+      held.ended(code !== null ? { rc: code, reason: `exited with status ${code}` } : { rc: null, reason: `killed by ${signal}` });
+    });
+    input.start({ write: (data) => void child.stdin.write(data), end: (data) => void child.stdin.end(data), stream: child.stdin });
+    return held;
   }
 
   async close(): Promise<void> {}

@@ -9,7 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import PQueue from 'p-queue';
-import type { NegotiatedAlgorithms } from 'ssh2';
+import type { ClientChannel, NegotiatedAlgorithms } from 'ssh2';
+import { ExecInput } from './become.js';
+import { HeldProcess } from './held-process.js';
 import { execInput, prepareExec, type PreparedExec } from './remote-shell.js';
 import { quote } from './shell-quote.js';
 import { endpoint, openSshConnection, type SshConnection } from './ssh-connect.js';
@@ -17,7 +19,7 @@ import { killMarkedScript, markedCommandLine, runOnChannel, type ChannelRun } fr
 import { sshLog } from './ssh-log.js';
 import { trackOpen, untrackOpen } from './ssh-pool.js';
 import { ignoredSshArgs, resolveSshSettings, type SshConnectionSpec, type SshSettings } from './ssh-settings.js';
-import { BecomeError, CommandTimeoutError, InterruptedError, UnreachableError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+import { BecomeError, CommandTimeoutError, InterruptedError, UnreachableError, type ExecOptions, type ExecResult, type HeldOptions, type Transport } from './transport.js';
 
 export { closeAll, configureSshTransport, sshStats } from './ssh-pool.js';
 export { setSshLogger } from './ssh-log.js';
@@ -78,6 +80,8 @@ export class SshTransport implements Transport {
    */
   private readonly orphans = new Map<string, ExecOptions['become']>();
   private reaping?: Promise<void>;
+  /** Set while close() runs: channels it closes are not drops to reconnect for. */
+  private closing = false;
 
   constructor(private readonly spec: SshConnectionSpec) {
     this.host = spec.host;
@@ -109,6 +113,7 @@ export class SshTransport implements Transport {
   }
 
   private async open(): Promise<SshConnection> {
+    this.closing = false;
     if (!this.settings) {
       try {
         this.settings = resolveSshSettings(this.spec);
@@ -217,6 +222,73 @@ export class SshTransport implements Transport {
   }
 
   /**
+   * A held process on its own session channel, left open: the command's stdin is the
+   * channel, so it sees end of file when we end the input, when the channel closes, and
+   * when the connection drops (sshd closes the pipes). It carries a marker like every
+   * command, so `kill` (and the reaping after a drop) finds what it started. The channel
+   * takes one of the server's sessions for its whole life: the queue for ordinary commands
+   * gives one up meanwhile.
+   */
+  async openHeld(command: string, options: HeldOptions = {}): Promise<HeldProcess> {
+    const marker = randomBytes(8).toString('hex');
+    const execOptions: ExecOptions = { ...options, ...(options.become ? { env: { ...options.env, TSPLAY_EXEC_ID: marker } } : {}) };
+    const prepared = prepareExec(command, execOptions);
+    const line = markedCommandLine(sshCommandLine(prepared.command), marker);
+    const connection = await this.ensureConnection();
+    const input = new ExecInput(prepared.stdin as Buffer | undefined, prepared.become, { keepOpen: true });
+    this.channels.concurrency = Math.max(1, this.channels.concurrency - 1);
+    let given = true;
+    const giveBack = () => {
+      if (given) this.channels.concurrency += 1;
+      given = false;
+    };
+    let channel: ClientChannel;
+    try {
+      channel = await new Promise<ClientChannel>((resolve, reject) => {
+        try {
+          connection.client.exec(line, (err, ch) => (err ? reject(err) : resolve(ch)));
+        } catch (e) {
+          reject(e as Error);
+        }
+      });
+    } catch (e) {
+      giveBack();
+      throw new UnreachableError(this.host, `${endpoint(connection.settings)} would not start ${options.label ?? 'a held process'}: ${(e as Error).message}`);
+    }
+    const held = new HeldProcess(this.host, options.label ?? command, {
+      write: (data) => input.more(data),
+      endInput: () => void channel.end(),
+      kill: async () => {
+        if (connection.alive) await this.killMarked(connection, [marker], options.become);
+        try {
+          channel.close();
+        } catch {
+          /* already closed */
+        }
+      },
+    });
+    channel.on('data', (d: Buffer) => held.pushOutput(d));
+    channel.stderr.on('data', (d: Buffer) => held.pushOutput(input.stderr(d)));
+    channel.on('error', () => {});
+    channel.on('close', (code: number | null | undefined, signal?: string) => {
+      giveBack();
+      const becomeFailure = input.failure();
+      if (becomeFailure) return held.ended({ rc: typeof code === 'number' ? code : null, reason: becomeFailure });
+      if (typeof code === 'number') return held.ended({ rc: code, reason: `exited with status ${code}` });
+      if (signal) return held.ended({ rc: null, reason: `killed by SIG${signal.replace(/^SIG/, '')}` });
+      // No exit status: the connection went. The host saw its input end; unless we closed it
+      // ourselves, make sure it is gone once we can reach the host again (as for a dropped command).
+      if (!this.closing) {
+        this.orphans.set(marker, options.become);
+        void this.reap();
+      }
+      held.ended({ rc: null, reason: connection.alive ? 'the channel closed without an exit status' : `connection lost: ${connection.lostReason}` });
+    });
+    input.start({ write: (d) => void channel.write(d), end: (d) => void channel.end(d), stream: channel });
+    return held;
+  }
+
+  /**
    * Kill a timed-out command's processes from a second channel (see killMarkedScript).
    * It bypasses the channel queue: the slot we keep spare for it is why the queue allows
    * one session less than the server.
@@ -300,6 +372,7 @@ export class SshTransport implements Transport {
     }
     if (this.killers.size > 0) await Promise.race([Promise.allSettled([...this.killers]), new Promise((r) => setTimeout(r, 5000).unref())]);
     untrackOpen(this);
+    this.closing = true;
     const pending = this.connecting;
     const connection = this.connection;
     this.connection = undefined;
@@ -309,6 +382,7 @@ export class SshTransport implements Transport {
       } catch {
         /* the attempt failed: nothing to close */
       }
+      this.closing = true; // that attempt's open() cleared it
     }
     if (connection) await connection.end();
     this.connection = undefined;

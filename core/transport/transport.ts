@@ -8,6 +8,7 @@
  * `core/transport/remote-shell.ts`, so the SSH and local transports cannot drift apart.
  */
 import type { Duplex } from 'node:stream';
+import type { HeldProcess } from './held-process.js';
 
 /** How to run a command as another user (Ansible's `become`). Only `sudo` for now. */
 export interface BecomeSpec {
@@ -51,6 +52,16 @@ export interface ExecResult {
    * stream longer than the limit. Absent when everything was kept.
    */
   truncated?: { stdout: number; stderr: number };
+}
+
+/** How to start a held process (a command whose input stays open across tasks). */
+export interface HeldOptions {
+  /** First input, sent as soon as the process runs (after sudo's password, under become). */
+  stdin?: string | Buffer;
+  env?: Record<string, string>;
+  become?: BecomeSpec;
+  /** For messages: what runs. Default: the command. */
+  label?: string;
 }
 
 /** Raised when the host cannot be reached or the connection drops: the host is UNREACHABLE. */
@@ -125,6 +136,14 @@ export interface Transport {
    * the target can reach. Optional: a transport without it cannot tunnel.
    */
   openTcpTunnel?(host: string, port: number): Promise<Duplex>;
+  /**
+   * Start `command` as a held process: its stdin stays open after `stdin`, so later tasks
+   * can talk to it, and it lives until its input is ended, it exits, or the connection goes
+   * (see core/transport/held-process.ts). It is not a running command for `interrupt`: an
+   * interrupted run's `always:` tasks can still use it. Optional: a transport without it
+   * cannot hold sessions.
+   */
+  openHeld?(command: string, options?: HeldOptions): Promise<HeldProcess>;
   /** Close the connection and free its resources (idempotent). */
   close(): Promise<void>;
   /**

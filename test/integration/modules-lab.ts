@@ -56,6 +56,7 @@ export async function openLab(): Promise<Lab> {
       connect: () => t.connect(),
       close: () => t.close(),
       openTcpTunnel: (h, port) => t.openTcpTunnel!(h, port),
+      openHeld: (command, options) => t.openHeld!(command, options),
       exec: (command, options) => {
         counts.set(host, (counts.get(host) ?? 0) + 1);
         return t.exec(command, options);
@@ -76,6 +77,7 @@ export async function openLab(): Promise<Lab> {
         diff: o.diff ?? false,
         facts: runtime.facts,
         predicted: runtime.predicted,
+        sessions: runtime.sessions,
         log,
         findFile: (_kind, name) => name,
         render: (t) => t,

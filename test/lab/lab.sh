@@ -12,6 +12,9 @@
 #                                   overlays, in seconds
 #   npm run lab -- status           what is running; exit 0 only when every host is up
 #   npm run lab -- ssh NAME [CMD]   log into a host as root (or run CMD there)
+#   npm run lab -- data-disk NAME [--remove]
+#                                   a real XFS filesystem at /mnt/data (device /dev/vdb) in
+#                                   NAME, loop-backed from this machine; kept across reset
 #   npm run lab -- purge            down, then delete every cache under the state dir
 set -euo pipefail
 
@@ -28,7 +31,7 @@ source "$LIB/cloud-build.sh"
 source "$LIB/cloud.sh"
 
 usage() {
-  sed -n '5,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '5,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 
@@ -54,6 +57,7 @@ remove_host() {
   local timeout=${2:-10}
   [ "$1" != "$CLOUD_NAME" ] || timeout=${2:-0}
   host_stop "$1" "$timeout"
+  data_disk_remove "$1"
   host_teardown "$1"
   rm -rf "$(host_dir "$1")"
 }
@@ -232,7 +236,34 @@ cmd_reset() {
   net_bridge_up
   for name in "${hosts[@]}"; do host_prepare "$name" "$(host_kind "$name")"; done
   start_and_wait "$(now_ms)" "${hosts[@]}"
+  # Data disks outlive the overlay: the fresh host gets its /dev/vdb and /mnt/data again.
+  for name in "${hosts[@]}"; do
+    if data_disk_exists "$name"; then data_disk_attach "$name"; log "$name: data disk attached again at $DATA_DISK_MOUNT"; fi
+  done
   log "lab reset: ${#hosts[@]} host(s) on fresh overlays in $(elapsed "$start")"
+}
+
+# A real XFS filesystem for one host (see data_disk_* in lib/hosts.sh).
+cmd_data_disk() {
+  local name=${1:-} remove=0 start
+  [ -n "$name" ] || die "data-disk: which host? (e.g. 'npm run lab -- data-disk compute3')"
+  shift
+  case ${1:-} in
+    "") ;;
+    --remove) remove=1 ;;
+    *) die "data-disk: unknown option '$1' (expected nothing or --remove)" ;;
+  esac
+  [ "$name" != "$CLOUD_NAME" ] || die "data-disk: the cloud host has no data disk"
+  [ -d "$(host_dir "$name")" ] || die "data-disk: no lab host named '$name' (see 'npm run lab -- status')"
+  start=$(now_ms)
+  take_lock
+  if [ "$remove" = 1 ]; then
+    data_disk_remove "$name"
+    log "data-disk: $name's data disk removed in $(elapsed "$start")"
+    return
+  fi
+  data_disk_attach "$name"
+  log "data-disk: $name has $(data_disk_loop "$name") as $DATA_DISK_NODE, XFS on $DATA_DISK_MOUNT ($(data_disk_image "$name"), handle $(data_disk_handle "$name")), in $(elapsed "$start")"
 }
 
 cmd_status() {
@@ -279,6 +310,11 @@ cmd_ssh() {
 cmd_purge() {
   cmd_down
   log "deleting $STATE"
+  local img
+  for img in "$DATA_DISKS_DIR"/*.img; do
+    if [ -f "$img" ]; then data_disk_remove "$(basename "$img" .img)"; fi
+  done
+  rmdir "$DATA_DISKS_DIR" 2>/dev/null || true
   rm -rf "${STATE:?}"/{base,base.new,base.stamp,debootstrap,debootstrap.new,debootstrap.stamp,repo,repo.new,repo.stamp,rpmbuild,ssh,hosts,*.log} \
          "${STATE:?}"/{cloud-packages,cloud-packages.new,cloud-packages.stamp,cloud,cloud.new,cloud.new.stamp,cloud.old.*,cloud.stamp,cloud-host,openstack,cloud-build.lock}
   rm -f "$CLOUD_SECURE_YAML"
@@ -292,8 +328,9 @@ main() {
     up|down|reset|purge) require_root; "cmd_$cmd" "$@" ;;
     status) require_root; cmd_status "$@" ;;
     ssh) require_root; cmd_ssh "$@" ;;
+    data-disk) require_root; cmd_data_disk "$@" ;;
     -h|--help|help) usage 0 ;;
-    *) die "unknown command '$cmd' (expected up, down, reset, status, ssh or purge)" ;;
+    *) die "unknown command '$cmd' (expected up, down, reset, status, ssh, data-disk or purge)" ;;
   esac
 }
 

@@ -106,6 +106,7 @@ host_stop() {
   dir=$(host_dir "$name")
   [ -d "$dir" ] || return 0
   touch "$dir/stop"
+  data_disk_thaw "$name"   # a writer stuck on a frozen filesystem cannot be killed
   pid=$(cat "$dir/nspawn.pid" 2>/dev/null || true)
   if [ "$timeout" -gt 0 ] && pid_alive "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
@@ -163,4 +164,104 @@ host_wait_booted() {
   date +%s%3N > "$(host_dir "$name")/booted-ms"
   echo "${state:-unknown}"
   [[ $state == running || $state == degraded ]]
+}
+
+# ---------------------------------------------------------------------------------------
+# Data disks (`lab data-disk HOST`): a real XFS filesystem for a host, as a VM's attached
+# volume is (seed 002's /mnt/data). An image file on this machine ($DATA_DISKS_DIR/HOST.img,
+# sparse, mkfs.xfs here), attached to a loop device here, and inside the host:
+#   /dev/vdb  a block device node for that loop device (mknod through nsenter; nspawn's /dev
+#             is a tmpfs of its own, and this machine's devices cgroup lets every host use it:
+#             the hosts sit at the root of the devices hierarchy, "a *:* rwm")
+#   /mnt/data the filesystem, mounted inside the host's mount namespace, so `mount`,
+#             `umount`, `xfs_freeze -f/-u` work there (nspawn keeps CAP_SYS_ADMIN and
+#             CAP_MKNOD without a user namespace).
+# The same filesystem is also mounted on this machine at $DATA_DISKS_DIR/HOST.mnt: one
+# superblock, so a freeze made in the host shows there, and `xfs_freeze -u` there thaws it
+# whatever happened to the host. host_stop thaws through it first: a frozen filesystem
+# leaves writers in uninterruptible sleep, and a host with such a process cannot be stopped.
+# The image, the loop device and the handle mount survive `reset`, which attaches the disk
+# to the fresh host again (the node and the mount go with the old host's /dev and mount
+# namespace); `down` and `purge` remove them.
+
+DATA_DISKS_DIR=$STATE/data-disks
+DATA_DISK_MB=${DATA_DISK_MB:-512}   # mkfs.xfs (xfsprogs 6) wants at least 300 MiB
+DATA_DISK_NODE=/dev/vdb
+DATA_DISK_MOUNT=/mnt/data
+
+data_disk_image()  { echo "$DATA_DISKS_DIR/$1.img"; }
+data_disk_handle() { echo "$DATA_DISKS_DIR/$1.mnt"; }
+data_disk_exists() { [ -f "$(data_disk_image "$1")" ]; }
+# The loop device attached to the host's image (empty when none).
+data_disk_loop()   { losetup -j "$(data_disk_image "$1")" -O NAME -n 2>/dev/null | head -n 1; }
+
+# The container's init (systemd) pid: nspawn's child.
+host_init_pid() {
+  local nspawn child
+  nspawn=$(cat "$(host_dir "$1")/nspawn.pid" 2>/dev/null) || return 1
+  for child in $(cat /proc/"$nspawn"/task/*/children 2>/dev/null); do
+    [ "$(cat /proc/"$child"/comm 2>/dev/null)" = systemd ] && { echo "$child"; return 0; }
+  done
+  return 1
+}
+
+# Image, loop device and handle mount on this machine (idempotent).
+data_disk_prepare() {
+  local name=$1 img loop handle
+  img=$(data_disk_image "$name")
+  handle=$(data_disk_handle "$name")
+  mkdir -p "$DATA_DISKS_DIR"
+  command -v mkfs.xfs >/dev/null || die "data-disk needs mkfs.xfs on this machine: apt-get install xfsprogs"
+  if [ ! -f "$img" ]; then
+    truncate -s "${DATA_DISK_MB}M" "$img.new"
+    mkfs.xfs -q -L data "$img.new" || die "mkfs.xfs on $img.new failed"
+    mv "$img.new" "$img"
+  fi
+  loop=$(data_disk_loop "$name")
+  [ -n "$loop" ] || loop=$(losetup --find --show "$img") || die "cannot attach $img to a loop device"
+  mkdir -p "$handle"
+  mountpoint -q "$handle" || mount -t xfs "$loop" "$handle" || die "cannot mount $loop at $handle"
+}
+
+# Thaw the disk if it is frozen (through the handle mount); quiet when it is not.
+data_disk_thaw() {
+  local handle
+  data_disk_exists "$1" || return 0
+  handle=$(data_disk_handle "$1")
+  mountpoint -q "$handle" || return 0
+  xfs_freeze -u "$handle" 2>/dev/null && log "$1: its data disk was frozen: thawed" || true
+}
+
+# The device node and the mount inside the running host (idempotent).
+data_disk_attach() {
+  local name=$1 loop init majmin
+  host_running "$name" || die "data-disk: $name is not running"
+  data_disk_prepare "$name"
+  loop=$(data_disk_loop "$name")
+  majmin=$(stat -Lc '%t %T' "$loop") || die "cannot stat $loop"
+  init=$(host_init_pid "$name") || die "data-disk: the init of $name is not running"
+  # Major/minor in hex from stat, decimal for mknod.
+  # shellcheck disable=SC2086
+  set -- $majmin
+  nsenter -t "$init" -m -- /bin/sh -c "
+    [ -b $DATA_DISK_NODE ] || mknod $DATA_DISK_NODE b $((16#$1)) $((16#$2)) || exit 1
+    mkdir -p $DATA_DISK_MOUNT || exit 1
+    mountpoint -q $DATA_DISK_MOUNT || mount -t xfs $DATA_DISK_NODE $DATA_DISK_MOUNT" \
+    || die "data-disk: cannot attach $loop to $name as $DATA_DISK_NODE on $DATA_DISK_MOUNT"
+}
+
+# Remove everything of a host's data disk (down, purge, data-disk --remove).
+data_disk_remove() {
+  local name=$1 loop handle init
+  data_disk_exists "$name" || { rm -f "$(data_disk_image "$name").new"; return 0; }
+  data_disk_thaw "$name"
+  if host_running "$name" && init=$(host_init_pid "$name"); then
+    nsenter -t "$init" -m -- /bin/sh -c "umount $DATA_DISK_MOUNT 2>/dev/null; rm -f $DATA_DISK_NODE" || true
+  fi
+  handle=$(data_disk_handle "$name")
+  if mountpoint -q "$handle"; then umount "$handle" || umount -l "$handle"; fi
+  rmdir "$handle" 2>/dev/null || true
+  loop=$(data_disk_loop "$name")
+  [ -z "$loop" ] || losetup -d "$loop" || true
+  rm -f "$(data_disk_image "$name")"
 }
