@@ -20,7 +20,8 @@ DEBOOTSTRAP_STAMP=$STATE/debootstrap.stamp
 #   mariadb-client  mysql_db/mysql_user and the stub nova-manage talk to a real MariaDB
 #   mariadb-server  the database of the snapshot-backup and compute-node playbooks (installed
 #   xfsprogs        disabled; the hosts that play a database server start it) and its XFS disk
-BASE_DEBIAN_PACKAGES="iptables mariadb-client mariadb-server xfsprogs"
+#   cron            crond and `crontab`, as CentOS 7 has them (the cron module manages user crontabs)
+BASE_DEBIAN_PACKAGES="iptables mariadb-client mariadb-server xfsprogs cron"
 BASE_PKG_ROOT=$STATE/base-packages
 BASE_PKG_STAMP=$STATE/base-packages.stamp
 

@@ -10,6 +10,7 @@ LAB_APT_PACKAGES=(
   openssh-client     # ssh-keygen for keys, ssh for readiness checks
   util-linux         # mount, setsid
   procps             # sysctl, ps
+  xfsprogs           # mkfs.xfs and xfs_freeze for `lab data-disk`
   ca-certificates
 )
 
