@@ -53,6 +53,26 @@ export function run(module: ModuleDefinition<any>, args: Record<string, unknown>
   return runModuleLocally(module, args, { diff: true, ...o });
 }
 
+/**
+ * The contract every state-changing module must keep: a check run predicts `changed` and
+ * changes nothing; the real run agrees; a second real run changes nothing. The tests of
+ * modules written beside ModuleTester's arrival still use it; new tests use ModuleTester.
+ */
+export async function expectIdempotent(
+  module: ModuleDefinition<any>,
+  args: Record<string, unknown>,
+  root: string,
+  o: RunModuleOptions = {},
+): Promise<{ check: TaskResult; checkChangedNothing: boolean; first: TaskResult; second: TaskResult; checkAfter: TaskResult }> {
+  const before = snapshot(root);
+  const check = await run(module, args, { ...o, check: true, runtime: new HostRuntime() });
+  const unchanged = snapshot(root);
+  const first = await run(module, args, o);
+  const second = await run(module, args, o);
+  const checkAfter = await run(module, args, { ...o, check: true, runtime: new HostRuntime() });
+  return { check, checkChangedNothing: JSON.stringify(before) === JSON.stringify(unchanged), first, second, checkAfter };
+}
+
 export { HostRuntime };
 
 /**
