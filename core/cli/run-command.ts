@@ -102,6 +102,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     isModule: (name: string) => registry.has(name),
     suggestModules: (name: string) => registry.suggest(name),
     freeFormOf: (name: string) => registry.info(name)?.freeForm,
+    moduleSignature: (name: string) => registry.signature(name),
     vault,
   };
   const playbooks: Playbook[] = [];
