@@ -3,7 +3,7 @@
  * become `ERROR! ...` with file:line:column and exit 5 (bad input) before any host is
  * touched.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadInventory } from '../inventory/load.js';
 import { ModuleRegistry, ModuleLoadError } from '../modules/registry.js';
@@ -29,6 +29,7 @@ import { checkLimit } from './limit-check.js';
 import { findStartTask } from './start-at-task.js';
 import { unmatchedPatterns } from '../inventory/patterns.js';
 import { openRunVault, vaultFlagsOf } from './vault-options.js';
+import { moduleDirs } from './module-dirs.js';
 
 const splitList = (values: string[]) => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -37,28 +38,6 @@ export function inventorySources(flags: { inventory: string[] }): string[] {
   const env = process.env.ANSIBLE_INVENTORY;
   if (env) return env.split(',');
   return existsSync('/etc/ansible/hosts') ? ['/etc/ansible/hosts'] : [];
-}
-
-/**
- * Module folders, searched in this order (a later folder wins a name): -M (colon lists),
- * then beside each playbook `modules/` and `library/` (Ansible's name), then the
- * `library/` folder of each role in the playbook's `roles/` folder, as Ansible ships
- * modules with roles.
- */
-function moduleDirs(flags: RunFlags, playbooks: string[]): string[] {
-  const dirs = flags.modulePath.flatMap((p) => p.split(':')).filter(Boolean).map((d) => resolve(d));
-  const isDir = (d: string) => existsSync(d) && statSync(d).isDirectory();
-  const add = (dir: string) => {
-    if (isDir(dir) && !dirs.includes(dir)) dirs.push(dir);
-  };
-  for (const pb of playbooks) {
-    const base = dirname(resolve(pb));
-    add(resolve(base, 'modules'));
-    add(resolve(base, 'library'));
-    const roles = resolve(base, 'roles');
-    if (isDir(roles)) for (const role of readdirSync(roles).sort()) add(resolve(roles, role, 'library'));
-  }
-  return dirs;
 }
 
 /** A whole number of seconds from the environment; unset, empty or 0 means none. */
@@ -91,7 +70,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
 
   let registry: ModuleRegistry;
   try {
-    registry = await ModuleRegistry.create(moduleDirs(flags, playbookFiles));
+    registry = await ModuleRegistry.create(moduleDirs(flags.modulePath, playbookFiles.map((pb) => dirname(resolve(pb)))));
   } catch (err) {
     if (err instanceof ModuleLoadError) throw new CliError(err.message, EXIT.BAD_OPTIONS);
     throw err;

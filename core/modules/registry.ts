@@ -24,7 +24,7 @@ import { compileModuleSchema, SchemaError } from './validate-args.js';
 import { recordModuleFile } from './module-source.js';
 
 /** Ansible collections whose modules map onto ours by their short name. */
-const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.', 'openvswitch.openvswitch.'];
+export const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.', 'openvswitch.openvswitch.'];
 
 const BUILTIN_DIR = fileURLToPath(new URL('../../modules/', import.meta.url));
 
@@ -176,7 +176,9 @@ export class ModuleRegistry {
         if (definition) registry.addEntry({ name: definition.name, freeForm: definition.freeForm, file, definition, builtin: true }, definition.aliases ?? []);
       }
     }
-    for (const dir of userDirs) await registry.addUserFolder(resolve(dir));
+    // tsplay's own modules/ (a command run in its repository finds it as ./modules) is not a user folder.
+    const own = new Set([BUILTIN_DIR, join(BUILTIN_DIR, '../../modules/')].map((d) => resolve(d)));
+    for (const dir of userDirs) if (!own.has(resolve(dir))) await registry.addUserFolder(resolve(dir));
     return registry;
   }
 
@@ -314,6 +316,11 @@ export class ModuleRegistry {
     if (e?.problem) throw new ModuleLoadError(e.problem);
     if (e && !e.definition) throw new Error(`module '${e.name}' is not imported yet: use resolve() or loadAll() first`);
     return e?.definition;
+  }
+
+  /** Is `name` the built-in module (not a custom module that replaced it)? */
+  isBuiltin(name: string): boolean {
+    return this.entry(name)?.builtin === true;
   }
 
   has(name: string): boolean {
