@@ -85,7 +85,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     vault,
   };
   const playbooks: Playbook[] = [];
-  for (const file of playbookFiles) playbooks.push(await asCliError(() => loadPlaybook(resolve(file), loaderOptions)));
+  for (const file of playbookFiles) playbooks.push(await asCliError(() => loadPlaybook(resolve(file), loaderOptions), secrets));
 
   if (flags.startAtTask !== undefined) {
     const found = findStartTask(playbooks, flags.startAtTask);
@@ -101,7 +101,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
 
   const extraVars = parseExtraVars(flags.extraVars, vault);
   checkPlayHosts(playbooks, extraVars);
-  const inventory = await asCliError(() => loadInventory(inventorySources(flags), { vault }));
+  const inventory = await asCliError(() => loadInventory(inventorySources(flags), { vault }), secrets);
   if (flags.limit) {
     const limit = flags.limit;
     await asCliError(async () => checkLimit(inventory, limit, (m) => process.stderr.write(`[WARNING]: ${m}\n`)));
@@ -234,14 +234,17 @@ function checkPlayHosts(playbooks: Playbook[], extraVars: Record<string, unknown
   }
 }
 
-/** Loader errors carry positions and format themselves; show them without a stack. */
-async function asCliError<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Loader errors carry positions and format themselves; show them without a stack, and with
+ * vault-decrypted values masked (a message may quote a value: `got "..."`).
+ */
+async function asCliError<T>(fn: () => Promise<T>, secrets?: SecretRegistry): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     const e = err as Error & { file?: string; errors?: unknown[] };
     if (e && (e.name === 'PlaybookError' || e.name === 'InventoryError' || e.name === 'YAMLParseError')) {
-      throw new CliError(e.message, EXIT.BAD_OPTIONS);
+      throw new CliError(secrets ? secrets.maskString(e.message) : e.message, EXIT.BAD_OPTIONS);
     }
     throw err;
   }

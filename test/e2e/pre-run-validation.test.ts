@@ -105,6 +105,18 @@ export default defineModule({
     expect(r.stderr).toContain("site.yml:5:7: motd: missing required argument 'text'");
     expect(r.stderr).not.toContain('site.yml:4:');
   });
+
+  it('a vault-encrypted value quoted by a message is masked', () => {
+    const dir = writeProject({ pass: 'pw\n' });
+    const enc = tsplay(['vault', 'encrypt_string', '--vault-password-file', join(dir, 'pass'), '--name', 'state', 'SECRETVALUE'], dir);
+    expect(enc.code).toBe(0);
+    const site = `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - file:\n        path: /x\n${enc.stdout.trimEnd().replace(/^/gm, '        ')}\n`;
+    const project = writeProject({ 'site.yml': site, pass: 'pw\n' });
+    const r = tsplay(['run', join(project, 'site.yml'), '--syntax-check', '--vault-password-file', join(project, 'pass')], project);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain("file: argument 'state' must be one of: file, directory, link, hard, absent, touch (got \"********\")");
+    expect(r.stderr).not.toContain('SECRETVALUE');
+  });
 });
 
 describe('module schemas in strict mode', () => {
