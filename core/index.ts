@@ -11,5 +11,6 @@ export type {
   ModuleResult,
   PredictedState,
   RunOptions,
+  TemplateFileOptions,
 } from './modules/api.js';
 export { quote, quoteArgv } from './transport/shell-quote.js';

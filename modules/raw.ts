@@ -49,7 +49,7 @@ export default defineModule<RawArgs>({
   async run(ctx) {
     const text = ctx.args.cmd ?? '';
     if (text.trim() === '') ctx.fail('no command given: raw needs the command text (raw: uptime)');
-    const res = await ctx.run(ctx.args.executable ? `${quote(ctx.args.executable)} -c ${quote(text)}` : text);
+    const res = await ctx.run(ctx.args.executable ? `${quote(ctx.args.executable)} -c ${quote(text)}` : text, { stream: true });
     const result = {
       changed: true,
       rc: res.rc,

@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import { defineModule } from '../core/modules/api.js';
+import { ansibleTemplateVars } from '../core/template/template-vars.js';
 import { requireArg } from './_lib/args.js';
 import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
 import { installFile } from './_lib/install-file.js';
@@ -16,6 +17,8 @@ interface TemplateArgs extends AttrArgs {
   force: boolean;
   validate?: string;
   newline_sequence: '\n' | '\r' | '\r\n';
+  trim_blocks: boolean;
+  lstrip_blocks: boolean;
 }
 
 export default defineModule<TemplateArgs>({
@@ -31,17 +34,33 @@ export default defineModule<TemplateArgs>({
       force: { type: 'boolean', default: true, description: 'Replace a different existing file; with false, only create a missing one.' },
       validate: { type: 'string', description: "Command that checks the rendered file before it is installed; '%s' is the file." },
       newline_sequence: { enum: ['\n', '\r', '\r\n'], default: '\n', description: 'Line ending of the rendered file.' },
+      trim_blocks: { type: 'boolean', default: true, description: 'Jinja: remove the first newline after a block tag (`%}`, `#}`).' },
+      lstrip_blocks: { type: 'boolean', default: false, description: 'Jinja: remove spaces and tabs before a block tag at the start of a line.' },
     },
   },
   docs: {
-    short: 'Render a Handlebars template to a file on the host',
+    short: 'Render a Jinja or Handlebars template to a file on the host',
     description: [
-      "Renders `src` with Handlebars (the same `{{ }}` syntax and helpers as in playbooks: `{{default x 'y'}}`,",
-      '`{{#each list}}`, `{{#if cond}}`) using every variable visible to the task, then installs the text like',
-      '`copy` with `content` does: the host is asked for the checksum first and the file is only written when',
-      'it differs. An undefined variable fails the task with its name and the template file.',
+      'Renders `src` using every variable visible to the task, then installs the text like `copy` with',
+      '`content` does: the host is asked for the checksum first and the file is only written when it differs.',
+      'A `.j2` file is Jinja (`{% if %}`, `{% for %}`, `{% set %}`, macros, `{% include %}`, with the filters',
+      'of playbook expressions; `trim_blocks`/`lstrip_blocks` as in Ansible); a `.hbs` file is Handlebars',
+      "(`{{#each list}}`, `{{default x 'y'}}`); another name is Jinja when it has `{% %}` or `{# #}` tags.",
+      'The template sees `ansible_managed`, `template_path`, `template_fullpath`, `template_host`,',
+      '`template_uid`, `template_mtime`, `template_run_date` and `template_destpath`. An undefined variable',
+      'fails the task with its name, the template file and the line.',
     ].join('\n'),
     examples: [
+      '# templates/chrony.conf.j2:',
+      '#   # {{ ansible_managed }}',
+      '#   {% for server in ntp_servers %}',
+      '#   server {{ server }} iburst',
+      '#   {% endfor %}',
+      '- name: chrony.conf from a Jinja template',
+      '  template:',
+      '    src: chrony.conf.j2',
+      '    dest: /etc/chrony.conf',
+      '',
       '- name: nova.conf from a template',
       '  template:',
       '    src: nova.conf.hbs',
@@ -91,7 +110,13 @@ export default defineModule<TemplateArgs>({
     }
     let rendered: string;
     try {
-      rendered = String(ctx.render(text, local));
+      rendered = String(
+        ctx.render(text, local, {
+          trimBlocks: a.trim_blocks,
+          lstripBlocks: a.lstrip_blocks,
+          templateVars: ansibleTemplateVars(a.src!, local, a.dest),
+        }),
+      );
     } catch (err) {
       return ctx.fail(`could not render template ${local}: ${(err as Error).message}`);
     }

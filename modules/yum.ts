@@ -16,6 +16,7 @@ import {
   makecacheCommand,
   NoRpmError,
   ownedFilesCommand,
+  REPOSDIRS,
   packageFilesQuery,
   parseExtractedFiles,
   parseFileLists,
@@ -172,7 +173,10 @@ class YumRun {
     private readonly o: ManagerOptions,
   ) {
     if (ctx.check && o.installroot === '/') {
-      const overlay = (ctx.predicted.get<string[]>(REPOS_NS, 'files') ?? []).flatMap((path) => {
+      // Repository files that earlier tasks would write: from packages (rdo-release), and
+      // written directly (copy, ini_set, yum_repository: the xen-c6 repo of seed 000 step 12).
+      const paths = new Set([...(ctx.predicted.get<string[]>(REPOS_NS, 'files') ?? []), ...REPOSDIRS.flatMap((d) => ctx.predicted.filesIn(d).filter(isRepoFile))]);
+      const overlay = [...paths].flatMap((path) => {
         const content = ctx.predicted.file(path);
         return Buffer.isBuffer(content) ? [{ path, content: content.toString('utf8') }] : [];
       });

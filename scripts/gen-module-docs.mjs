@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const GENERAL = ['ping', 'command', 'shell', 'raw', 'copy', 'template', 'file', 'lineinfile', 'blockinfile', 'slurp', 'stat', 'debug', 'assert', 'fail', 'set_fact', 'setup', 'meta'];
+const GENERAL = ['ping', 'command', 'shell', 'raw', 'copy', 'template', 'file', 'lineinfile', 'blockinfile', 'slurp', 'stat', 'debug', 'assert', 'fail', 'set_fact', 'setup', 'meta', 'warn'];
 
 async function loadModule(name) {
   const entry = join(repo, 'modules', `${name}.ts`);

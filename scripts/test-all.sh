@@ -35,8 +35,11 @@ lab_down() {
 trap lab_down EXIT
 trap 'exit 130' INT TERM
 
-echo "== lab up (with the OpenStack controller: lab-cloud.test.ts and the OpenStack modules use it)"
-if bash test/lab/lab.sh up --openstack; then
+# Seven hosts: opctl and opnet (juno-2node and the module tests), compute1-2 (compute-node:
+# the compute node and its database server), compute3 (volume-snapshot-backup), compute4
+# (icehouse-allinone), compute5 (the general modules that change a host's identity).
+echo "== lab up: 7 hosts and the OpenStack controller (lab-cloud.test.ts and the OpenStack modules use it)"
+if bash test/lab/lab.sh up --hosts 7 --openstack; then
   echo "== integration tests"
   # --passWithNoTests: the integration project may legitimately be empty on a branch.
   npx vitest run --project integration --passWithNoTests --reporter=default --reporter=json --outputFile.json="$reports/integration.json" || failed+=("integration tests")

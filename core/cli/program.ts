@@ -39,6 +39,7 @@ export interface RunFlags extends VaultFlags {
   listTasks: boolean;
   listTags: boolean;
   syntaxCheck: boolean;
+  step: boolean;
   startAtTask?: string;
   modulePath: string[];
   json: boolean;
@@ -87,12 +88,13 @@ export async function runProgram(argv: string[]): Promise<number> {
     .option('--list-tags', 'list all available tags, then exit', false)
     .option('--syntax-check', 'check the playbooks and exit', false)
     .option('--start-at-task <name>', 'start the playbook at the task with this name')
+    .option('--step', 'one step at a time: confirm each task before running it', false)
     .option('-M, --module-path <dirs>', 'extra folders of modules (colon list, repeatable)', collect, [])
     .option('--json', 'print one JSON document with every result instead of the usual output', false)
     .option('--log-file <file>', 'write structured JSON logs here (also TSPLAY_LOG)'))
-    .action(async (playbooks: string[], flags: RunFlags) => {
+    .action(async (playbooks: string[], flags: RunFlags, cmd: Command) => {
       const { runCommand } = await import('./run-command.js');
-      exitCode = await runCommand(playbooks, flags);
+      exitCode = await runCommand(playbooks, flags, (key) => cmd.getOptionValueSource(key));
     });
 
   addVaultOptions(program
@@ -133,6 +135,29 @@ export async function runProgram(argv: string[]): Promise<number> {
     });
 
   addVaultCommand(program, (code) => (exitCode = code));
+
+  const config = program
+    .command('config')
+    .description('show the ansible.cfg / ANSIBLE_* settings tsplay uses and where each came from (like ansible-config)');
+  config
+    .command('dump')
+    .description('every setting with its origin (default, env: NAME, or the ansible.cfg path)')
+    .option('--only-changed', 'only the settings that are not at their default', false)
+    .action(async (flags: { onlyChanged: boolean }) => {
+      exitCode = await (await import('./config-command.js')).configDump(flags);
+    });
+  config
+    .command('view')
+    .description('print the ansible.cfg in use')
+    .action(async () => {
+      exitCode = await (await import('./config-command.js')).configView();
+    });
+  config
+    .command('list')
+    .description('the settings tsplay honours, their ansible.cfg keys, variables and defaults')
+    .action(async () => {
+      exitCode = await (await import('./config-command.js')).configList();
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

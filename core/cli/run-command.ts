@@ -19,6 +19,8 @@ import { createLogger, LogFileError } from '../log/logger.js';
 import { SecretRegistry } from '../log/redact.js';
 import { terminalPrinter } from '../output/terminal-printer.js';
 import { jsonCollector } from '../output/json-collector.js';
+import { progressReporter } from '../output/progress.js';
+import { terminalStepper } from './step.js';
 import { CliError } from './errors.js';
 import { EXIT } from './main.js';
 import { parseExtraVars } from './extra-vars.js';
@@ -30,6 +32,11 @@ import { findStartTask } from './start-at-task.js';
 import { unmatchedPatterns } from '../inventory/patterns.js';
 import { openRunVault, vaultFlagsOf } from './vault-options.js';
 import { moduleDirs } from './module-dirs.js';
+import { applyConfig, type OptionSource } from './run-config.js';
+import { loadConfig } from '../config/load.js';
+import { ConfigFileError } from '../config/ansible-cfg.js';
+import { ConfigValueError } from '../config/settings.js';
+import { writeRetryFiles } from './retry-files.js';
 
 const splitList = (values: string[]) => values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -40,19 +47,23 @@ export function inventorySources(flags: { inventory: string[] }): string[] {
   return existsSync('/etc/ansible/hosts') ? ['/etc/ansible/hosts'] : [];
 }
 
-/** A whole number of seconds from the environment; unset, empty or 0 means none. */
-function envSeconds(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`${name} must be a whole number of seconds, got '${raw}'`, EXIT.BAD_OPTIONS);
-  return n || undefined;
-}
-
 /** How long an interrupted run may take to stop its commands and run its always: sections. */
 const INTERRUPT_GRACE_S = 60;
 
-export async function runCommand(playbookFiles: string[], flags: RunFlags): Promise<number> {
+export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fromCli: OptionSource = () => undefined): Promise<number> {
+  let settings: ReturnType<typeof applyConfig>;
+  try {
+    const config = loadConfig({ warn: (m) => process.stderr.write(`[WARNING]: ${m}\n`) });
+    settings = applyConfig(cliFlags, fromCli, config);
+    const unused = config.unknown().filter((u) => !u.why);
+    if (unused.length && config.cfg) {
+      process.stderr.write(`[WARNING]: ${config.cfg.path}: settings tsplay does not use (ignored): ${unused.map((u) => `[${u.section}] ${u.key} (line ${u.line})`).join(', ')}; 'tsplay config dump' shows what is used\n`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigFileError || err instanceof ConfigValueError) throw new CliError(err.message, EXIT.BAD_OPTIONS);
+    throw err;
+  }
+  const flags = settings.flags;
   const secrets = new SecretRegistry();
   let log: ReturnType<typeof createLogger>;
   try {
@@ -82,6 +93,8 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     suggestModules: (name: string) => registry.suggest(name),
     freeFormOf: (name: string) => registry.info(name)?.freeForm,
     moduleSignature: (name: string) => registry.signature(name),
+    rolesPath: settings.rolesPath,
+    gathering: settings.gathering,
     vault,
   };
   const playbooks: Playbook[] = [];
@@ -129,10 +142,22 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
     }
   }
 
-  const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const colour = settings.colour ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
+  // Live status line (terminal) or heartbeat lines (logs), and the end-of-run summary.
+  const progress = flags.json
+    ? undefined
+    : progressReporter({
+        write: (s) => process.stdout.write(s),
+        // --step talks with the operator on the terminal: no status line or heartbeat in between.
+        tty: Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb' && !flags.step,
+        ...(flags.step ? { heartbeatMs: Number.POSITIVE_INFINITY } : {}),
+        columns: () => process.stdout.columns ?? 80,
+        verbosity: flags.verbose,
+        secrets,
+      });
   const printer: RunEvents = flags.json
     ? jsonCollector(secrets, (doc) => process.stdout.write(`${doc}\n`))
-    : terminalPrinter({ write: (s) => process.stdout.write(s), colour, verbosity: flags.verbose, diff: flags.diff, secrets });
+    : terminalPrinter({ write: (s) => progress!.write(s), colour, verbosity: flags.verbose, diff: flags.diff, secrets });
   const warnings: RunEvents = {
     // Only the parts of the play's pattern that match nothing in the inventory, as Ansible
     // names them (a play whose hosts are all left out by --limit is just skipped).
@@ -146,7 +171,8 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   // process trees are killed), `always:` sections still run, and the recap tells which
   // hosts were interrupted. A second signal, or a run that does not stop, leaves at once.
   const interrupt = new RunInterrupt();
-  const taskTimeoutS = flags.taskTimeout ?? envSeconds('TSPLAY_TASK_TIMEOUT') ?? envSeconds('ANSIBLE_TASK_TIMEOUT');
+  const taskTimeoutS = flags.taskTimeout;
+  const confirmTask = flags.step ? terminalStepper() : undefined;
   const leave = (code: number) => {
     void connections?.interruptAll(250);
     setTimeout(() => process.exit(code), 300).unref();
@@ -170,7 +196,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
   process.on('SIGTERM', onSignal);
   const started = Date.now();
   try {
-    const { exitCode } = await runPlaybooks({
+    const { exitCode, stats } = await runPlaybooks({
       secrets,
       playbooks,
       inventory,
@@ -190,6 +216,7 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
         ...(becomePassword !== undefined ? { becomePassword } : {}),
         verbosity: flags.verbose,
         ...(taskTimeoutS ? { taskTimeoutMs: taskTimeoutS * 1000 } : {}),
+        ...(confirmTask ? { confirmTask } : {}),
       },
       connection: {
         forks: flags.forks,
@@ -198,8 +225,9 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
         ...(password !== undefined ? { password } : {}),
         ...(flags.timeout ? { connectTimeoutMs: flags.timeout * 1000 } : {}),
         ...(flags.connection ? { connection: flags.connection } : {}),
+        ...(settings.hostKeyChecking ? { hostKeyChecking: settings.hostKeyChecking } : {}),
       },
-      events: combineEvents(printer, flags.json ? {} : warnings),
+      events: combineEvents(printer, flags.json ? {} : warnings, progress?.events ?? {}),
       log,
       loadTaskFile: (path) => loadTaskFile(path, loaderOptions),
       loadVarsFile: (path) => loadVarsFile(path, vault),
@@ -208,8 +236,12 @@ export async function runCommand(playbookFiles: string[], flags: RunFlags): Prom
       interrupt,
     });
     log.info({ ms: Date.now() - started, exitCode }, 'run finished');
+    if (settings.retryFiles) {
+      for (const line of writeRetryFiles(playbookFiles, stats, settings.retryFiles)) process.stdout.write(`${line}\n`);
+    }
     return exitCode;
   } finally {
+    progress?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     log.flush?.();

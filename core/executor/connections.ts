@@ -17,6 +17,8 @@ export interface ConnectionDefaults {
   connection?: string;
   /** --forks: also bounds concurrent SSH handshakes (capped by the SSH transport). */
   forks?: number;
+  /** host_key_checking from ansible.cfg / ANSIBLE_HOST_KEY_CHECKING (a host's variable wins). */
+  hostKeyChecking?: 'strict' | 'off' | 'accept-new';
 }
 
 function str(v: unknown): string | undefined {
@@ -43,10 +45,12 @@ export function connectionSpecFor(host: string, vars: Record<string, unknown>, d
   const timeout = str(vars.ansible_timeout) ?? str(vars.ansible_ssh_timeout);
   if (timeout) spec.connectTimeoutMs = Number(timeout) * 1000;
   else if (defaults.connectTimeoutMs) spec.connectTimeoutMs = defaults.connectTimeoutMs;
-  const checking = str(vars.ansible_host_key_checking) ?? process.env.TSPLAY_HOST_KEY_CHECKING ?? process.env.ANSIBLE_HOST_KEY_CHECKING;
+  const checking = str(vars.ansible_host_key_checking);
   if (checking) {
     const c = checking.toLowerCase();
-    spec.hostKeyChecking = c === 'accept-new' ? 'accept-new' : ['false', 'no', '0', 'off'].includes(c) ? 'off' : 'strict';
+    spec.hostKeyChecking = c === 'accept-new' ? 'accept-new' : ['false', 'no', '0', 'off', 'n', 'f'].includes(c) ? 'off' : 'strict';
+  } else if (defaults.hostKeyChecking) {
+    spec.hostKeyChecking = defaults.hostKeyChecking;
   }
   return spec;
 }

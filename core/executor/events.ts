@@ -26,9 +26,13 @@ export interface RunEvents {
   playStart?(name: string, hosts: string[], check: boolean): void;
   noHostsMatched?(pattern: string): void;
   taskStart?(task: TaskInfo): void;
+  /** A host begins the task (after it left the forks queue); its hostResult ends it. */
+  hostTaskStart?(host: string, task: TaskInfo): void;
   /** One result per host (after loops/retries are folded in). `item` results come first. */
   hostResult?(host: string, task: TaskInfo, result: TaskResult, extra: { delegatedTo?: string; ignored?: boolean }): void;
   itemResult?(host: string, task: TaskInfo, result: TaskResult, label: string): void;
+  /** -v: one line of the task's own command output, as it arrives (never for no_log tasks). */
+  hostOutput?(host: string, task: TaskInfo, stream: 'stdout' | 'stderr', line: string): void;
   retry?(host: string, task: TaskInfo, attempt: number, retries: number, result: TaskResult): void;
   warning?(message: string): void;
   /** Play aborted on all hosts (any_errors_fatal, max_fail_percentage). */
@@ -39,7 +43,7 @@ export interface RunEvents {
 /** Fan one event out to several listeners. */
 export function combineEvents(...listeners: RunEvents[]): RunEvents {
   const names = [
-    'playbookStart', 'playStart', 'noHostsMatched', 'taskStart', 'hostResult', 'itemResult', 'retry', 'warning', 'playAborted', 'recap',
+    'playbookStart', 'playStart', 'noHostsMatched', 'taskStart', 'hostTaskStart', 'hostResult', 'itemResult', 'hostOutput', 'retry', 'warning', 'playAborted', 'recap',
   ] as const;
   const out: RunEvents = {};
   for (const name of names) {

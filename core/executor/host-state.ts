@@ -36,6 +36,11 @@ export class HostPredictedState implements PredictedState {
     this.files.set(path, state);
   }
 
+  filesIn(dir: string): string[] {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    return [...this.files.keys()].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'));
+  }
+
   get<T>(namespace: string, key: string): T | undefined {
     return this.other.get(`${namespace}\0${key}`) as T | undefined;
   }

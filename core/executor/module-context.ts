@@ -4,7 +4,7 @@
  * and check mode turns writes into recorded predictions.
  */
 import type { Logger } from 'pino';
-import type { ModuleContext, FactCache, PredictedState, RunOptions } from '../modules/api.js';
+import type { ModuleContext, FactCache, PredictedState, RunOptions, TemplateFileOptions } from '../modules/api.js';
 import { ModuleFailure } from '../modules/api.js';
 import type { BecomeSpec, ExecOptions, Transport } from '../transport/transport.js';
 import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/remote-shell.js';
@@ -14,6 +14,8 @@ import { Vault } from '../vault/vault.js';
 
 export interface ContextOptions<Args> {
   args: Args;
+  /** Where the output of commands run with `stream: true` goes as it arrives (-v). */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   transport: Transport;
   host: { name: string; vars: Record<string, unknown> };
   check: boolean;
@@ -34,8 +36,29 @@ export interface ContextOptions<Args> {
   findFile(kind: 'files' | 'templates', name: string): string;
   /** Reads a controller file, decrypting vault data when `decrypt` (default: no secrets, so a vault file fails). */
   readControllerFile?(path: string, decrypt: boolean): Buffer;
-  render(template: string, sourceName?: string): string;
+  render(template: string, sourceName?: string, file?: TemplateFileOptions): string;
   evaluate(expression: string): unknown;
+}
+
+/** Pass output on, except a stdout that begins with `marker` (held back until that is known). */
+export function streamFilter(emit: (stream: 'stdout' | 'stderr', chunk: Buffer) => void, marker?: string): (stream: 'stdout' | 'stderr', chunk: Buffer) => void {
+  if (!marker) return emit;
+  const want = Buffer.from(marker);
+  let head: Buffer | undefined = Buffer.alloc(0);
+  let hide = false;
+  return (stream, chunk) => {
+    if (stream === 'stderr') return emit(stream, chunk);
+    if (hide) return;
+    if (!head) return emit(stream, chunk);
+    head = Buffer.concat([head, chunk]);
+    const n = Math.min(head.length, want.length);
+    if (!head.subarray(0, n).equals(want.subarray(0, n))) {
+      const all = head;
+      head = undefined;
+      return emit(stream, all);
+    }
+    if (head.length >= want.length) hide = true;
+  };
 }
 
 export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContext<Args> {
@@ -52,6 +75,7 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
       timeout = timeout ? Math.min(timeout, left) : left;
     }
     if (timeout) exec.timeoutMs = timeout;
+    if (options.stream && o.onOutput) exec.onOutput = streamFilter(o.onOutput, typeof options.stream === 'object' ? options.stream.hideIfStartsWith : undefined);
     return exec;
   };
 

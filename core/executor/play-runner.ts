@@ -15,6 +15,7 @@ import { evaluateCondition } from '../template/expression.js';
 import type { Vars } from '../vars/precedence.js';
 import { mergeLayers, overlay } from '../vars/precedence.js';
 import type { TaskInfo } from './events.js';
+import { resultWarnings } from './result-warnings.js';
 import { PlayHost, sessionFor, type RunContext } from './run-context.js';
 import { allConditions, allTags, childScope, includeChain, inCleanup, inherited, type Scope } from './scope.js';
 import { runTaskOnHost, truthy } from './task-runner.js';
@@ -174,7 +175,11 @@ async function gatherFacts(ctx: RunContext, state: WalkState, scope: Scope): Pro
     tags: ['always'],
     vars: {},
   };
-  await runTask(ctx, state, setupTask, scope, state.hosts, { isSetup: true });
+  // gathering = smart: a host whose facts this run already has is not asked again.
+  const hosts = state.play.gatherOnce ? state.hosts.filter((h) => !h.session.factsGathered) : state.hosts;
+  if (hosts.length === 0) return;
+  await runTask(ctx, state, setupTask, scope, hosts, { isSetup: true });
+  for (const h of hosts) if (h.active) h.session.factsGathered = true;
 }
 
 async function runNodes(ctx: RunContext, state: WalkState, nodes: TaskNode[], parent: Scope, hosts: PlayHost[]): Promise<void> {
@@ -314,6 +319,19 @@ async function runMeta(ctx: RunContext, state: WalkState, task: Task, scope: Sco
 /** include_tasks deeper than this is taken for a runaway recursion (Ansible has no limit but Python's stack). */
 const MAX_INCLUDE_DEPTH = 64;
 
+/**
+ * --step: the operator's answer for this task in this play, asked once even when the free
+ * strategy reaches the task once per host.
+ */
+const stepAnswers = new WeakMap<WalkState, Map<Task, Promise<boolean>>>();
+function stepAnswer(ctx: RunContext, state: WalkState, task: Task, info: TaskInfo): Promise<boolean> {
+  let answers = stepAnswers.get(state);
+  if (!answers) stepAnswers.set(state, (answers = new Map()));
+  let answer = answers.get(task);
+  if (!answer) answers.set(task, (answer = ctx.options.confirmTask!(info)));
+  return answer;
+}
+
 /** Run one task on the given hosts (in parallel, bounded by forks) and account for results. */
 async function runTask(
   ctx: RunContext,
@@ -343,6 +361,7 @@ async function runTask(
     ...(task.loop ? { loop: true } : {}),
     ...(opts.isSetup ? { isSetup: true } : {}),
   };
+  if (ctx.options.confirmTask && !(await stepAnswer(ctx, state, task, info))) return;
   if (!state.announced.has(task)) {
     state.announced.add(task);
     ctx.events.taskStart?.(info);
@@ -356,8 +375,11 @@ async function runTask(
       state.queue.add(async () => {
         // Interrupted while queued: this host never starts the task (unless it is cleanup).
         if (ctx.interrupt.signal && !inCleanup(scope)) return;
+        ctx.events.hostTaskStart?.(host.name, info);
         const { result, delegatedTo, ignored: ignore, noLog: hostNoLog } = await runTaskOnHost(ctx, state, host, task, scope, info);
         ctx.events.hostResult?.(host.name, { ...info, noLog: hostNoLog }, result, { ...(delegatedTo ? { delegatedTo } : {}), ...(ignore ? { ignored: true } : {}) });
+        // A no_log task's result is censored, its warnings included (they may quote values).
+        if (!hostNoLog) for (const w of resultWarnings(result)) ctx.events.warning?.(`${host.name}: ${w}`);
         ctx.log.info({ host: host.name, task: info.name, status: statusOf(result), ms: Date.now() - started }, 'task result');
         const apply = runOnce ? hosts : [host];
         for (const h of apply) {

@@ -14,6 +14,7 @@ import { HostRuntime } from './host-state.js';
 import type { RecapStats } from './stats.js';
 import { dataLayer } from '../vars/precedence.js';
 import type { Vars } from '../vars/precedence.js';
+import type { TaskInfo } from './events.js';
 
 export interface ExecutorOptions {
   check: boolean;
@@ -34,6 +35,8 @@ export interface ExecutorOptions {
   commandTimeoutMs?: number;
   /** Default task timeout (ms) for tasks without a `timeout` keyword (--task-timeout); undefined = none. */
   taskTimeoutMs?: number;
+  /** --step: asked before each task; false skips it on every host (no banner, no results). */
+  confirmTask?: (task: TaskInfo) => Promise<boolean>;
 }
 
 /**
@@ -71,6 +74,8 @@ export class HostSession {
    */
   readonly hostVars: Vars = dataLayer({});
   unreachable = false;
+  /** Facts were gathered in this run (gathering = smart gathers a host once). */
+  factsGathered = false;
   /** Failed in an earlier play: later plays of the run skip it, as Ansible does. */
   failed = false;
   private inventoryCache?: Vars;
@@ -86,6 +91,7 @@ export class HostSession {
   clearFacts(): void {
     this.facts = {};
     this.factVars = {};
+    this.factsGathered = false;
   }
   /** The host's inventory variables; merged once, they do not change during a run. */
   inventoryVars(inventory: Inventory): Vars {

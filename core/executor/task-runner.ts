@@ -18,6 +18,7 @@ import type { PlayHost, RunContext } from './run-context.js';
 import { allConditions, inherited, type Scope } from './scope.js';
 import type { TaskResult } from './task-result.js';
 import { dropOmitted, taskVars, type PlayState } from './task-vars.js';
+import { outputLines } from './output-lines.js';
 
 /** A failure caused by the playbook itself (bad template, bad loop) rather than the host. */
 function failed(msg: string, extra: Record<string, unknown> = {}): TaskResult {
@@ -268,8 +269,13 @@ async function runWithVars(
     } catch (err) {
       return failed(`${(err as Error).message} (${where(task)})`);
     }
+    // -v: the task's own command output, line by line as it arrives (not for no_log tasks).
+    const lines = ctx.options.verbosity > 0 && !info.noLog && ctx.events.hostOutput
+      ? outputLines((stream, line) => ctx.events.hostOutput!(host.name, info, stream, line))
+      : undefined;
     const invoke = () =>
       runModule(module, args, {
+        ...(lines ? { onOutput: lines.push } : {}),
         transport,
         host: { name: host.name, vars: itemVars },
         check: checkMode,
@@ -285,10 +291,14 @@ async function runWithVars(
         secrets: ctx.secrets,
         findFile: findFileFor(state, scope),
         ...(ctx.readControllerFile ? { readControllerFile: ctx.readControllerFile } : {}),
-        render: (template, source) => ctx.templar.renderString(template, itemVars, source),
+        render: (template, source, file) => (file ? ctx.templar.renderFile(template, itemVars, { ...file, path: source ?? 'template' }) : ctx.templar.renderString(template, itemVars, source)),
         evaluate: (expression) => evaluate(expression, itemVars),
       });
-    return retryUntil(ctx, task, host, info, itemVars, invoke);
+    try {
+      return await retryUntil(ctx, task, host, info, itemVars, invoke);
+    } finally {
+      lines?.flush();
+    }
   };
 
   try {

@@ -16,6 +16,7 @@
 import { ALL } from './builder.js';
 import { InventoryError } from './errors.js';
 import type { Inventory, InventoryGroup } from './model.js';
+import { pythonRepr } from '../util/python-repr.js';
 
 /** Variables ansible-inventory strips from its output (C.INTERNAL_STATIC_VARS). */
 export const INTERNAL_VARS: ReadonlySet<string> = new Set([
@@ -176,36 +177,6 @@ function byCodePoint(a: string, b: string): number {
 
 /** Python's str(value), as ansible-inventory --graph --vars prints values. */
 export function pyStr(value: unknown): string {
-  return typeof value === 'string' ? value : pyRepr(value);
+  return typeof value === 'string' ? value : pythonRepr(value);
 }
 
-function pyRepr(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : value > 0 ? 'inf' : value < 0 ? '-inf' : 'nan';
-  if (typeof value === 'string') return pyStringRepr(value);
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `${pyStringRepr(k)}: ${pyRepr(v)}`)
-      .join(', ')}}`;
-  }
-  return String(value);
-}
-
-function pyStringRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += `\\${quote}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + quote;
-}

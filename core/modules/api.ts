@@ -20,6 +20,14 @@ import type { Duplex } from 'node:stream';
 /** A JSON Schema (draft 2020-12 subset that ajv understands) for the module's arguments. */
 export type JsonSchema = Record<string, unknown>;
 
+/** How the `template` module renders a file (ModuleContext.render). */
+export interface TemplateFileOptions {
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+  /** ansible_managed, template_path...: seen by this template only, over the task's variables. */
+  templateVars?: Record<string, unknown>;
+}
+
 export interface ModuleDocs {
   /** One line, shown by `tsplay doc --list`. */
   short: string;
@@ -68,6 +76,13 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Run without the task's become (for reads that any user may do). Default: task's become. */
   noBecome?: boolean;
+  /**
+   * The task's own command (command, shell, raw): at -v its output is shown line by line as
+   * it arrives, not only in the result at the end. Not for the module's bookkeeping commands.
+   * `hideIfStartsWith`: stdout that starts with this marker (a guard's answer, not the
+   * command's output) is not shown.
+   */
+  stream?: boolean | { hideIfStartsWith: string };
 }
 
 /**
@@ -79,6 +94,8 @@ export interface PredictedState {
   /** A file's predicted content: bytes, `'exists'` (content unknown, e.g. from a package), or `'absent'`. */
   file(path: string): Buffer | 'exists' | 'absent' | undefined;
   setFile(path: string, state: Buffer | 'exists' | 'absent'): void;
+  /** Paths directly in `dir` with a predicted state (e.g. the .repo files earlier tasks would write). */
+  filesIn(dir: string): string[];
   /** Free-form per-host predictions for other kinds of state (packages, units, bridges...). */
   get<T>(namespace: string, key: string): T | undefined;
   set<T>(namespace: string, key: string, value: T): void;
@@ -146,8 +163,12 @@ export interface ModuleContext<Args> {
    * Throws when the file cannot be read or decrypted.
    */
   readControllerFile(path: string, options?: { decrypt?: boolean }): Buffer;
-  /** Render a Handlebars template with this task's variables (the `template` module). */
-  render(template: string, sourceName?: string): string;
+  /**
+   * Render a template with this task's variables. With `file` (the `template` module), it
+   * is a template file: `.j2` is Jinja, `.hbs` Handlebars (docs/templating.md), and `file`
+   * adds Jinja's whitespace settings and variables only the template sees.
+   */
+  render(template: string, sourceName?: string, file?: TemplateFileOptions): string;
   /** Evaluate a bare Jinja-style expression with this task's variables (`assert: that:`). */
   evaluate(expression: string): unknown;
   readonly predicted: PredictedState;

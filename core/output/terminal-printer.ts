@@ -67,6 +67,10 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
         out(c(r.changed ? 'yellow' : 'green', `${word}: [${host}] => (item=${item})${detail}`));
       }
     },
+    hostOutput(host, _task, stream, line) {
+      // -v: the command's own lines as they arrive, before its result line.
+      out(stream === 'stderr' ? c('red', `[${host}] stderr| ${line}`) : `[${host}] stdout| ${line}`);
+    },
     hostResult(host, task, r, extra) {
       const label = hostLabel(host, extra.delegatedTo);
       if (r.unreachable) {

@@ -23,6 +23,11 @@ export interface LoadOptions {
   moduleSignature?(name: string): { name: string; schema: Record<string, unknown>; freeForm: string | undefined } | undefined;
   /** Extra directories searched for roles, after `roles/` beside the playbook. */
   rolesPath?: string[];
+  /**
+   * ansible.cfg's `gathering`: whether a play without `gather_facts:` gathers (implicit,
+   * the default; smart gathers each host once per run) or not (explicit).
+   */
+  gathering?: 'implicit' | 'explicit' | 'smart';
   /** Secrets for vault-encrypted files and `!vault` values (none: they are errors). */
   vault?: Vault;
 }

@@ -110,6 +110,8 @@ export interface Play extends CommonKeywords {
   name: string;
   hosts: string; // pattern; a YAML list is joined with ':'
   gatherFacts: boolean;
+  /** gathering = smart: hosts whose facts this run has already gathered are not gathered again. */
+  gatherOnce?: boolean;
   varsFiles: Array<string | string[]>; // a nested list = first file found wins
   serial?: Array<number | string>; // 3, '30%', or a list of batch sizes
   strategy: 'linear' | 'free';

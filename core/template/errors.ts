@@ -49,6 +49,12 @@ export class TemplateError extends Error {
   }
 }
 
+/**
+ * Most items one template may produce by looping: the longest `range()`, and the total
+ * number of `{% for %}` iterations in one render of a Jinja template.
+ */
+export const MAX_LOOP_ITERATIONS = 1_000_000;
+
 /** JavaScript's own limits (RangeError), in the user's terms. */
 export function engineLimitMessage(err: RangeError): string {
   if (/call stack/i.test(err.message)) return 'the template nests too deeply (brackets, expressions or blocks thousands of levels deep)';

@@ -9,6 +9,7 @@
  * `defined`/`undefined` tests and the `default`/`mandatory` filters, so
  * `a.b.c is defined` and `a.b.c | default(1)` work when `a` or `a.b` is missing.
  */
+import { TemplateCallable } from './callable.js';
 import { engineLimitMessage, TemplateError } from './errors.js';
 import { parseExpression, type Node } from './expression-parser.js';
 import { applyFilter } from './filters.js';
@@ -20,6 +21,9 @@ import { compare, contains, equals, toText, truthy, typeName, type Mapping } fro
 
 export { parseExpression, type Node } from './expression-parser.js';
 export type { Scope } from './globals.js';
+
+/** Path of the value of `a if cond` when cond is false (Jinja templates print it as nothing). */
+export const INLINE_IF_WITHOUT_ELSE = 'if-expression';
 
 /** A scope over a variables object (own properties only; lazy getters are honoured). */
 export function scopeOf(vars: Record<string, unknown>): Scope {
@@ -248,7 +252,7 @@ export function evalNode(node: Node, scope: Scope): unknown {
     }
     case 'cond':
       if (truthy(evalNode(node.test, scope))) return evalNode(node.then, scope);
-      return node.else ? evalNode(node.else, scope) : new Undefined('if-expression', undefined, 'the inline if has no else branch and its condition is false');
+      return node.else ? evalNode(node.else, scope) : new Undefined(INLINE_IF_WITHOUT_ELSE, undefined, 'the inline if has no else branch and its condition is false');
   }
 }
 
@@ -258,9 +262,14 @@ function call(node: Extract<Node, { type: 'call' }>, scope: Scope): unknown {
   const callee = node.callee;
   if (callee.type === 'getattr') {
     const self = defined(evalNode(callee.object, scope));
+    const own = member(self, callee.name, '');
+    if (own instanceof TemplateCallable) return own.call(args, kwargs);
     return callMethod(self, callee.name, args, kwargs, pathOf(callee.object));
   }
   if (callee.type === 'name') {
+    // Template locals (a macro, `caller`, a recursive `loop`) come before the functions.
+    const local = scope(callee.name);
+    if (local instanceof TemplateCallable) return local.call(args, kwargs);
     const fn = findGlobal(callee.name);
     if (fn) return fn(args, kwargs, scope);
     throw new TemplateError(`'${callee.name}' is not a function (functions: range, dict, lookup, query; filters go after '|')`);

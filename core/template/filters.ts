@@ -14,6 +14,7 @@ import { quote as shellQuote } from '../transport/shell-quote.js';
 import { compilePythonRegex, groupSelector, replacer } from '../util/python-regex.js';
 import { TemplateError } from './errors.js';
 import { findTest, runTest, templateErrorFromRegex } from './is-tests.js';
+import { pyyamlDump } from './pyyaml-dump.js';
 import { defined, isUndefined, member, Undefined } from './undefined.js';
 import { compare, equals, isMapping, iterate, sortKeysDeep, toText, truthy, typeName, type Mapping } from './values.js';
 
@@ -117,6 +118,30 @@ function pySplitext(p: string): [string, string] {
   if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return [p, ''];
   const cut = p.length - (base.length - dot);
   return [p.slice(0, cut), p.slice(cut)];
+}
+
+/**
+ * Python's round() (which Jinja's 'common' method is), decided on the float's exact decimal
+ * expansion: `2.675 | round(2)` is 2.67 (the float is 2.67499...), and a true half goes to
+ * the even neighbour (`2.5 | round` is 2).
+ */
+function pythonRound(x: number, digits: number): number {
+  if (!Number.isFinite(x) || digits < 0 || digits > 40) {
+    const f = 10 ** digits;
+    return (Math.sign(x) * Math.round(Math.abs(x) * f)) / f;
+  }
+  const exact = Math.abs(x).toFixed(Math.min(100, digits + 60));
+  const point = exact.indexOf('.');
+  const kept = exact.slice(0, point + 1 + digits).replace('.', '');
+  const rest = exact.slice(point + 1 + digits);
+  const tie = /^50*$/.test(rest);
+  const up = tie ? Number(kept[kept.length - 1]) % 2 === 1 : rest[0]! >= '5';
+  const scaled = BigInt(kept) + (up ? 1n : 0n);
+  return (Math.sign(x) || 1) * (Number(scaled) / 10 ** digits);
+}
+
+function yamlOptions(p: Params): { indent?: number; sortKeys: boolean; width?: number } {
+  return { ...(p.indent !== undefined ? { indent: Number(p.indent) } : {}), sortKeys: p.sort_keys !== false, ...(p.width !== undefined ? { width: Number(p.width) } : {}) };
 }
 
 const HASHES: Record<string, string> = { md5: 'md5', sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', blake2b: 'blake2b512', blake2s: 'blake2s256' };
@@ -347,10 +372,16 @@ const FILTERS: Record<string, FilterSpec> = {
     params: ['indent', 'sort_keys'],
     fn: (v, p) => JSON.stringify(p.sort_keys === false ? defined(v) : sortKeysDeep(defined(v)), null, p.indent === undefined ? 4 : Number(p.indent)),
   },
-  to_yaml: { params: ['indent'], fn: (v, p) => YAML.stringify(defined(v), { indent: p.indent === undefined ? 2 : Number(p.indent), lineWidth: 0 }) },
+  // PyYAML's output, as Ansible writes it (pyyaml-dump.ts).
+  to_yaml: {
+    params: ['indent'],
+    kwOnly: ['default_flow_style', 'sort_keys', 'width'],
+    fn: (v, p) => pyyamlDump(v, { ...yamlOptions(p), defaultFlowStyle: p.default_flow_style === undefined ? null : (p.default_flow_style as boolean | null) }),
+  },
   to_nice_yaml: {
-    params: ['indent', 'sort_keys'],
-    fn: (v, p) => YAML.stringify(p.sort_keys === false ? defined(v) : sortKeysDeep(defined(v)), { indent: p.indent === undefined ? 4 : Number(p.indent), lineWidth: 0 }),
+    params: ['indent'],
+    kwOnly: ['sort_keys', 'width', 'default_flow_style'],
+    fn: (v, p) => pyyamlDump(v, { ...yamlOptions(p), indent: p.indent === undefined ? 4 : Number(p.indent), defaultFlowStyle: p.default_flow_style === undefined ? false : (p.default_flow_style as boolean | null) }),
   },
   from_json: {
     fn: (v) => {
@@ -398,11 +429,12 @@ const FILTERS: Record<string, FilterSpec> = {
   round: {
     params: ['precision', 'method'],
     fn: (v, p) => {
-      const f = 10 ** (p.precision === undefined ? 0 : Number(p.precision));
-      const n = Number(defined(v)) * f;
+      const digits = p.precision === undefined ? 0 : Number(p.precision);
       const method = String(p.method ?? 'common');
-      const r = method === 'ceil' ? Math.ceil(n) : method === 'floor' ? Math.floor(n) : Math.sign(n) * Math.round(Math.abs(n));
-      return r / f;
+      if (method === 'common') return pythonRound(Number(defined(v)), digits);
+      const f = 10 ** digits;
+      const n = Number(defined(v)) * f;
+      return (method === 'ceil' ? Math.ceil(n) : Math.floor(n)) / f;
     },
   },
   type_debug: { acceptsUndefined: true, fn: (v) => typeName(v) },
@@ -510,6 +542,81 @@ const FILTERS: Record<string, FilterSpec> = {
     },
   },
   items: { fn: (v) => Object.entries(mapping(v, 'items')) },
+  // Jinja's own filters that Ansible templates use.
+  dictsort: {
+    params: ['case_sensitive', 'by', 'reverse'],
+    fn: (v, p) => {
+      const by = p.by === undefined ? 'key' : String(p.by);
+      if (by !== 'key' && by !== 'value') throw new TemplateError("dictsort: 'by' must be 'key' or 'value'");
+      const at = by === 'key' ? 0 : 1;
+      const key = (e: [string, unknown]) => caseFold(e[at], Boolean(p.case_sensitive));
+      const sorted = Object.entries(mapping(v, 'dictsort')).sort((a, b) => compare(key(a), key(b), 'dictsort'));
+      return p.reverse ? sorted.reverse() : sorted;
+    },
+  },
+  safe: { fn: (v) => defined(v) },
+  attr: { params: ['name'], required: 1, fn: (v, p) => member(defined(v), String(p.name), 'value') },
+  batch: {
+    params: ['linecount', 'fill_with'],
+    required: 1,
+    fn: (v, p) => {
+      const size = Number(p.linecount);
+      if (!Number.isInteger(size) || size < 1) throw new TemplateError('batch: linecount must be a positive integer');
+      const items = list(v, 'batch');
+      const out: unknown[][] = [];
+      for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+      const last = out[out.length - 1];
+      if (last && p.fill_with !== undefined) while (last.length < size) last.push(p.fill_with);
+      return out;
+    },
+  },
+  groupby: {
+    params: ['attribute', 'default', 'case_sensitive'],
+    required: 1,
+    fn: (v, p) => {
+      const groups = new Map<string, { grouper: unknown; list: unknown[] }>();
+      const keyOf = (x: unknown) => {
+        const k = attr(x, p.attribute);
+        return k instanceof Undefined && p.default !== undefined ? p.default : defined(k);
+      };
+      const items = [...list(v, 'groupby')].sort((a, b) => compare(caseFold(keyOf(a), Boolean(p.case_sensitive)), caseFold(keyOf(b), Boolean(p.case_sensitive)), 'groupby'));
+      for (const item of items) {
+        const k = keyOf(item);
+        const id = stableKey(caseFold(k, Boolean(p.case_sensitive)));
+        if (!groups.has(id)) groups.set(id, { grouper: k, list: [] });
+        groups.get(id)!.list.push(item);
+      }
+      // Jinja's (grouper, list) tuples: usable as `for key, members in ...` and as `.grouper`/`.list`.
+      return [...groups.values()].map((g) => Object.assign([g.grouper, g.list], { grouper: g.grouper, list: g.list }));
+    },
+  },
+  center: {
+    params: ['width'],
+    fn: (v, p) => {
+      const s = str(v, 'center');
+      const width = p.width === undefined ? 80 : Number(p.width);
+      if (s.length >= width) return s;
+      // Python's str.center puts the odd space on the right unless the text length is odd.
+      const total = width - s.length;
+      const left = Math.floor(total / 2) + (total % 2 && width % 2 ? 1 : 0);
+      return ' '.repeat(left) + s + ' '.repeat(total - left);
+    },
+  },
+  wordcount: { fn: (v) => (str(v, 'wordcount').match(/\w+/g) ?? []).length },
+  truncate: {
+    params: ['length', 'killwords', 'end', 'leeway'],
+    fn: (v, p) => {
+      const s = str(v, 'truncate');
+      const length = p.length === undefined ? 255 : Number(p.length);
+      const end = p.end === undefined ? '...' : String(p.end);
+      const leeway = p.leeway === undefined ? 5 : Number(p.leeway);
+      if (s.length <= length + leeway) return s;
+      if (p.killwords) return s.slice(0, length - end.length) + end;
+      const cut = s.slice(0, length - end.length);
+      const space = cut.lastIndexOf(' ');
+      return (space >= 0 ? cut.slice(0, space) : cut) + end;
+    },
+  },
   combine: {
     rest: true,
     kwOnly: ['recursive', 'list_merge'],

@@ -4,9 +4,11 @@
  * never execute anything (no `pipe`): env, file, vars, and the `items`/`list` shapes.
  */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
-import { TemplateError } from './errors.js';
+import { Namespace } from './callable.js';
+import { MAX_LOOP_ITERATIONS, TemplateError } from './errors.js';
+import { renderJinjaFile } from './jinja-file.js';
+import { searchFile, type SearchFolder } from './search-path.js';
+import { ansibleTemplateVars } from './template-vars.js';
 import { defined, isUndefined } from './undefined.js';
 import { isMapping, toText, type Mapping } from './values.js';
 
@@ -21,7 +23,7 @@ function range(args: unknown[]): number[] {
   const [start, stop, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
   if (step === 0) throw new TemplateError('range() step must not be zero');
   const out: number[] = [];
-  const limit = 1_000_000;
+  const limit = MAX_LOOP_ITERATIONS;
   for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
     if (out.length >= limit) throw new TemplateError(`range() longer than ${limit} items`);
     out.push(i);
@@ -29,27 +31,47 @@ function range(args: unknown[]): number[] {
   return out;
 }
 
-function readControllerFile(term: string, scope: Scope, lstrip: boolean, rstrip: boolean): string {
-  let path = term.startsWith('~/') ? resolve(homedir(), term.slice(2)) : term;
-  if (!isAbsolute(path)) {
-    const base = scope('playbook_dir');
-    path = resolve(typeof base === 'string' ? base : process.cwd(), path);
-  }
-  let text: string;
+function findControllerFile(plugin: string, folder: SearchFolder, term: string, scope: Scope): string {
+  const { path, searched } = searchFile(scope, folder, term);
+  if (!path) throw new TemplateError(`lookup('${plugin}'): could not find '${term}' (searched ${searched.join(', ')})`);
+  return path;
+}
+
+function readLookupFile(plugin: string, path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new TemplateError(`lookup('file'): could not read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new TemplateError(`lookup('${plugin}'): could not read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+function readControllerFile(term: string, scope: Scope, lstrip: boolean, rstrip: boolean): string {
+  let text = readLookupFile('file', findControllerFile('file', 'files', term, scope));
   if (rstrip) text = text.replace(/\s+$/, '');
   if (lstrip) text = text.replace(/^\s+/, '');
   return text;
+}
+
+/**
+ * lookup('template', 'x.j2'): the file (searched like lookup('file'), in templates/)
+ * rendered as Jinja with the current variables, as Ansible's template lookup does.
+ */
+function renderTemplateLookup(term: string, kw: Mapping, scope: Scope): string {
+  const path = findControllerFile('template', 'templates', term, scope);
+  const source = readLookupFile('template', path);
+  const extra = { ...ansibleTemplateVars(term, path), ...(isMapping(kw.template_vars) ? kw.template_vars : {}) };
+  const inner: Scope = (name) => (Object.prototype.hasOwnProperty.call(extra, name) ? extra[name] : scope(name));
+  return renderJinjaFile(source, inner, path, {
+    ...(kw.trim_blocks !== undefined ? { trimBlocks: Boolean(kw.trim_blocks) } : {}),
+    ...(kw.lstrip_blocks !== undefined ? { lstripBlocks: Boolean(kw.lstrip_blocks) } : {}),
+  });
 }
 
 /** Each lookup plugin returns a list of results, one per term (Ansible's contract). */
 const LOOKUPS: Record<string, (terms: unknown[], kwargs: Mapping, scope: Scope) => unknown[]> = {
   env: (terms, kw) => terms.map((t) => process.env[String(t)] ?? (kw.default !== undefined ? kw.default : '')),
   file: (terms, kw, scope) => terms.map((t) => readControllerFile(String(t), scope, Boolean(kw.lstrip), kw.rstrip !== false)),
+  template: (terms, kw, scope) => terms.map((t) => renderTemplateLookup(String(t), kw, scope)),
   vars: (terms, kw, scope) =>
     terms.map((t) => {
       const v = scope(String(t));
@@ -91,6 +113,7 @@ const GLOBALS: Record<string, GlobalFn> = {
     }
     return Object.assign(out, kwargs);
   },
+  namespace: (args, kwargs) => new Namespace(Object.assign({}, ...args.map((a) => (isMapping(a) ? a : {})), kwargs)),
   lookup: (args, kwargs, scope) => runLookup(args, kwargs, scope, false),
   query: (args, kwargs, scope) => runLookup(args, kwargs, scope, true),
   q: (args, kwargs, scope) => runLookup(args, kwargs, scope, true),

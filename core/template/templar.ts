@@ -11,8 +11,11 @@ import { engineLimitMessage, TemplateError } from './errors.js';
 import { evalNode, parseExpression, scopeOf } from './expression.js';
 import { prepareAst, type Segment } from './handlebars-ast.js';
 import { CAPTURE_HELPER, HandlebarsEnvironment, type CaptureBox } from './handlebars-env.js';
+import { compileJinja, hasJinjaSyntax, renderJinja } from './jinja.js';
+import { renderJinjaFile } from './jinja-file.js';
 import { scanTemplate, type ScanResult } from './mustache-scan.js';
-import { defined, resolvePath, Undefined } from './undefined.js';
+import type { Scope } from './globals.js';
+import { defined, member, resolvePath, Undefined } from './undefined.js';
 import { UnsafeText } from './unsafe.js';
 import { toText } from './values.js';
 
@@ -25,18 +28,38 @@ interface Compiled {
 }
 
 const CACHE_LIMIT = 50_000;
-const JINJA_STATEMENT = /\{%-?\s*(if|elif|else|endif|for|endfor|set|raw|endraw|macro|block|include|import|filter|with)\b/;
+const JINJA_STATEMENT = /\{%[-+]?\s*(if|elif|else|endif|for|endfor|set|raw|endraw|macro|block|include|import|filter|with)\b/;
 
+/** A `.hbs` file is Handlebars only: Jinja statements there are a mistake worth naming. */
 function rejectJinjaStatements(template: string): void {
   if (!template.includes('{%')) return;
   const m = JINJA_STATEMENT.exec(template);
   if (m) {
     const line = template.slice(0, m.index).split('\n').length;
     throw new TemplateError(
-      `Jinja statements such as '{% ${m[1]} %}' are not supported: use Handlebars blocks ({{#if cond}}...{{else}}...{{/if}}, {{#each list}}...{{/each}})`,
+      `Jinja statements such as '{% ${m[1]} %}' are not supported in a Handlebars (.hbs) template: use Handlebars blocks ({{#if cond}}...{{/if}}, {{#each list}}...{{/each}}), or name the file .j2 to write Jinja`,
       { line },
     );
   }
+}
+
+/** How a template file is read: by its extension, then by its content (see docs/templating.md). */
+export type TemplateSyntax = 'jinja' | 'handlebars' | 'auto';
+
+export function syntaxOfFile(path: string): TemplateSyntax {
+  if (/\.(j2|jinja2?|jn2)$/i.test(path)) return 'jinja';
+  if (/\.(hbs|handlebars)$/i.test(path)) return 'handlebars';
+  return 'auto';
+}
+
+export interface TemplateFile {
+  /** The file, for messages and for `{% include %}` relative to it. */
+  path: string;
+  /** Jinja's trim_blocks (Ansible's default: true) and lstrip_blocks (default: false). */
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+  /** Variables only this template sees (ansible_managed, template_path...), over `vars`. */
+  templateVars?: Vars;
 }
 
 /** Handlebars' parse errors span four lines (with a caret); keep the first and last. */
@@ -54,6 +77,16 @@ function errorMessage(err: unknown): string {
 function withContext(err: unknown, where: string | undefined, template: string): TemplateError {
   const te = err instanceof TemplateError ? err : new TemplateError(errorMessage(err), { cause: err });
   return te.addContext(where, template);
+}
+
+/** `vars` plus `top`, copying property descriptors so lazily templated variables stay lazy. */
+function withVars(vars: Vars, top: Vars): Vars {
+  return Object.assign(Object.defineProperties({}, Object.getOwnPropertyDescriptors(vars)), top);
+}
+
+/** Variables of `top` first, then of `vars`. */
+function overlayScope(top: Vars, vars: Vars): Scope {
+  return (name) => (Object.prototype.hasOwnProperty.call(top, name) ? top[name] : member(vars, name, ''));
 }
 
 function renderSegments(segments: Segment[], vars: Vars): string {
@@ -96,19 +129,37 @@ export class Templar {
   }
 
   isTemplate(s: string): boolean {
-    return s.includes('{{');
+    return s.includes('{{') || hasJinjaSyntax(s);
   }
 
-  /** Render a template to text (template files, `msg:` strings). */
+  /** Render a template to text (`msg:` strings, lookups). */
   renderString(template: string, vars: Vars, where?: string): string {
     try {
-      if (!this.isTemplate(template)) {
-        rejectJinjaStatements(template);
-        return template;
-      }
+      if (!this.isTemplate(template)) return template;
       return this.compiled(template).text(vars);
     } catch (err) {
       throw withContext(err, where, template);
+    }
+  }
+
+  /**
+   * Render a template file (the template module, lookup('template')). `.j2` files are
+   * Jinja, `.hbs` files Handlebars; any other name is Jinja when it has `{% %}` or
+   * `{# #}` tags, and otherwise reads `{{ }}` as in playbook strings.
+   */
+  renderFile(source: string, vars: Vars, file: TemplateFile): string {
+    const syntax = syntaxOfFile(file.path);
+    try {
+      if (syntax === 'handlebars') rejectJinjaStatements(source);
+      const jinja = syntax === 'jinja' || (syntax === 'auto' && hasJinjaSyntax(source));
+      const scope = file.templateVars ? overlayScope(file.templateVars, vars) : scopeOf(vars);
+      if (!jinja) {
+        if (!source.includes('{{')) return source;
+        return this.compiled(source).text(file.templateVars ? withVars(vars, file.templateVars) : vars);
+      }
+      return renderJinjaFile(source, scope, file.path, { trimBlocks: file.trimBlocks ?? true, lstripBlocks: file.lstripBlocks ?? false });
+    } catch (err) {
+      throw withContext(err, file.path, source);
     }
   }
 
@@ -123,9 +174,8 @@ export class Templar {
   private renderValue(value: unknown, vars: Vars, where: string | undefined, key: string): unknown {
     if (value instanceof UnsafeText) return value.text;
     if (typeof value === 'string') {
-      if (!this.isTemplate(value) && !value.includes('{%')) return value;
+      if (!this.isTemplate(value)) return value;
       try {
-        if (!this.isTemplate(value)) rejectJinjaStatements(value);
         const compiled = this.compiled(value);
         return compiled.native ? compiled.native(vars) : compiled.text(vars);
       } catch (err) {
@@ -169,7 +219,11 @@ export class Templar {
   }
 
   private compile(template: string): Compiled {
-    rejectJinjaStatements(template);
+    if (hasJinjaSyntax(template)) {
+      // Statements make it a Jinja template, rendered to text as Ansible does.
+      const compiled = compileJinja(template);
+      return { text: (vars) => renderJinja(compiled, scopeOf(vars)) };
+    }
     const scan = scanTemplate(template, this.env);
     const compiled = this.compileScanned(scan);
     return scan.around && compiled.native ? keepAround(compiled.native, scan.around) : compiled;

@@ -50,7 +50,7 @@ export async function runModuleLocally(
     predicted: runtime.predicted,
     log: silent,
     findFile: (_kind, name) => resolve(baseDir, name),
-    render: (template, source) => templar.renderString(template, vars, source),
+    render: (template, source, file) => (file ? templar.renderFile(template, vars, { ...file, path: source ?? 'template' }) : templar.renderString(template, vars, source)),
     evaluate: (expression) => evaluate(expression, vars),
   });
 }

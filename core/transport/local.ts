@@ -72,8 +72,15 @@ export class LocalTransport implements Transport {
           }
         }, options.timeoutMs);
       }
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(input.stderr(d)));
+      child.stdout.on('data', (d: Buffer) => {
+        out.push(d);
+        options.onOutput?.('stdout', d);
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        const kept = input.stderr(d);
+        err.push(kept);
+        if (kept.length) options.onOutput?.('stderr', kept);
+      });
       child.on('error', (e) => {
         if (timer) clearTimeout(timer);
         if (pid !== undefined) this.running.delete(pid);

@@ -36,10 +36,12 @@ export interface ChannelRun {
   timeoutMs?: number;
   /** Called once when the timeout fires, to kill the command by other means as well. */
   onTimeout?: () => void;
+  /** Output as it arrives (ExecOptions.onOutput). */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 export function runOnChannel(client: ssh2.Client, commandLine: string, run: ChannelRun = {}): Promise<ChannelOutcome> {
-  const { stdin, timeoutMs, onTimeout, input } = run;
+  const { stdin, timeoutMs, onTimeout, input, onOutput } = run;
   return new Promise((resolve) => {
     let done = false;
     let channel: ClientChannel | undefined;
@@ -76,8 +78,15 @@ export function runOnChannel(client: ssh2.Client, commandLine: string, run: Chan
         if (timedOut) stopChannel(ch, !onTimeout);
         const out = new CappedOutput();
         const errOut = new CappedOutput();
-        ch.on('data', (d: Buffer) => out.push(d));
-        ch.stderr.on('data', (d: Buffer) => errOut.push(input ? input.stderr(d) : d));
+        ch.on('data', (d: Buffer) => {
+          out.push(d);
+          onOutput?.('stdout', d);
+        });
+        ch.stderr.on('data', (d: Buffer) => {
+          const kept = input ? input.stderr(d) : d;
+          errOut.push(kept);
+          if (kept.length) onOutput?.('stderr', kept);
+        });
         const exited = (rc: number): ChannelOutcome => {
           const outcome: ChannelOutcome = { kind: 'exited', rc, stdout: out.result(), stderr: errOut.result() };
           if (out.dropped || errOut.dropped) outcome.dropped = { stdout: out.dropped, stderr: errOut.dropped };

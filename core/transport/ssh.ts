@@ -154,7 +154,7 @@ export class SshTransport implements Transport {
     for (;;) {
       const connection = await this.ensureConnection();
       const input = execInput(prepared);
-      const run: ChannelRun = { timeoutMs: options.timeoutMs, input };
+      const run: ChannelRun = { timeoutMs: options.timeoutMs, input, ...(options.onOutput ? { onOutput: options.onOutput } : {}) };
       run.onTimeout = () => void this.killMarked(connection, [marker], options.become);
       // A command still queued when the run is interrupted never starts.
       const outcome = await this.channels.add(() => (this.stopped.has(marker) ? Promise.resolve(undefined) : runOnChannel(connection.client, line, run)));

@@ -33,6 +33,11 @@ export interface ExecOptions {
   become?: BecomeSpec;
   /** Kill the command and fail with TimeoutError after this many milliseconds. */
   timeoutMs?: number;
+  /**
+   * Each chunk of output as it arrives (stderr after become's prompt lines are taken out),
+   * for -v streaming; the result still holds all of it.
+   */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 export interface ExecResult {

@@ -172,7 +172,7 @@ export async function runGuarded(ctx: ModuleContext<GuardArgs>, spec: CommandSpe
   const script = guardScript(nonce, spec.command, a, ctx.check);
   const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? '\n' : '') : undefined;
   const started = new Date();
-  const res = await ctx.run(script, stdin !== undefined ? { stdin } : {});
+  const res = await ctx.run(script, { ...(stdin !== undefined ? { stdin } : {}), stream: { hideIfStartsWith: nonce } });
   const ended = new Date();
   const outcome = outcomeOf(nonce, res.stdout);
   const timing = { start: timestamp(started), end: timestamp(ended), delta: duration(ended.getTime() - started.getTime()) };

@@ -636,7 +636,49 @@ export function virtualFacts(sections: Map<string, string>): Facts {
   if (!type && ls.includes('cpu-hypervisor')) type = 'VMware';
   if (type && role === 'NA') role = 'guest';
   const map: Record<string, string> = { 'systemd-nspawn': 'systemd-nspawn', oracle: 'virtualbox', microsoft: 'VirtualPC', vmware: 'VMware' };
-  return { ansible_virtualization_type: type ? (map[type] ?? type) : 'NA', ansible_virtualization_role: role };
+  const kvmLoaded = kvmState(sections.get('kvm')).modules.includes('kvm');
+  const guest = type ? (map[type] ?? type) : undefined;
+  // As Ansible: a loaded kvm module makes the host a KVM host (tech_host), and its type
+  // when nothing says it is a guest itself.
+  if (!guest && kvmLoaded) return { ansible_virtualization_type: 'kvm', ansible_virtualization_role: 'host', ansible_virtualization_tech_host: ['kvm'], ansible_virtualization_tech_guest: [] };
+  return {
+    ansible_virtualization_type: guest ?? 'NA',
+    ansible_virtualization_role: role,
+    ansible_virtualization_tech_host: kvmLoaded ? ['kvm'] : [],
+    ansible_virtualization_tech_guest: guest ? [guest] : [],
+  };
+}
+
+export interface KvmState {
+  /** /dev/kvm exists and is a character device. */
+  device: boolean;
+  /** The gathering user may open /dev/kvm read-write (as qemu must). */
+  device_writable: boolean;
+  /** The kernel lists its loaded modules (/proc/modules is readable). */
+  modules_listed: boolean;
+  /** Loaded kvm modules: kvm, kvm_intel, kvm_amd. */
+  modules: string[];
+  /** Hardware virtualization usable for guests: the device node exists. */
+  available: boolean;
+}
+
+export function kvmState(section: string | undefined): KvmState {
+  const ls = lines(section).map((l) => l.trim());
+  const device = ls.includes('device');
+  return {
+    device,
+    device_writable: ls.includes('device-rw'),
+    modules_listed: ls.includes('proc-modules'),
+    modules: ls.filter((l) => l.startsWith('module ')).map((l) => l.slice('module '.length)),
+    // The module alone is not enough (a container without the device node cannot use it);
+    // a kernel with KVM built in has the device and no module.
+    available: device,
+  };
+}
+
+/** `ansible_kvm` (a tsplay fact, not Ansible's): what decides nova's virt_type. */
+export function kvmFacts(sections: Map<string, string>): Facts {
+  return { ansible_kvm: kvmState(sections.get('kvm')) };
 }
 
 // ------------------------------------------------------------------ all together
@@ -663,6 +705,7 @@ const PARSERS: Array<(s: Map<string, string>, known: Facts) => Facts> = [
   dmiFacts,
   networkFacts,
   virtualFacts,
+  kvmFacts,
 ];
 
 /** Which parser needs which section: facts of a section that was not gathered are left out. */
@@ -688,6 +731,7 @@ const PARSER_SECTIONS = new Map<(s: Map<string, string>, known: Facts) => Facts,
   [dmiFacts, 'dmi'],
   [networkFacts, 'sysnet'],
   [virtualFacts, 'virt'],
+  [kvmFacts, 'kvm'],
 ]);
 
 /** Parse the whole script output into `ansible_*` facts. */

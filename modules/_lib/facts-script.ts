@@ -78,6 +78,11 @@ const SECTION_SCRIPTS: Record<Section, string[]> = {
   virtual: [
     's virt; systemd-detect-virt 2>/dev/null; systemd-detect-virt --container 2>/dev/null; [ -f /.dockerenv ] && echo docker-env;' +
       ' grep -qa container=lxc /proc/1/environ 2>/dev/null && echo lxc-env; grep -q "^flags.* hypervisor" /proc/cpuinfo 2>/dev/null && echo cpu-hypervisor',
+    // KVM as a hypervisor on this host: the device node libvirt/qemu open, and the kvm
+    // modules the kernel has loaded (what `lsmod | grep kvm` shows; a kernel without
+    // loadable modules, or a container, has no /proc/modules at all). Shell builtins only.
+    's kvm; [ -c /dev/kvm ] && echo device; [ -r /dev/kvm ] && [ -w /dev/kvm ] && echo device-rw;' +
+      ' if [ -r /proc/modules ]; then echo proc-modules; while read -r m rest; do case $m in kvm|kvm_*) echo "module $m";; esac; done < /proc/modules; fi',
   ],
 };
 

@@ -27,7 +27,8 @@ export interface ManagerOptions {
 
 /** Stands for the overlay directory in an argv; rendered as the shell variable holding it. */
 const OVERLAY_TOKEN = '@@tsplay-overlay-dir@@';
-const DEFAULT_REPOSDIRS = ['/etc/yum.repos.d', '/etc/yum/repos.d', '/etc/distro.repos.d'];
+/** Where dnf and yum look for .repo files by default. */
+export const REPOSDIRS = ['/etc/yum.repos.d', '/etc/yum/repos.d', '/etc/distro.repos.d'];
 
 /** Quote a dnf/yum argv, turning the overlay token into a reference to the overlay directory. */
 export function renderArgv(args: string[]): string {
@@ -70,7 +71,7 @@ export function managerArgs(mgr: PackageManager, o: ManagerOptions): string[] {
   if (o.enablerepo.length) args.push(`--enablerepo=${o.enablerepo.join(',')}`);
   for (const e of o.exclude) args.push(`--exclude=${e}`);
   if (o.disableGpgCheck) args.push('--nogpgcheck');
-  if (o.repoOverlay?.length) args.push(`--setopt=reposdir=${[...DEFAULT_REPOSDIRS, OVERLAY_TOKEN].join(',')}`);
+  if (o.repoOverlay?.length) args.push(`--setopt=reposdir=${[...REPOSDIRS, OVERLAY_TOKEN].join(',')}`);
   return args;
 }
 

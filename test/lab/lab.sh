@@ -8,7 +8,8 @@
 #                                   --openstack also the OpenStack controller `cloud` (198.18.0.5)
 #   npm run lab -- down [--openstack]  stop and remove the hosts, the bridge and the route
 #                                   (--openstack: only the cloud host; the others stay up)
-#   npm run lab -- reset            the same hosts again on fresh overlays, in seconds
+#   npm run lab -- reset [HOST...]  the same hosts (or only the named ones) again on fresh
+#                                   overlays, in seconds
 #   npm run lab -- status           what is running; exit 0 only when every host is up
 #   npm run lab -- ssh NAME [CMD]   log into a host as root (or run CMD there)
 #   npm run lab -- purge            down, then delete every cache under the state dir
@@ -110,6 +111,7 @@ cmd_up() {
   prepare_machine
   credentials_ensure
   debootstrap_ensure
+  base_packages_ensure
   # `up --openstack` adds the cloud and never disturbs hosts that exist: when the RPM
   # repositories or the base changed (another work tree's lab files, say), rebuilding them
   # would recreate those hosts, so they are left as they are and only a plain `up` rebuilds.
@@ -208,11 +210,21 @@ reset_host() {
 }
 
 cmd_reset() {
-  local hosts=() start name
+  local hosts=() start name existing=()
   start=$(now_ms)
   take_lock
-  mapfile -t hosts < <(existing_hosts)
-  [ ${#hosts[@]} -gt 0 ] || die "reset: no lab hosts exist; run 'npm run lab -- up' first"
+  mapfile -t existing < <(existing_hosts)
+  [ ${#existing[@]} -gt 0 ] || die "reset: no lab hosts exist; run 'npm run lab -- up' first"
+  if [ $# -gt 0 ]; then
+    # Only the named hosts: a test that needs fresh hosts must not disturb the others.
+    for name in "$@"; do
+      printf '%s\n' "${existing[@]}" | grep -qxF -- "$name" \
+        || die "reset: no lab host named '$name' (existing: ${existing[*]})"
+      hosts+=("$name")
+    done
+  else
+    hosts=("${existing[@]}")
+  fi
   base_is_current || die "reset: the base image is out of date; run 'npm run lab -- up' (it rebuilds and recreates the hosts)"
   prepare_machine
   parallel_each 64 reset_host "${hosts[@]}"

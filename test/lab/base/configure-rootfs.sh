@@ -38,6 +38,21 @@ chown -R tester2:tester2 /home/tester2/.ssh
 systemctl mask -q apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
     e2scrub_reap.service fstrim.timer systemd-pstore.service
 
+# Debian's MariaDB (base stage 1b) provides the binaries only: the lab's CentOS-shaped
+# mariadb-server RPM owns the unit, /etc/my.cnf and the data directory, so a host has a database
+# exactly when a playbook installs and starts mariadb-server, as on CentOS 7.
+rm -rf /usr/lib/systemd/system/mariadb* /usr/lib/systemd/system/mysql*.service \
+    /etc/systemd/system/mysql*.service /etc/systemd/system/*.wants/mariadb* /var/lib/mysql \
+    /etc/init.d/mariadb /etc/init.d/mysql /etc/rc?.d/[SK]??mariadb /etc/rc?.d/[SK]??mysql
+# The socket CentOS 7's client looks for by default (Debian's looks in /run/mysqld).
+printf '[client-server]\nsocket = /var/lib/mysql/mysql.sock\n' > /etc/mysql/mariadb.conf.d/90-tsplay-centos-socket.cnf
+# CentOS 7 names the D-Bus system bus messagebus.service too (a link to dbus.service); seed 004
+# starts it by that name.
+ln -sf dbus.service /usr/lib/systemd/system/messagebus.service
+# CentOS 7's iptables 1.4 drives the legacy xtables backend; Debian 12 defaults to nft.
+update-alternatives --quiet --set iptables /usr/sbin/iptables-legacy
+update-alternatives --quiet --set ip6tables /usr/sbin/ip6tables-legacy
+
 # Each host gets its own machine-id from `lab up`; an empty file keeps the base generic.
 : > /etc/machine-id
 rm -f /var/lib/dbus/machine-id

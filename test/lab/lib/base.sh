@@ -13,6 +13,17 @@ BASE_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,python3,iproute2,dnf,rpm,
 DEBOOTSTRAP_ROOT=$STATE/debootstrap
 DEBOOTSTRAP_STAMP=$STATE/debootstrap.stamp
 
+# Stage 1b: Debian packages only the numbered hosts need, installed with apt into a copy of
+# stage 1. They are not in BASE_PACKAGES because the cloud rootfs starts from stage 1 too and
+# its 20-minute build must not repeat when the hosts need one more tool.
+#   iptables        the compute-node playbook's firewall (live rules in the host's namespace)
+#   mariadb-client  mysql_db/mysql_user and the stub nova-manage talk to a real MariaDB
+#   mariadb-server  the database of the snapshot-backup and compute-node playbooks (installed
+#   xfsprogs        disabled; the hosts that play a database server start it) and its XFS disk
+BASE_DEBIAN_PACKAGES="iptables mariadb-client mariadb-server xfsprogs"
+BASE_PKG_ROOT=$STATE/base-packages
+BASE_PKG_STAMP=$STATE/base-packages.stamp
+
 # The Debian mirror this machine already uses (deb822 .sources or one-line .list files).
 debian_mirror() {
   local url
@@ -46,6 +57,57 @@ debootstrap_ensure() {
   log "debootstrap done in $(elapsed "$start")"
 }
 
+# The security mirror this machine uses (glance's SSRF fixes are only in bookworm-security):
+# base.sh's lookup for that suite; without such a source, Debian's own.
+debian_security_mirror() {
+  local url
+  url=$(DEBIAN_SUITE=$DEBIAN_SUITE-security debian_mirror)
+  [ "$url" != http://deb.debian.org/debian ] || url=http://deb.debian.org/debian-security
+  echo "$url"
+}
+
+# Runs a script from this machine inside ROOT (chroot) with /proc and /dev mounted.
+chroot_run_script() {
+  local root=$1 script=$2 log=$3 rc=0 m
+  shift 3
+  local -a mounts=()
+  mount --bind /proc "$root/proc" && mounts+=("$root/proc")
+  mount --bind /dev "$root/dev" && mounts+=("$root/dev")
+  mount -t devpts -o newinstance devpts "$root/dev/pts" && mounts+=("$root/dev/pts")
+  # A file, not stdin: apt and dpkg inside must not read the rest of the script as input.
+  install -m 0755 "$script" "$root/tmp/tsplay-chroot-script"
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" chroot "$root" /bin/bash /tmp/tsplay-chroot-script </dev/null >> "$log" 2>&1 || rc=$?
+  rm -f "$root/tmp/tsplay-chroot-script"
+  for ((m = ${#mounts[@]} - 1; m >= 0; m--)); do umount "${mounts[$m]}" || umount -l "${mounts[$m]}"; done
+  return $rc
+}
+
+base_packages_hash() {
+  { cat "$DEBOOTSTRAP_STAMP"; printf '%s\n' "$BASE_DEBIAN_PACKAGES" "$(debian_mirror)" "$(debian_security_mirror)"
+    sha256sum < "$LAB_DIR/base/install-debian-packages.sh"; } | sha256sum | cut -d' ' -f1
+}
+
+base_packages_ensure() {
+  if [ -f "$BASE_PKG_STAMP" ] && [ "$(cat "$BASE_PKG_STAMP")" = "$(base_packages_hash)" ] && [ -x "$BASE_PKG_ROOT/usr/bin/dnf" ]; then
+    return 0
+  fi
+  local start log=$STATE/base-packages.log
+  start=$(now_ms)
+  log "base stage 1b: installing $BASE_DEBIAN_PACKAGES"
+  rm -rf "$BASE_PKG_ROOT.new" "$BASE_PKG_STAMP"
+  cp -a "$DEBOOTSTRAP_ROOT" "$BASE_PKG_ROOT.new"
+  # apt needs a name service during the build only; the hosts themselves get none.
+  cp /etc/resolv.conf "$BASE_PKG_ROOT.new/etc/resolv.conf"
+  : > "$log"
+  chroot_run_script "$BASE_PKG_ROOT.new" "$LAB_DIR/base/install-debian-packages.sh" "$log" \
+      MIRROR="$(debian_mirror)" SECURITY_MIRROR="$(debian_security_mirror)" PACKAGES="$BASE_DEBIAN_PACKAGES" \
+    || die "installing the base packages failed, see $log: $(tail -n 3 "$log" | tr '\n' ' ')"
+  rm -rf "$BASE_PKG_ROOT"
+  mv "$BASE_PKG_ROOT.new" "$BASE_PKG_ROOT"
+  base_packages_hash > "$BASE_PKG_STAMP"
+  log "base stage 1b done in $(elapsed "$start")"
+}
+
 # The lab's SSH client key and tester2's sudo password: created once, kept across rebuilds.
 credentials_ensure() {
   mkdir -p "$SSH_DIR" "$HOSTKEYS_DIR"
@@ -63,7 +125,7 @@ credentials_ensure() {
 }
 
 base_inputs_hash() {
-  { cat "$DEBOOTSTRAP_STAMP" "$RPM_STAMP" "$LAB_KEY.pub" "$TESTER2_PASSWORD_FILE"
+  { cat "$BASE_PKG_STAMP" "$RPM_STAMP" "$LAB_KEY.pub" "$TESTER2_PASSWORD_FILE"
     hash_inputs "$LAB_DIR/base" "$LAB_DIR/lib/base.sh"; } | sha256sum | cut -d' ' -f1
 }
 
@@ -96,7 +158,7 @@ base_ensure() {
   start=$(now_ms)
   log "building the base rootfs"
   rm -rf "$BASE_ROOT.new"
-  cp -a "$DEBOOTSTRAP_ROOT" "$BASE_ROOT.new"
+  cp -a "$BASE_PKG_ROOT" "$BASE_ROOT.new"
   base_configure "$BASE_ROOT.new"
   rm -rf "$BASE_ROOT"
   mv "$BASE_ROOT.new" "$BASE_ROOT"

@@ -22,15 +22,6 @@ CLOUD_BUILD_NETNS=${NETNS_PREFIX}cloud-build-$$
 CLOUD_BUILD_CGROUP=cloud-build-$$
 CLOUD_PASSWORD_NAMES="ADMIN_PASSWORD DEMO_PASSWORD GLANCE_PASSWORD CINDER_PASSWORD KEYSTONE_DB_PASSWORD GLANCE_DB_PASSWORD CINDER_DB_PASSWORD RABBIT_PASSWORD"
 
-# The security mirror this machine uses (glance's SSRF fixes are only in bookworm-security):
-# base.sh's lookup for that suite; without such a source, Debian's own.
-debian_security_mirror() {
-  local url
-  url=$(DEBIAN_SUITE=$DEBIAN_SUITE-security debian_mirror)
-  [ "$url" != http://deb.debian.org/debian ] || url=http://deb.debian.org/debian-security
-  echo "$url"
-}
-
 # The OpenStack passwords: made once, kept across rebuilds (only `purge` forgets them).
 cloud_secrets_ensure() {
   local name pw missing=()
@@ -61,22 +52,6 @@ cloud_packages_current() {
     && [ -x "$CLOUD_PKG_ROOT/usr/bin/keystone-manage" ]
 }
 
-# Runs a script from this machine inside ROOT (chroot) with /proc and /dev mounted.
-cloud_chroot_script() {
-  local root=$1 script=$2 log=$3 rc=0 m
-  shift 3
-  local -a mounts=()
-  mount --bind /proc "$root/proc" && mounts+=("$root/proc")
-  mount --bind /dev "$root/dev" && mounts+=("$root/dev")
-  mount -t devpts -o newinstance devpts "$root/dev/pts" && mounts+=("$root/dev/pts")
-  # A file, not stdin: apt and dpkg inside must not read the rest of the script as input.
-  install -m 0755 "$script" "$root/tmp/tsplay-chroot-script"
-  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" chroot "$root" /bin/bash /tmp/tsplay-chroot-script </dev/null >> "$log" 2>&1 || rc=$?
-  rm -f "$root/tmp/tsplay-chroot-script"
-  for ((m = ${#mounts[@]} - 1; m >= 0; m--)); do umount "${mounts[$m]}" || umount -l "${mounts[$m]}"; done
-  return $rc
-}
-
 cloud_packages_ensure() {
   cloud_packages_current && return 0
   local start log=$STATE/cloud-packages.log
@@ -87,7 +62,7 @@ cloud_packages_ensure() {
   # apt needs a name service during the build only; the host itself gets none.
   cp /etc/resolv.conf "$CLOUD_PKG_ROOT.new/etc/resolv.conf"
   : > "$log"
-  cloud_chroot_script "$CLOUD_PKG_ROOT.new" "$CLOUD_SRC/install-packages.sh" "$log" \
+  chroot_run_script "$CLOUD_PKG_ROOT.new" "$CLOUD_SRC/install-packages.sh" "$log" \
       MIRROR="$(debian_mirror)" SECURITY_MIRROR="$(debian_security_mirror)" PACKAGES="$CLOUD_PACKAGES" \
     || die "installing the cloud packages failed, see $log: $(tail -n 3 "$log" | tr '\n' ' ')"
   printf '# tsplay lab: no DNS (the lab network is isolated)\n' > "$CLOUD_PKG_ROOT.new/etc/resolv.conf"
@@ -191,7 +166,7 @@ cloud_build_new() {
   local -a secrets=()
   local name
   for name in $CLOUD_PASSWORD_NAMES; do secrets+=("$name=$(cloud_secret "$name")"); done
-  cloud_chroot_script "$new" "$CLOUD_SRC/configure.sh" "$log" \
+  chroot_run_script "$new" "$CLOUD_SRC/configure.sh" "$log" \
       LAB_PUBKEY="$(cat "$LAB_KEY.pub")" CLOUD_NAME="$CLOUD_NAME" CLOUD_IP="$SUBNET_PREFIX.$CLOUD_OCTET" "${secrets[@]}" \
     || die "configuring the cloud rootfs failed, see $log: $(tail -n 3 "$log" | tr '\n' ' ')"
   : > "$STATE/cloud-bootstrap.log"

@@ -38,7 +38,7 @@ repo_ensure() {
     [ -n "${spec:-}" ] || continue
     [ -f "$RPMS_SRC/specs/$spec" ] || die "build-list names $spec, which is not in $RPMS_SRC/specs"
     case $repo in
-      centos7-os|centos7-updates|openstack-juno) dest=$RPM_REPO.new/$repo/Packages ;;
+      centos7-os|centos7-updates|openstack-juno|xen-c6) dest=$RPM_REPO.new/$repo/Packages ;;
       standalone) dest=$RPM_BUILD/standalone ;;
       *) die "build-list: unknown repository '$repo' for $spec" ;;
     esac
@@ -49,7 +49,7 @@ repo_ensure() {
   done < "$RPMS_SRC/build-list"
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   [ "$failed" = 0 ] || die "building the lab RPMs failed (see the rpmbuild error above)"
-  for repo in centos7-os centos7-updates openstack-juno; do
+  for repo in centos7-os centos7-updates openstack-juno xen-c6; do
     [ -d "$RPM_REPO.new/$repo/Packages" ] || die "repository $repo has no packages"
     createrepo_c --quiet --no-database "$RPM_REPO.new/$repo" >/dev/null \
       || die "createrepo_c $RPM_REPO.new/$repo failed"

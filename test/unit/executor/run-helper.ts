@@ -12,7 +12,7 @@ import type { ExecutorOptions } from '../../../core/executor/run-context.js';
 import type { RecapStats } from '../../../core/executor/stats.js';
 
 export interface Recorded {
-  /** `task NAME`, `handler NAME`, `HOST status NAME`, `play NAME`, `abort REASON`. */
+  /** `task NAME`, `handler NAME`, `HOST status NAME`, `play NAME`, `abort REASON`, `warning MESSAGE`. */
   log: string[];
   stats: RecapStats;
   exitCode: number;
@@ -56,6 +56,7 @@ export async function runYaml(
         results.set(`${host} ${t.name}`, r);
       },
       playAborted: (reason) => log.push(`abort ${reason}`),
+      warning: (message) => log.push(`warning ${message}`),
     },
     log: pino({ level: 'silent' }),
     loadTaskFile: (p) => loadTaskFile(p, loaderOptions),

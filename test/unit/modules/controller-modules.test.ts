@@ -5,6 +5,7 @@ import debug from '../../../modules/debug.js';
 import fail from '../../../modules/fail.js';
 import meta from '../../../modules/meta.js';
 import setFact from '../../../modules/set_fact.js';
+import warn from '../../../modules/warn.js';
 import { pythonTruthy } from '../../../modules/_lib/truthy.js';
 import { run } from './general-helpers.js';
 
@@ -62,6 +63,17 @@ describe('assert', () => {
     expect(r.msg).toContain("The conditional check 'undefined_var == 1' failed");
     expect((await run(assertModule, {}, { vars })).msg).toContain("missing required argument 'that'");
   });
+});
+
+describe('warn', () => {
+  it('returns the message as its one warning, ok and unchanged, in check mode too', async () => {
+    for (const check of [false, true]) expect(await run(warn, { msg: 'no /dev/kvm: qemu' }, { vars, check })).toMatchObject({ changed: false, failed: false, msg: 'no /dev/kvm: qemu', warnings: ['no /dev/kvm: qemu'] });
+  });
+  it('needs a message', async () => {
+    expect((await run(warn, {}, { vars })).failed).toBe(true);
+    expect((await run(warn, { msg: '' }, { vars })).failed).toBe(true);
+  });
+  it('is controller-only', () => expect(warn.controllerOnly).toBe(true));
 });
 
 describe('fail', () => {

@@ -2,7 +2,7 @@
  * setup: the fact parser on captured script output (a Debian 12 sandbox captured here, a
  * CentOS 7 network node assembled from CentOS 7 files), subset selection, and a live run.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import setup from '../../../modules/setup.js';
@@ -161,6 +161,42 @@ describe('fallbacks and helpers', () => {
     expect(resolveSubsets(['!all', '!min', 'distribution'])).toEqual(['distribution']);
     expect(() => resolveSubsets(['hardwre'])).toThrow(/unknown gather_subset 'hardwre'/);
     expect(factsScript(['distribution'])).not.toContain('ip -o addr');
+  });
+});
+
+describe('KVM facts (the virtual subset)', () => {
+  const parse = (virt: string[], kvm: string[]) => parseFacts(['@@virt', ...virt, '@@kvm', ...kvm, '@@end'].join('\n'));
+
+  it('a CentOS 7 KVM host (what `lsmod | grep kvm` shows in seed 000): device, modules, role host', () => {
+    const f = parse(['none', 'none'], ['device', 'device-rw', 'proc-modules', 'module kvm_intel', 'module kvm']);
+    expect(f.ansible_kvm).toEqual({ device: true, device_writable: true, modules_listed: true, modules: ['kvm_intel', 'kvm'], available: true });
+    expect(f).toMatchObject({ ansible_virtualization_type: 'kvm', ansible_virtualization_role: 'host', ansible_virtualization_tech_host: ['kvm'], ansible_virtualization_tech_guest: [] });
+  });
+
+  it('a container on a kernel without loadable modules (the lab): nothing, and the reason is visible', () => {
+    const f = parse(['systemd-nspawn', 'systemd-nspawn'], []);
+    expect(f.ansible_kvm).toEqual({ device: false, device_writable: false, modules_listed: false, modules: [], available: false });
+    expect(f).toMatchObject({ ansible_virtualization_type: 'systemd-nspawn', ansible_virtualization_role: 'guest', ansible_virtualization_tech_host: [], ansible_virtualization_tech_guest: ['systemd-nspawn'] });
+  });
+
+  it('the module loaded but no device node (a container given no /dev/kvm): not available', () => {
+    const f = parse(['lxc', 'lxc'], ['proc-modules', 'module kvm', 'module kvm_amd']);
+    expect(f.ansible_kvm).toMatchObject({ device: false, modules: ['kvm', 'kvm_amd'], available: false });
+    expect(f).toMatchObject({ ansible_virtualization_role: 'guest', ansible_virtualization_tech_host: ['kvm'] });
+  });
+
+  it('KVM built into the kernel: the device without a module is available', () => {
+    expect(parse(['kvm', 'none'], ['device', 'proc-modules']).ansible_kvm).toMatchObject({ device: true, modules: [], modules_listed: true, available: true });
+  });
+
+  it('the script reads this machine as it is, in the same command as the rest', async () => {
+    const r = await run(setup, { gather_subset: ['!all', '!min', 'virtual'] });
+    const kvm = (r.ansible_facts as Record<string, unknown>).ansible_kvm as Record<string, unknown>;
+    const dev = existsSync('/dev/kvm') && statSync('/dev/kvm').isCharacterDevice();
+    expect(kvm).toMatchObject({ device: dev, available: dev, modules_listed: existsSync('/proc/modules') });
+    const loaded = existsSync('/proc/modules') ? readFileSync('/proc/modules', 'utf8').split('\n').map((l) => l.split(' ')[0]).filter((m) => m === 'kvm' || m!.startsWith('kvm_')) : [];
+    expect(kvm.modules).toEqual(loaded);
+    expect(factsScript([...SUBSETS.min])).not.toContain('/dev/kvm');
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The system modules (yum, systemd, selinux, reboot, get_url, user, group, wait_for): found
+ * The system modules (yum, yum_repository, systemd, selinux, reboot, get_url, user, group, wait_for): found
  * by every name a playbook may use, strict schemas, and documentation that cannot drift:
  * every example is a task whose arguments validate against the schema, and every argument
  * is described in docs/modules/<name>.md.
@@ -20,6 +20,7 @@ const NAMES: Record<string, string[]> = {
   user: ['ansible.builtin.user'],
   group: ['ansible.builtin.group'],
   wait_for: ['ansible.builtin.wait_for'],
+  yum_repository: ['ansible.builtin.yum_repository'],
 };
 
 describe('system modules: names, schemas, docs', async () => {

@@ -17,6 +17,9 @@ function errorOf(fn: () => unknown): TemplateError {
 }
 
 /** [filter, input, args, kwargs, expected] — at least one row per filter (checked below). */
+/** Jinja's groupby result: a (grouper, list) pair that also has those attributes. */
+const group = (grouper: unknown, list: unknown[]) => Object.assign([grouper, list], { grouper, list });
+
 const CASES: Array<[string, unknown, unknown[], Record<string, unknown>, unknown]> = [
   ['default', new Undefined('x'), ['d'], {}, 'd'],
   ['default', 'v', ['d'], {}, 'v'],
@@ -71,9 +74,25 @@ const CASES: Array<[string, unknown, unknown[], Record<string, unknown>, unknown
   ['to_json', { b: 1, a: 2 }, [], { sort_keys: true }, '{"a":2,"b":1}'],
   ['to_nice_json', { b: 1, a: 2 }, [], {}, '{\n    "a": 2,\n    "b": 1\n}'],
   ['to_nice_json', { b: 1 }, [2], {}, '{\n  "b": 1\n}'],
-  ['to_yaml', { a: [1, 2] }, [], {}, 'a:\n  - 1\n  - 2\n'],
+  // PyYAML's layout, as Ansible writes it: flow style for lists of scalars in to_yaml,
+  // lists not indented under their key, a mapping in a list padded to the indent.
+  ['to_yaml', { a: [1, 2] }, [], {}, 'a: [1, 2]\n'],
+  ['to_yaml', { a: [{ b: 'yes' }] }, [], { default_flow_style: false }, "a:\n- b: 'yes'\n"],
   ['to_nice_yaml', { b: { c: 1 }, a: 1 }, [], {}, 'a: 1\nb:\n    c: 1\n'],
+  ['to_nice_yaml', { l: [{ k: 1, v: ['x'] }, 'plain'] }, [], {}, 'l:\n-   k: 1\n    v:\n    - x\n- plain\n'],
+  ['to_nice_yaml', { s: '1.0', e: '', m: 'a\nb' }, [2], {}, "e: ''\nm: 'a\n\n  b'\ns: '1.0'\n"],
   ['from_json', '{"a": [1, null]}', [], {}, { a: [1, null] }],
+  ['dictsort', { b: 1, A: 2, c: 0 }, [], {}, [['A', 2], ['b', 1], ['c', 0]]],
+  ['dictsort', { b: 1, a: 2 }, [false, 'value'], {}, [['b', 1], ['a', 2]]],
+  ['safe', 'x', [], {}, 'x'],
+  ['attr', { name: 'n' }, ['name'], {}, 'n'],
+  ['batch', [1, 2, 3], [2], {}, [[1, 2], [3]]],
+  ['batch', [1, 2, 3], [2, 0], {}, [[1, 2], [3, 0]]],
+  ['center', 'ab', [7], {}, '   ab  '],
+  ['wordcount', 'two words, three', [], {}, 3],
+  ['truncate', 'a b c d e f g h i j', [9], { leeway: 0 }, 'a b c...'],
+  ['truncate', 'short', [9], {}, 'short'],
+  ['groupby', [{ k: 'b', n: 1 }, { k: 'a', n: 2 }, { k: 'b', n: 3 }], ['k'], {}, [group('a', [{ k: 'a', n: 2 }]), group('b', [{ k: 'b', n: 1 }, { k: 'b', n: 3 }])]],
   ['from_yaml', 'a: 1\nb: [x, y]\n', [], {}, { a: 1, b: ['x', 'y'] }],
   ['from_yaml_all', 'a: 1\n---\nb: 2\n', [], {}, [{ a: 1 }, { b: 2 }]],
   ['b64encode', 'héllo', [], {}, 'aMOpbGxv'],
@@ -107,7 +126,12 @@ const CASES: Array<[string, unknown, unknown[], Record<string, unknown>, unknown
   ['float', 'x', [2.5], {}, 2.5],
   ['abs', -3, [], {}, 3],
   ['round', 2.567, [1], {}, 2.6],
-  ['round', 2.5, [], {}, 3],
+  // Python's round(): halves go to the even neighbour (Jinja's 'common' method).
+  ['round', 2.5, [], {}, 2],
+  ['round', 3.5, [], {}, 4],
+  ['round', -2.5, [], {}, -2],
+  ['round', 0.125, [2], {}, 0.12],
+  ['round', 2.675, [2], {}, 2.67],
   ['round', 2.11, [1, 'ceil'], {}, 2.2],
   ['round', 2.19, [1, 'floor'], {}, 2.1],
   ['type_debug', { a: 1 }, [], {}, 'dict'],

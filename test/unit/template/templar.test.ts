@@ -247,10 +247,18 @@ describe('Jinja-style mustaches', () => {
     );
   });
 
-  it('rejects Jinja statements with a pointer to Handlebars blocks', () => {
-    expect(errorOf(() => r('{% if x %}y{% endif %}')).message).toContain("Jinja statements such as '{% if %}' are not supported");
-    expect(errorOf(() => s('{% for u in users %}{{ u }}{% endfor %}')).message).toContain("'{% for %}'");
+  it('renders Jinja statements in playbook strings, and leaves a lone {% that is no statement as text', () => {
+    expect(r('{% if x is defined %}y{% else %}n{% endif %}')).toBe('n');
+    expect(s('{% for u in users %}{{ u.name }} {% endfor %}', { users: [{ name: 'a' }, { name: 'b' }] })).toBe('a b ');
     expect(r("printf '{%s}'")).toBe("printf '{%s}'");
+    expect(r('echo ${#list[@]}')).toBe('echo ${#list[@]}');
+  });
+
+  it('refuses Jinja statements in a .hbs file, pointing to Handlebars blocks or .j2', () => {
+    const err = errorOf(() => templar.renderFile('a\n{% if x %}y{% endif %}\n', vars, { path: 'roles/r/templates/app.conf.hbs' }));
+    expect(err.message).toContain("Jinja statements such as '{% if %}' are not supported in a Handlebars (.hbs) template");
+    expect(err.message).toContain('or name the file .j2');
+    expect(err.message).toContain('app.conf.hbs, line 2');
   });
 });
 
