@@ -1,5 +1,6 @@
 #!/bin/bash
-# The project's test command (`npm test`): unit tests, then the lab (test/lab, needs root),
+# The project's test command (`npm test`): unit tests, the compat suite (test/compat: the
+# same playbooks under ansible-playbook and tsplay), then the lab (test/lab, needs root),
 # the integration suite against it, and the lab always comes down again, also on failure
 # or Ctrl-C. Exits non-zero when any step failed. TSPLAY_KEEP_LAB=1 leaves the lab up.
 set -uo pipefail
@@ -11,6 +12,9 @@ failed=()
 reports=$(mktemp -d)
 echo "== unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json" || failed+=("unit tests")
+
+echo "== compat tests (tsplay and ansible-playbook side by side on localhost: test/compat)"
+npx vitest run --project compat --reporter=default --reporter=json --outputFile.json="$reports/compat.json" || failed+=("compat tests")
 
 if [ "$(id -u)" != 0 ]; then
   echo "test-all: the integration suite needs the lab, and the lab needs root: run as root" >&2
@@ -57,7 +61,7 @@ summary=$(node -e '
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
   }
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-' "$reports/unit.json" "$reports/integration.json")
+' "$reports/unit.json" "$reports/compat.json" "$reports/integration.json")
 rm -rf "$reports"
 
 if [ ${#failed[@]} -gt 0 ]; then

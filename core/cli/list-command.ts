@@ -32,6 +32,8 @@ function walk(nodes: TaskNode[], inherited: string[], visit: (name: string, tags
       for (const part of [node.block, node.rescue, node.always]) walk(part, tags, visit);
     } else if (node.kind === 'include_tasks') {
       visit(node.name ?? `include_tasks ${node.file}`, new Set(tags));
+    } else if (node.kind === 'include_role') {
+      visit(node.name ?? `include_role ${node.roleName}`, new Set(tags));
     } else {
       const role = node.role ? `${node.role.name} : ` : '';
       visit(`${role}${node.name ?? node.module}`, new Set(tags));

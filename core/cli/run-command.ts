@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadInventory } from '../inventory/load.js';
 import { ModuleRegistry, ModuleLoadError } from '../modules/registry.js';
-import { loadPlaybook, loadTaskFile, loadVarsFile } from '../playbook/load.js';
+import { loadPlaybook, loadRole, loadTaskFile, loadVarsFile } from '../playbook/load.js';
 import type { Playbook } from '../playbook/model.js';
 import { Templar, TemplateError } from '../template/templar.js';
 import { formatProblems } from '../playbook/errors.js';
@@ -230,6 +230,7 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
       events: combineEvents(printer, flags.json ? {} : warnings, progress?.events ?? {}),
       log,
       loadTaskFile: (path) => loadTaskFile(path, loaderOptions),
+      loadRole: (r) => loadRole(r.name, r.files, r.at, r.playDir, r.parentRoleDir, loaderOptions),
       loadVarsFile: (path) => loadVarsFile(path, vault),
       readControllerFile: (path, decrypt) => (decrypt ? vault.openBytes(readFileSync(path), path).data : readFileSync(path)),
       onConnections: (c) => (connections = c),

@@ -18,7 +18,7 @@ function search(nodes: TaskNode[], name: string, role?: string): Found {
       }
       continue;
     }
-    if (node.kind === 'include_tasks') dynamic = true;
+    if (node.kind === 'include_tasks' || node.kind === 'include_role') dynamic = true;
     // As the executor names it: the task's name (an unnamed task: its module), with its role.
     const base = node.name ?? ('module' in node ? node.module : undefined);
     const roleName = ('role' in node ? node.role?.name : undefined) ?? role;

@@ -34,6 +34,8 @@ export interface RunEvents {
   /** -v: one line of the task's own command output, as it arrives (never for no_log tasks). */
   hostOutput?(host: string, task: TaskInfo, stream: 'stdout' | 'stderr', line: string): void;
   retry?(host: string, task: TaskInfo, attempt: number, retries: number, result: TaskResult): void;
+  /** include_tasks/include_role brought in `file` for these hosts (once per loop item, `label` then set). */
+  included?(file: string, hosts: string[], task: TaskInfo, label?: string): void;
   warning?(message: string): void;
   /** Play aborted on all hosts (any_errors_fatal, max_fail_percentage). */
   playAborted?(reason: string): void;
@@ -43,7 +45,7 @@ export interface RunEvents {
 /** Fan one event out to several listeners. */
 export function combineEvents(...listeners: RunEvents[]): RunEvents {
   const names = [
-    'playbookStart', 'playStart', 'noHostsMatched', 'taskStart', 'hostTaskStart', 'hostResult', 'itemResult', 'hostOutput', 'retry', 'warning', 'playAborted', 'recap',
+    'playbookStart', 'playStart', 'noHostsMatched', 'taskStart', 'hostTaskStart', 'hostResult', 'itemResult', 'hostOutput', 'retry', 'included', 'warning', 'playAborted', 'recap',
   ] as const;
   const out: RunEvents = {};
   for (const name of names) {

@@ -33,7 +33,7 @@ export interface ContextOptions<Args> {
   /** The run's secret masking (core/log/redact.ts); absent in tests that print nothing. */
   secrets?: { add(value: string): void };
   log: Logger;
-  findFile(kind: 'files' | 'templates', name: string): string;
+  findFile(kind: 'files' | 'templates' | 'vars', name: string): string;
   /** Reads a controller file, decrypting vault data when `decrypt` (default: no secrets, so a vault file fails). */
   readControllerFile?(path: string, decrypt: boolean): Buffer;
   render(template: string, sourceName?: string, file?: TemplateFileOptions): string;

@@ -9,14 +9,17 @@
  */
 import PQueue from 'p-queue';
 import { isAbsolute, resolve } from 'node:path';
-import type { Block, Handler, IncludeTasks, Play, Task, TaskNode } from '../playbook/model.js';
+import type { Block, Handler, IncludeRole, IncludeTasks, LoopSpec, Play, Task, TaskNode } from '../playbook/model.js';
 import { PlaybookError } from '../playbook/errors.js';
+import { isFile } from '../playbook/files.js';
+import { TemplateError } from '../template/errors.js';
 import { evaluateCondition } from '../template/expression.js';
 import type { Vars } from '../vars/precedence.js';
 import { mergeLayers, overlay } from '../vars/precedence.js';
 import type { TaskInfo } from './events.js';
 import { resultWarnings } from './result-warnings.js';
-import { PlayHost, sessionFor, type RunContext } from './run-context.js';
+import { loopInfo, renderLoopItems } from './loops.js';
+import { PlayHost, sessionFor, type RoleRequest, type RunContext } from './run-context.js';
 import { allConditions, allTags, childScope, includeChain, inCleanup, inherited, type Scope } from './scope.js';
 import { runTaskOnHost, truthy } from './task-runner.js';
 import { statusOf, type TaskResult } from './task-result.js';
@@ -29,8 +32,17 @@ interface WalkState extends PlayState {
   /** Task banners already printed (free strategy prints each once). */
   announced: Set<Task>;
   aborted: boolean;
+  /**
+   * any_errors_fatal or max_fail_percentage ended the play: as in Ansible, the rest of the
+   * playbook does not run either (its hosts are all counted as failed).
+   */
+  fatal: boolean;
   /** Hosts that failed during the current batch (for max_fail_percentage). */
   failedInBatch: Set<string>;
+  /** vars_files entries whose names need a host's variables (resolved per host). */
+  deferredVarsFiles: Array<string | string[]>;
+  /** Handlers of roles brought in by include_role, after the play's own. */
+  extraHandlers: Handler[];
 }
 
 function displayName(task: Task, scope: Scope | undefined): string {
@@ -73,13 +85,18 @@ export function tagsSelect(taskTags: Set<string>, only: string[], skip: string[]
   );
 }
 
-export async function runPlay(ctx: RunContext, play: Play): Promise<void> {
+/**
+ * Run one play. Returns false when the rest of the playbook must not run, as
+ * ansible-playbook decides: any_errors_fatal or max_fail_percentage stopped the play, or
+ * every host of a batch failed or was unreachable.
+ */
+export async function runPlay(ctx: RunContext, play: Play): Promise<boolean> {
   const pattern = String(ctx.templar.render(play.hosts, ctx.options.extraVars));
   const selected = ctx.inventory.selectHosts(pattern, ctx.options.limit).map((h) => h.name);
   ctx.events.playStart?.(play.name, selected, ctx.options.check);
   if (selected.length === 0) {
     ctx.events.noHostsMatched?.(pattern);
-    return;
+    return true;
   }
   const targets = selected.filter((h) => !sessionFor(ctx, h).unreachable && !sessionFor(ctx, h).failed);
   for (const h of selected) ctx.stats.touch(h);
@@ -96,7 +113,10 @@ export async function runPlay(ctx: RunContext, play: Play): Promise<void> {
       started: { value: !ctx.options.startAtTask },
       announced: new Set(),
       aborted: false,
+      fatal: false,
       failedInBatch: new Set(),
+      deferredVarsFiles: [],
+      extraHandlers: [],
     };
     state.playVars = await loadPlayVars(ctx, play, state);
     const playScope: Scope = { keywords: play, isPlay: true };
@@ -107,8 +127,15 @@ export async function runPlay(ctx: RunContext, play: Play): Promise<void> {
       await runSections(ctx, state, playScope, hosts);
     }
     for (const h of hosts) if (h.failed) h.session.failed = true;
+    const allFailed = hosts.length > 0 && hosts.every((h) => h.failed || h.session.unreachable);
+    if (state.fatal || allFailed) {
+      // Later plays (and playbooks) of the run skip these hosts, as Ansible's failed list does.
+      for (const h of hosts) h.session.failed = true;
+      return false;
+    }
     if (state.aborted || ctx.interrupt.signal) break;
   }
+  return true;
 }
 
 async function runSections(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[]): Promise<void> {
@@ -138,28 +165,79 @@ export function serialBatches(hosts: string[], serial: Array<number | string> | 
   return batches;
 }
 
-async function loadPlayVars(ctx: RunContext, play: Play, state: PlayState): Promise<Vars> {
+/**
+ * Play vars and the vars_files whose names render without host data. A name that needs a
+ * host's variables (`vars/{{ ansible_os_family }}.yml`) is left in `state.deferredVarsFiles`
+ * and read per host once it renders (after facts are gathered), as Ansible templates
+ * vars_files per host.
+ */
+async function loadPlayVars(ctx: RunContext, play: Play, state: WalkState): Promise<Vars> {
   const vars: Vars = { ...play.vars };
   for (const entry of play.varsFiles) {
-    const candidates = Array.isArray(entry) ? entry : [entry];
-    let loaded = false;
-    const errors: string[] = [];
-    for (const candidate of candidates) {
-      const renderVars = mergeLayers([vars, ctx.options.extraVars, { playbook_dir: play.baseDir, groups: state.groups }], ctx.templar);
-      const name = String(ctx.templar.render(candidate, renderVars));
-      const path = isAbsolute(name) ? name : resolve(play.baseDir, name);
-      try {
-        Object.assign(vars, await ctx.loadVarsFile(path));
-        loaded = true;
-        break;
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
+    const renderVars = mergeLayers([vars, ctx.options.extraVars, { playbook_dir: play.baseDir, groups: state.groups }], ctx.templar);
+    let names: string[];
+    try {
+      names = (Array.isArray(entry) ? entry : [entry]).map((n) => String(ctx.templar.render(n, renderVars)));
+    } catch (err) {
+      if (!(err instanceof TemplateError) || !err.variable) throw new PlaybookError([{ ...play.loc, message: `vars_files: ${(err as Error).message}` }]);
+      state.deferredVarsFiles.push(entry);
+      continue;
     }
+    const found = await readFirstVarsFile(ctx, play, names);
     // The user's input (a missing file, a vault secret not given): reported like a load error.
-    if (!loaded) throw new PlaybookError([{ ...play.loc, message: `vars_files: ${errors.join('; ')}` }]);
+    if ('error' in found) throw new PlaybookError([{ ...play.loc, message: found.error }]);
+    Object.assign(vars, found.vars);
   }
   return vars;
+}
+
+/** The first of `names` that exists (beside the playbook, or in its vars/), read. */
+async function readFirstVarsFile(ctx: RunContext, play: Play, names: string[]): Promise<{ vars: Vars } | { error: string }> {
+  const errors: string[] = [];
+  for (const name of names) {
+    const paths = isAbsolute(name) ? [name] : [resolve(play.baseDir, name), resolve(play.baseDir, 'vars', name)];
+    const path = paths.find(isFile) ?? paths[0]!;
+    try {
+      return { vars: await ctx.loadVarsFile(path) };
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  return { error: `vars_files: ${errors.join('; ')}` };
+}
+
+/**
+ * Read the vars_files this host could not name at play start, once their names render with
+ * its variables (facts included). Until then they are left out, as Ansible does before
+ * facts exist. A file that cannot be read fails the host.
+ */
+async function resolveHostVarsFiles(ctx: RunContext, state: WalkState, hosts: PlayHost[], scope: Scope): Promise<void> {
+  if (state.deferredVarsFiles.length === 0) return;
+  for (const host of hosts) {
+    if (host.varsFilesDone) continue;
+    const vars = taskVars(ctx, state, host, scope);
+    const layer: Vars = {};
+    let pending = false;
+    for (const entry of state.deferredVarsFiles) {
+      let names: string[];
+      try {
+        names = (Array.isArray(entry) ? entry : [entry]).map((n) => String(ctx.templar.render(n, vars)));
+      } catch {
+        pending = true;
+        continue;
+      }
+      const found = await readFirstVarsFile(ctx, state.play, names);
+      if ('error' in found) {
+        reportFailure(ctx, state, host, { name: 'vars_files', loc: state.play.loc, isHandler: false, module: 'vars_files', noLog: false }, { changed: false, failed: true, skipped: false, msg: found.error });
+        pending = false;
+        break;
+      }
+      Object.assign(layer, found.vars);
+    }
+    if (pending) continue;
+    host.varsFilesVars = layer;
+    host.varsFilesDone = true;
+  }
 }
 
 async function gatherFacts(ctx: RunContext, state: WalkState, scope: Scope): Promise<void> {
@@ -186,11 +264,13 @@ async function runNodes(ctx: RunContext, state: WalkState, nodes: TaskNode[], pa
   for (const node of nodes) {
     // Interrupted: only `always:` sections (cleanup) still run.
     if (state.aborted || (ctx.interrupt.signal && !inCleanup(parent))) return;
+    await resolveHostVarsFiles(ctx, state, hosts.filter((h) => h.active), parent);
     const active = hosts.filter((h) => h.active);
     if (active.length === 0) return;
     const scope = childScope(parent, node);
     if (node.kind === 'block') await runBlock(ctx, state, node, scope, active);
     else if (node.kind === 'include_tasks') await runInclude(ctx, state, node, scope, active);
+    else if (node.kind === 'include_role') await runIncludeRole(ctx, state, node, scope, active);
     else if (node.module === 'meta' || node.module.endsWith('.meta')) await runMeta(ctx, state, node, scope, active);
     else await runTask(ctx, state, node, scope, active);
   }
@@ -217,30 +297,35 @@ async function runBlock(ctx: RunContext, state: WalkState, block: Block, scope: 
 }
 
 async function runInclude(ctx: RunContext, state: WalkState, node: IncludeTasks, scope: Scope, hosts: PlayHost[]): Promise<void> {
+  const info: TaskInfo = { name: node.name ?? 'include_tasks', loc: node.loc, isHandler: false, module: 'include_tasks', noLog: false };
+  if (!tagsSelect(allTags(scope), ctx.options.tags, ctx.options.skipTags)) return;
+  ctx.events.taskStart?.(info);
   // Each host decides which file(s) it includes; hosts that include the same file with the
   // same loop item run it together, so linear lockstep holds within each group.
-  const groups = new Map<string, { file: string; vars: Vars | undefined; hosts: PlayHost[] }>();
+  const groups = new Map<string, { file: string; vars: Vars | undefined; label: string | undefined; hosts: PlayHost[] }>();
   for (const host of hosts) {
     const vars = taskVars(ctx, state, host, scope);
     try {
-      if (!allConditions(scope).every((c) => evaluateCondition(c, vars))) continue;
-      const items: Array<Vars | undefined> = [];
+      if (!allConditions(scope).every((c) => evaluateCondition(c, vars))) {
+        // Ansible reports (and counts) a skipped include like any skipped task.
+        ctx.events.hostResult?.(host.name, info, { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' }, {});
+        ctx.stats.skipped(host.name);
+        continue;
+      }
+      const items: Array<{ vars: Vars | undefined; label: string | undefined }> = [];
       if (node.loop) {
-        let list = ctx.templar.render(node.loop.items, vars) as unknown[];
-        if (!Array.isArray(list)) throw new Error(`'loop' must be a list`);
-        if (node.loop.flatten) list = list.flat(1);
-        list.forEach((item, i) => items.push({ [node.loop!.loopVar]: item, ...(node.loop!.indexVar ? { [node.loop!.indexVar]: i } : {}) }));
-      } else items.push(undefined);
-      for (const itemVars of items) {
-        const name = String(ctx.templar.render(node.file, itemVars ? overlay(vars, itemVars) : vars));
+        for (const item of loopItems(ctx, node.loop, vars, info.name)) items.push(item);
+      } else items.push({ vars: undefined, label: undefined });
+      for (const item of items) {
+        const name = String(ctx.templar.render(node.file, item.vars ? overlay(vars, item.vars) : vars));
         const file = isAbsolute(name) ? name : resolve(node.baseDir, name);
-        const key = `${file}\0${JSON.stringify(itemVars ?? null)}`;
+        const key = `${file}\0${JSON.stringify(item.vars ?? null)}`;
         let g = groups.get(key);
-        if (!g) groups.set(key, (g = { file, vars: itemVars, hosts: [] }));
+        if (!g) groups.set(key, (g = { file, vars: item.vars, label: item.label, hosts: [] }));
         g.hosts.push(host);
       }
     } catch (err) {
-      reportFailure(ctx, state, host, { name: `include_tasks ${node.file}`, loc: node.loc, isHandler: false, module: 'include_tasks', noLog: false }, {
+      reportFailure(ctx, state, host, info, {
         changed: false, failed: true, skipped: false, msg: `${(err as Error).message} (${node.loc.file}:${node.loc.line}:${node.loc.column})`,
       });
     }
@@ -250,18 +335,14 @@ async function runInclude(ctx: RunContext, state: WalkState, node: IncludeTasks,
     try {
       nodes = await ctx.loadTaskFile(g.file);
     } catch (err) {
-      for (const h of g.hosts) {
-        reportFailure(ctx, state, h, { name: `include_tasks ${node.file}`, loc: node.loc, isHandler: false, module: 'include_tasks', noLog: false }, {
-          changed: false, failed: true, skipped: false, msg: (err as Error).message,
-        });
-      }
+      for (const h of g.hosts) reportFailure(ctx, state, h, info, { changed: false, failed: true, skipped: false, msg: (err as Error).message });
       continue;
     }
     const chain = includeChain(scope);
     if (chain.length >= MAX_INCLUDE_DEPTH) {
       const loop = chain.slice(chain.indexOf(g.file) >= 0 ? chain.indexOf(g.file) : -8).concat(g.file);
       for (const h of g.hosts) {
-        reportFailure(ctx, state, h, { name: `include_tasks ${node.file}`, loc: node.loc, isHandler: false, module: 'include_tasks', noLog: false }, {
+        reportFailure(ctx, state, h, info, {
           changed: false,
           failed: true,
           skipped: false,
@@ -270,9 +351,82 @@ async function runInclude(ctx: RunContext, state: WalkState, node: IncludeTasks,
       }
       continue;
     }
+    // Ansible counts each inclusion as an ok result of the include task.
+    ctx.events.included?.(g.file, g.hosts.map((h) => h.name), info, g.label);
+    for (const h of g.hosts) ctx.stats.ok(h.name);
     const includeScope: Scope = { ...scope, keywords: { ...scope.keywords, when: [] }, includedFile: g.file, ...(g.vars ? { vars: g.vars } : {}) };
     await runNodes(ctx, state, nodes, includeScope, g.hosts);
   }
+}
+
+/**
+ * include_role: each host renders the role name and `*_from` options (per loop item), the
+ * role is loaded then, and hosts that include the same role with the same item run it
+ * together. `apply` keywords wrap the role's tasks; `public` leaves its variables visible.
+ */
+async function runIncludeRole(ctx: RunContext, state: WalkState, node: IncludeRole, scope: Scope, hosts: PlayHost[]): Promise<void> {
+  const info: TaskInfo = { name: node.name ?? `include_role : ${node.roleName}`, loc: node.loc, isHandler: false, module: 'include_role', noLog: false };
+  if (!tagsSelect(allTags(scope), ctx.options.tags, ctx.options.skipTags)) return;
+  ctx.events.taskStart?.(info);
+  const at = `${node.loc.file}:${node.loc.line}:${node.loc.column}`;
+  const groups = new Map<string, { request: RoleRequest; vars: Vars | undefined; hosts: PlayHost[] }>();
+  for (const host of hosts) {
+    const vars = taskVars(ctx, state, host, scope);
+    try {
+      if (!allConditions(scope).every((c) => evaluateCondition(c, vars))) {
+        ctx.events.hostResult?.(host.name, info, { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' }, {});
+        ctx.stats.skipped(host.name);
+        continue;
+      }
+      const items = node.loop ? loopItems(ctx, node.loop, vars, info.name) : [{ vars: undefined, label: undefined }];
+      for (const item of items) {
+        const v = item.vars ? overlay(vars, item.vars) : vars;
+        const text = (value: string | undefined) => (value === undefined ? undefined : String(ctx.templar.render(value, v)));
+        const files: RoleRequest['files'] = {};
+        for (const k of ['tasksFrom', 'varsFrom', 'defaultsFrom', 'handlersFrom'] as const) {
+          const value = text(node[k]);
+          if (value !== undefined) files[k] = value;
+        }
+        const request: RoleRequest = { name: text(node.roleName)!, files, at: node.loc, playDir: state.play.baseDir, ...(node.parentRoleDir ? { parentRoleDir: node.parentRoleDir } : {}) };
+        const key = `${JSON.stringify(request)}\0${JSON.stringify(item.vars ?? null)}`;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { request, vars: item.vars, hosts: [] }));
+        g.hosts.push(host);
+      }
+    } catch (err) {
+      reportFailure(ctx, state, host, info, { changed: false, failed: true, skipped: false, msg: `${(err as Error).message} (${at})` });
+    }
+  }
+  for (const g of groups.values()) {
+    let loaded: { block: Block; handlers: Handler[] };
+    try {
+      if (!ctx.loadRole) throw new Error('include_role is not available here (no role loader)');
+      loaded = await ctx.loadRole(g.request);
+    } catch (err) {
+      const msg = err instanceof PlaybookError ? err.problems.map((p) => p.message).join('; ') : (err as Error).message;
+      for (const h of g.hosts) reportFailure(ctx, state, h, info, { changed: false, failed: true, skipped: false, msg: `include_role: ${msg} (${at})` });
+      continue;
+    }
+    for (const h of loaded.handlers) if (!state.extraHandlers.includes(h)) state.extraHandlers.push(h);
+    const includeScope: Scope = { ...scope, keywords: { ...scope.keywords, when: [] }, ...(g.vars ? { vars: g.vars } : {}) };
+    const body: TaskNode = node.apply ? { kind: 'block', loc: node.loc, ...node.apply, block: [loaded.block], rescue: [], always: [] } : loaded.block;
+    await runNodes(ctx, state, [body], includeScope, g.hosts);
+    if (node.public) {
+      const role = loaded.block.role!;
+      for (const h of g.hosts) Object.assign(h.publicRoleVars, role.defaults, role.vars);
+    }
+  }
+}
+
+/** The items of an include's loop, each as the variables it adds and its label. */
+function loopItems(ctx: RunContext, loop: LoopSpec, vars: Vars, where: string): Array<{ vars: Vars; label: string }> {
+  const list = renderLoopItems(ctx, loop, vars, where);
+  return list.map((item, i) => {
+    const itemVars: Vars = { [loop.loopVar]: item, ansible_loop_var: loop.loopVar, ...(loop.indexVar ? { [loop.indexVar]: i } : {}) };
+    if (loop.extended) itemVars.ansible_loop = loopInfo(list, i);
+    const label = loop.label !== undefined ? String(ctx.templar.render(loop.label, overlay(vars, itemVars))) : typeof item === 'string' ? item : JSON.stringify(item);
+    return { vars: itemVars, label };
+  });
 }
 
 function reportFailure(ctx: RunContext, state: WalkState, host: PlayHost, info: TaskInfo, result: TaskResult): void {
@@ -280,6 +434,21 @@ function reportFailure(ctx: RunContext, state: WalkState, host: PlayHost, info: 
   ctx.stats.failed(host.name);
   host.failed = true;
   state.failedInBatch.add(host.name);
+  rememberFailure(host, { name: info.name, action: info.module, loc: info.loc }, result);
+}
+
+/**
+ * What a `rescue:` section sees of the failure, as Ansible sets them: `ansible_failed_task`
+ * (the task's name, action and arguments) and `ansible_failed_result` (its result).
+ */
+function rememberFailure(host: PlayHost, task: { name?: string | undefined; action: string; args?: unknown; loc: Task['loc'] }, result: TaskResult): void {
+  host.playFacts.ansible_failed_task = {
+    name: task.name ?? '',
+    action: task.action,
+    args: task.args ?? {},
+    path: `${task.loc.file}:${task.loc.line}`,
+  };
+  host.playFacts.ansible_failed_result = result;
 }
 
 async function runMeta(ctx: RunContext, state: WalkState, task: Task, scope: Scope, hosts: PlayHost[]): Promise<void> {
@@ -367,7 +536,9 @@ async function runTask(
     ctx.events.taskStart?.(info);
   }
   const started = Date.now();
-  const runOnce = hostsKeyword(ctx, state, scope, hosts, inherited(scope, 'runOnce'), 'run_once');
+  // add_host bypasses the host loop in Ansible: it runs once per task, like run_once.
+  const bypassHostLoop = (ctx.registry.info(task.module)?.name ?? task.module) === 'add_host';
+  const runOnce = bypassHostLoop || hostsKeyword(ctx, state, scope, hosts, inherited(scope, 'runOnce'), 'run_once');
   const targets = runOnce ? hosts.slice(0, 1) : hosts;
 
   await Promise.all(
@@ -381,12 +552,11 @@ async function runTask(
         // A no_log task's result is censored, its warnings included (they may quote values).
         if (!hostNoLog) for (const w of resultWarnings(result)) ctx.events.warning?.(`${host.name}: ${w}`);
         ctx.log.info({ host: host.name, task: info.name, status: statusOf(result), ms: Date.now() - started }, 'task result');
-        const apply = runOnce ? hosts : [host];
-        for (const h of apply) {
-          // run_once: every host of the batch gets the one result, registered too (as Ansible does).
-          if (h !== host && task.register) h.session.hostVars[task.register] = result;
-          account(ctx, state, h, task, result, Boolean(ignore));
-        }
+        applyInventoryChanges(ctx, state, host, result);
+        account(ctx, state, host, task, result, Boolean(ignore));
+        // run_once: every host of the batch gets the one result, registered too, and a
+        // failure fails them all; the recap counts it once, on the host that ran it (Ansible).
+        if (runOnce) for (const h of hosts) if (h !== host) shareRunOnce(state, h, task, result, Boolean(ignore));
       }),
     ),
   );
@@ -402,14 +572,17 @@ function account(ctx: RunContext, state: WalkState, host: PlayHost, task: Task, 
   }
   if (result.failed) {
     if (ignored) {
-      // Ansible counts an ignored failure as ok + ignored; the host stays in the play.
-      ctx.stats.ok(host.name);
+      // Ansible counts an ignored failure as ok + ignored (and changed when it changed
+      // something); the host stays in the play.
+      if (result.changed) ctx.stats.changed(host.name);
+      else ctx.stats.ok(host.name);
       ctx.stats.ignored(host.name);
       return;
     }
     ctx.stats.failed(host.name);
     host.failed = true;
     state.failedInBatch.add(host.name);
+    rememberFailure(host, { name: task.name, action: task.module, args: task.args, loc: task.loc }, result);
     return;
   }
   if (result.skipped) return ctx.stats.skipped(host.name);
@@ -419,18 +592,57 @@ function account(ctx: RunContext, state: WalkState, host: PlayHost, task: Task, 
   } else ctx.stats.ok(host.name);
 }
 
+/**
+ * group_by's `add_group` and add_host's `add_host` (per item in a loop) change the run's
+ * inventory; `groups` and `hostvars` are rebuilt so later tasks see the change.
+ */
+function applyInventoryChanges(ctx: RunContext, state: WalkState, host: PlayHost, result: TaskResult): void {
+  let changed = false;
+  for (const r of result.results ?? [result]) {
+    if (r.failed || r.skipped) continue;
+    if (typeof r.add_group === 'string') {
+      ctx.inventory.addToGroup?.(host.name, r.add_group, (r.parent_groups as string[] | undefined) ?? []);
+      changed = true;
+    }
+    const add = r.add_host as { host_name?: string; groups?: string[]; host_vars?: Vars } | undefined;
+    if (add?.host_name) {
+      const groups = add.groups?.length ? add.groups : [undefined];
+      groups.forEach((g, i) => ctx.inventory.addToGroup?.(add.host_name!, g, [], i === 0 ? add.host_vars ?? {} : {}));
+      ctx.sessions.get(add.host_name)?.forgetInventoryVars();
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  for (const s of ctx.sessions.values()) s.forgetInventoryVars();
+  state.groups = groupsObject(ctx);
+  state.hostvars = hostvarsObject(ctx);
+}
+
+function shareRunOnce(state: WalkState, host: PlayHost, task: Task, result: TaskResult, ignored: boolean): void {
+  if (task.register) host.session.hostVars[task.register] = result;
+  if (result.unreachable || result.skipped) return;
+  if (result.failed && !ignored) {
+    host.failed = true;
+    state.failedInBatch.add(host.name);
+  } else if (result.changed) for (const name of task.notify) host.notified.add(name);
+}
+
 /** any_errors_fatal and max_fail_percentage are checked after every task, as in Ansible. */
 function afterTask(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[]): void {
   if (state.failedInBatch.size === 0) return;
   const fatal = inherited(scope, 'anyErrorsFatal') ?? state.play.anyErrorsFatal;
   if (fatal && hosts.some((h) => h.failed && state.failedInBatch.has(h.name))) {
+    state.fatal = true;
     abort(ctx, state, 'any_errors_fatal: a host failed');
     return;
   }
   const max = state.play.maxFailPercentage;
   if (max !== undefined) {
     const pct = (state.failedInBatch.size / state.hosts.length) * 100;
-    if (pct > max) abort(ctx, state, `max_fail_percentage ${max}% exceeded (${pct.toFixed(0)}% of the batch failed)`);
+    if (pct > max) {
+      state.fatal = true;
+      abort(ctx, state, `max_fail_percentage ${max}% exceeded (${pct.toFixed(0)}% of the batch failed)`);
+    }
   }
 }
 
@@ -443,7 +655,7 @@ function abort(ctx: RunContext, state: WalkState, reason: string): void {
 
 /** Run notified handlers in definition order, each once, on the hosts that notified it. */
 async function flushHandlers(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[]): Promise<void> {
-  const handlers: Handler[] = state.play.handlers;
+  const handlers: Handler[] = [...state.play.handlers, ...state.extraHandlers];
   for (const handler of handlers) {
     const names = new Set([...(handler.name ? [handler.name] : []), ...handler.listen]);
     const notified = hosts.filter((h) => h.active && [...h.notified].some((n) => names.has(n)));

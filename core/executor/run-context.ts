@@ -8,6 +8,17 @@ import type { SecretRegistry } from '../log/redact.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ModuleRegistry } from '../modules/registry.js';
 import type { Templar } from '../template/templar.js';
+import type { Block, Handler, SourceLocation } from '../playbook/model.js';
+import type { RoleFileOptions } from '../playbook/roles.js';
+
+/** What include_role asks to load. */
+export interface RoleRequest {
+  name: string;
+  files: RoleFileOptions;
+  at: SourceLocation;
+  playDir: string;
+  parentRoleDir?: string;
+}
 import type { ConnectionManager } from './connections.js';
 import type { RunEvents } from './events.js';
 import { HostRuntime } from './host-state.js';
@@ -93,7 +104,11 @@ export class HostSession {
     this.factVars = {};
     this.factsGathered = false;
   }
-  /** The host's inventory variables; merged once, they do not change during a run. */
+  /** add_host/group_by changed the inventory: merge the host's inventory variables again. */
+  forgetInventoryVars(): void {
+    this.inventoryCache = undefined;
+  }
+  /** The host's inventory variables; merged once, they change only through add_host/group_by. */
   inventoryVars(inventory: Inventory): Vars {
     return (this.inventoryCache ??= inventory.varsFor(this.name));
   }
@@ -105,6 +120,16 @@ export class PlayHost {
   /** meta: end_host, or the play was aborted. */
   ended = false;
   readonly notified = new Set<string>();
+  /**
+   * Variables set for the rest of the play only (Ansible's non-persistent facts):
+   * `ansible_failed_task` / `ansible_failed_result` once a task in a block with a rescue failed.
+   */
+  readonly playFacts: Vars = dataLayer({});
+  /** vars_files this host named with its own variables (see resolveHostVarsFiles). */
+  varsFilesVars: Vars = {};
+  varsFilesDone = false;
+  /** Defaults and vars of roles included with `public: true`, visible to the rest of the play. */
+  publicRoleVars: Vars = {};
   constructor(readonly session: HostSession) {}
   get name(): string {
     return this.session.name;
@@ -132,6 +157,8 @@ export interface RunContext {
   loadTaskFile(path: string): Promise<import('../playbook/model.js').TaskNode[]>;
   /** Loads a vars file (YAML). */
   loadVarsFile(path: string): Promise<Vars>;
+  /** Loads a role for include_role (cached): its tasks as a block, and its handlers. */
+  loadRole?(request: RoleRequest): Promise<{ block: Block; handlers: Handler[] }>;
   /** Reads a controller file for a module's `src:`, decrypting vault data when asked. */
   readControllerFile?(path: string, decrypt: boolean): Buffer;
 }

@@ -7,13 +7,13 @@ import type { Logger } from 'pino';
 import { SecretRegistry } from '../log/redact.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ModuleRegistry } from '../modules/registry.js';
-import type { Playbook, TaskNode } from '../playbook/model.js';
+import type { Block, Handler, Playbook, TaskNode } from '../playbook/model.js';
 import type { Templar } from '../template/templar.js';
 import type { Vars } from '../vars/precedence.js';
 import { ConnectionManager, type ConnectionDefaults } from './connections.js';
 import type { RunEvents } from './events.js';
 import { runPlay } from './play-runner.js';
-import type { ExecutorOptions, RunContext } from './run-context.js';
+import type { ExecutorOptions, RoleRequest, RunContext } from './run-context.js';
 import { HostSession, RunInterrupt } from './run-context.js';
 import { RecapStats } from './stats.js';
 
@@ -30,6 +30,8 @@ export interface RunPlaybooksInput {
   secrets?: SecretRegistry;
   loadTaskFile(path: string): Promise<TaskNode[]>;
   loadVarsFile(path: string): Promise<Vars>;
+  /** Loads a role for include_role (without it, include_role fails the task). */
+  loadRole?(request: RoleRequest): Promise<{ block: Block; handlers: Handler[] }>;
   /** Reads a controller file for a module's `src:`, decrypting vault data when asked (default: plain read). */
   readControllerFile?(path: string, decrypt: boolean): Buffer;
   /** Called with the manager so Ctrl-C can close connections. */
@@ -43,6 +45,7 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
   input.onConnections?.(connections);
   const stats = new RecapStats();
   const taskFiles = new Map<string, Promise<TaskNode[]>>();
+  const roles = new Map<string, Promise<{ block: Block; handlers: Handler[] }>>();
   const ctx: RunContext = {
     options: input.options,
     inventory: input.inventory,
@@ -61,6 +64,16 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
       return p;
     },
     loadVarsFile: input.loadVarsFile,
+    ...(input.loadRole
+      ? {
+          loadRole(request: RoleRequest) {
+            const key = JSON.stringify(request);
+            let p = roles.get(key);
+            if (!p) roles.set(key, (p = input.loadRole!(request)));
+            return p;
+          },
+        }
+      : {}),
     ...(input.readControllerFile ? { readControllerFile: input.readControllerFile } : {}),
   };
   try {
@@ -69,8 +82,9 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
       for (const play of playbook.plays) {
         if (ctx.interrupt.signal) break;
         const started = Date.now();
-        await runPlay(ctx, play);
+        const goOn = await runPlay(ctx, play);
         input.log.info({ play: play.name, ms: Date.now() - started }, 'play finished');
+        if (!goOn) break;
       }
     }
   } finally {

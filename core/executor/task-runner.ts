@@ -13,6 +13,7 @@ import { UnreachableError } from '../transport/transport.js';
 import { evaluate, evaluateCondition } from '../template/expression.js';
 import { overlay, type Vars } from '../vars/precedence.js';
 import type { TaskInfo } from './events.js';
+import { loopInfo, renderLoopItems } from './loops.js';
 import { runModule } from './run-module.js';
 import type { PlayHost, RunContext } from './run-context.js';
 import { allConditions, inherited, type Scope } from './scope.js';
@@ -89,7 +90,7 @@ function environmentFor(ctx: RunContext, scope: Scope, vars: Vars): Record<strin
 }
 
 function findFileFor(state: PlayState, scope: Scope) {
-  return (kind: 'files' | 'templates', name: string): string => {
+  return (kind: 'files' | 'templates' | 'vars', name: string): string => {
     if (isAbsolute(name)) return name;
     const candidates: string[] = [];
     if (scope.role) candidates.push(resolve(scope.role.path, kind, name), resolve(scope.role.path, name));
@@ -243,7 +244,10 @@ async function runWithVars(
           : {};
       transport = ctx.connections.get(delegatedTo, dVars, remoteUser);
     } else {
-      transport = ctx.connections.get(host.name, vars, remoteUser);
+      // The `connection` keyword applies unless the host sets ansible_connection (Ansible's order).
+      const connection = inherited(scope, 'connection');
+      const connVars = connection !== undefined && vars.ansible_connection === undefined ? overlay(vars, { ansible_connection: connection === 'smart' || connection.startsWith('paramiko') ? 'ssh' : connection }) : vars;
+      transport = ctx.connections.get(host.name, connVars, remoteUser);
     }
   } catch (err) {
     return { result: failed(`${(err as Error).message} (${where(task)})`) };
@@ -302,7 +306,7 @@ async function runWithVars(
   };
 
   try {
-    let result = task.loop ? await runLoop(ctx, task, host, info, vars, conditions, run) : await run(vars);
+    let result = task.loop ? await runLoop(ctx, task, host, info, vars, conditions, run, module) : await run(vars);
     if (!task.loop) applyRegister(host, task, result);
     applyFacts(host, module, result);
     const ignore = ignoreErrors(ctx, scope, vars, result);
@@ -325,28 +329,27 @@ async function runLoop(
   vars: Vars,
   conditions: Array<string | boolean>,
   run: (itemVars: Vars) => Promise<TaskResult>,
+  module: ModuleDefinition<any>,
 ): Promise<TaskResult> {
   const loop = task.loop!;
-  let items: unknown;
+  let list: unknown[];
   try {
-    items = ctx.templar.render(loop.items, vars, `loop of task '${info.name}'`);
+    list = renderLoopItems(ctx, loop, vars, info.name);
   } catch (err) {
     return failed(`${(err as Error).message} (${where(task)})`);
   }
-  if (typeof items === 'string' && loop.wrapString && !ctx.templar.isTemplate(items)) items = [items];
-  if (!Array.isArray(items)) {
-    return failed(`a loop needs a list: 'loop' got ${typeof items === 'string' ? 'the string' : 'the value'} ${JSON.stringify(items)?.slice(0, 80)} (${where(task)})`);
-  }
-  if (loop.flatten) items = (items as unknown[]).flat(1);
-  const list = items as unknown[];
   const results: TaskResult[] = [];
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
-    const loopVars: Vars = {
-      [loop.loopVar]: item,
-      ansible_loop_var: loop.loopVar,
-      ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === list.length - 1, length: list.length, revindex: list.length - i, revindex0: list.length - i - 1 },
-    };
+    const loopVars: Vars = { [loop.loopVar]: item, ansible_loop_var: loop.loopVar };
+    // Ansible sets ansible_loop only with `extended`; tsplay always has its counters (a superset).
+    const counters = loopInfo(list, i);
+    if (!loop.extended) {
+      delete counters.allitems;
+      delete counters.previtem;
+      delete counters.nextitem;
+    }
+    loopVars.ansible_loop = counters;
     if (loop.indexVar) loopVars[loop.indexVar] = i;
     const itemVars = overlay(vars, loopVars);
     let result: TaskResult;
@@ -368,6 +371,9 @@ async function runLoop(
     }
     ctx.events.itemResult?.(host.name, info, result, label);
     results.push(result);
+    // As in Ansible, an item's facts are visible to the next items: the accumulator idiom
+    // `set_fact: x="{{ x + [item] }}"` sees the value the previous item set.
+    if (result.ansible_facts && !result.failed) vars = withItemFacts(ctx, host, module, vars, result);
     if (result.interrupted) break; // the rest of the items are not started
     if (loop.pause) await new Promise((r) => setTimeout(r, loop.pause! * 1000));
   }
@@ -387,6 +393,18 @@ async function runLoop(
   return folded;
 }
 
+/** `vars` for the next loop item, with the facts one item returned (applied to the host too). */
+function withItemFacts(ctx: RunContext, host: PlayHost, module: ModuleDefinition<any>, vars: Vars, result: TaskResult): Vars {
+  applyFacts(host, module, result);
+  const facts = result.ansible_facts as Vars;
+  if (typeof facts !== 'object' || Array.isArray(facts)) return vars;
+  // Extra vars still win over set_fact (they are the highest precedence).
+  const top: Vars = {};
+  for (const [k, v] of Object.entries(facts)) if (!(k in ctx.options.extraVars)) top[k] = v;
+  if (module.name !== 'set_fact' && module.name !== 'include_vars') top.ansible_facts = host.session.facts;
+  return overlay(vars, top);
+}
+
 /** Store `register:` results where later tasks (and changed_when) can see them. */
 function applyRegister(host: PlayHost, task: Task, result: TaskResult): void {
   if (task.register) host.session.hostVars[task.register] = result;
@@ -401,7 +419,8 @@ function applyFacts(host: PlayHost, module: ModuleDefinition<any>, result: TaskR
   for (const r of result.results ?? [result]) {
     const facts = r.ansible_facts;
     if (!facts || typeof facts !== 'object' || Array.isArray(facts) || r.failed) continue;
-    if (module.name === 'set_fact') Object.assign(host.session.hostVars, facts);
+    // set_fact and include_vars set host variables; other modules' facts are facts.
+    if (module.name === 'set_fact' || module.name === 'include_vars') Object.assign(host.session.hostVars, facts);
     else host.session.addFacts(facts as Vars);
   }
 }

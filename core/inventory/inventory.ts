@@ -23,7 +23,7 @@
  * host_vars/ files.
  */
 import type { Inventory, InventoryHost } from './model.js';
-import { ALL, type BuiltInventory, type GroupNode, HostNode, LOCALHOST_NAMES, mergeLayers } from './builder.js';
+import { ALL, type BuiltInventory, GroupNode, HostNode, LOCALHOST_NAMES, mergeLayers } from './builder.js';
 import { InventoryError } from './errors.js';
 import { HostSelector } from './patterns.js';
 import { compareCodePoints } from './vars-files.js';
@@ -76,6 +76,59 @@ export class LoadedInventory implements Inventory {
     }
     layers.push(host.inline, ...host.files);
     return mergeLayers(layers);
+  }
+
+  addToGroup(hostName: string, groupName: string | undefined, parents: string[] = [], vars: Record<string, unknown> = {}): void {
+    const hosts = this.hosts as Map<string, HostNode>;
+    const groups = this.groups as Map<string, GroupNode>;
+    let host = hosts.get(hostName);
+    if (!host) {
+      host = new HostNode(hostName);
+      hosts.set(hostName, host);
+      this.link(groups.get(ALL)!, host);
+    }
+    if (Object.keys(vars).length) {
+      Object.assign(host.inline, vars);
+      host.invalidate();
+    }
+    if (groupName !== undefined) {
+      const group = this.group(groupName);
+      for (const parent of parents.length ? parents : [ALL]) {
+        const p = this.group(parent);
+        if (!p.children.includes(group.name) && p !== group) {
+          p.children.push(group.name);
+          group.parents.push(p.name);
+          group.depth = Math.max(group.depth, p.depth + 1);
+        }
+      }
+      this.link(group, host);
+    }
+    this.groupHostsCache.clear();
+    this.sortedGroupsCache.clear();
+    this.selector.clear();
+  }
+
+  private group(name: string): GroupNode {
+    const groups = this.groups as Map<string, GroupNode>;
+    let g = groups.get(name);
+    if (!g) {
+      g = new GroupNode(name);
+      groups.set(name, g);
+      const all = groups.get(ALL)!;
+      if (name !== ALL && !all.children.includes(name)) {
+        all.children.push(name);
+        g.parents.push(ALL);
+        g.depth = 1;
+      }
+    }
+    return g;
+  }
+
+  private link(group: GroupNode, host: HostNode): void {
+    if (group.hostSet.has(host.name)) return;
+    group.hostSet.add(host.name);
+    group.hosts.push(host.name);
+    if (group.name !== ALL && !host.groups.includes(group.name)) host.groups.push(group.name);
   }
 
   groupsOf(hostName: string): string[] {

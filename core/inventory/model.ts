@@ -42,4 +42,10 @@ export interface Inventory {
   hostsOfGroup(name: string): InventoryHost[];
   /** Every group the host belongs to, directly or through children, `all` included. */
   groupsOf(host: string): string[];
+  /**
+   * Put `host` in `group` (created under `parents`, default `all`, if new): what group_by
+   * and add_host do during a run. A new host gets `vars` (add_host's variables, merged into
+   * an existing host's own).
+   */
+  addToGroup?(host: string, group: string | undefined, parents?: string[], vars?: Record<string, unknown>): void;
 }

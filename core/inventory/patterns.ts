@@ -89,6 +89,12 @@ export class HostSelector {
     private readonly cwd: string,
   ) {}
 
+  /** Forget cached selections (the inventory changed: add_host, group_by). */
+  clear(): void {
+    this.patternCache.clear();
+    this.selectionCache.clear();
+  }
+
   select(pattern: string, limit?: string): InventoryHost[] {
     const key = limit ? `${pattern}\u0000${limit}` : pattern;
     let result = this.selectionCache.get(key);

@@ -155,8 +155,8 @@ export interface ModuleContext<Args> {
   secret(value: string): void;
   /** Fail the task with a message (and extra result keys). Never returns. */
   fail(message: string, extra?: Record<string, unknown>): never;
-  /** Find a controller-side file for `src:` (role files/ or templates/, then the playbook dir). */
-  findFile(kind: 'files' | 'templates', name: string): string;
+  /** Find a controller-side file for `src:` (role files/, templates/ or vars/, then the playbook dir). */
+  findFile(kind: 'files' | 'templates' | 'vars', name: string): string;
   /**
    * Read a controller-side file (`src:`). A vault-encrypted file is decrypted with the
    * run's vault secrets (its content is then masked in output), unless `decrypt: false`.

@@ -63,7 +63,7 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
         if (o.verbosity > 0) out(c('cyan', `skipping: [${host}] => (item=${item})`));
       } else {
         const word = r.changed ? 'changed' : 'ok';
-        const detail = o.verbosity > 0 || isDebug(task) ? ` => ${dumpResult(view(task, r), 4)}` : '';
+        const detail = o.verbosity > 0 || isDebug(task) ? ` => ${dumpResult(view(task, isDebug(task) ? (debugView(r) as TaskResult) : r), 4)}` : '';
         out(c(r.changed ? 'yellow' : 'green', `${word}: [${host}] => (item=${item})${detail}`));
       }
     },
@@ -104,6 +104,9 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
     retry(host, task, attempt, retries) {
       out(c('red', `FAILED - RETRYING: [${host}]: ${task.name} (${retries - attempt + 1} retries left).`));
     },
+    included(file, hosts, _task, label) {
+      out(c('cyan', `included: ${file} for ${hosts.join(', ')}${label !== undefined ? ` => (item=${label})` : ''}`));
+    },
     warning(message) {
       out(c('magenta', `[WARNING]: ${message}`));
     },
@@ -142,6 +145,8 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
 /** `debug` shows only what it was asked to show (msg, or the variable). */
 function debugView(r: TaskResult): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) if (!['changed', 'failed', 'skipped'].includes(k)) out[k] = v;
+  // An item's result also carries the loop variable: ansible-playbook shows only what was asked.
+  const hidden = ['changed', 'failed', 'skipped', 'ansible_loop_var', ...(typeof r.ansible_loop_var === 'string' ? [r.ansible_loop_var] : [])];
+  for (const [k, v] of Object.entries(r)) if (!hidden.includes(k)) out[k] = v;
   return out;
 }

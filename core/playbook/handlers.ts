@@ -35,7 +35,7 @@ function importHandlers(ctx: LoadContext, c: Cursor, key: string, scope: TaskSco
  */
 export function inheritInto(handler: Handler, outer: Omit<TaskBase, 'loc'> & { loc?: SourceLocation }): Handler {
   const out: Handler = { ...handler, when: [...outer.when, ...handler.when], tags: [...new Set([...outer.tags, ...handler.tags])], vars: { ...outer.vars, ...handler.vars } };
-  const fill = ['become', 'becomeUser', 'checkMode', 'diff', 'noLog', 'ignoreErrors', 'environment', 'anyErrorsFatal', 'delegateTo', 'runOnce', 'remoteUser', 'timeout'] as const;
+  const fill = ['become', 'becomeUser', 'checkMode', 'diff', 'noLog', 'ignoreErrors', 'environment', 'anyErrorsFatal', 'delegateTo', 'runOnce', 'remoteUser', 'connection', 'timeout'] as const;
   for (const key of fill) {
     if (out[key] === undefined && outer[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = outer[key];
   }

@@ -6,6 +6,7 @@
  */
 import { closest } from '../util/suggest.js';
 import { keywordsOf, type Entity } from './schema-file.js';
+import { lookupNames } from '../template/globals.js';
 
 /** How each entity is named in messages ("unknown task keyword 'notfy'"). */
 export const ENTITY_NOUN: Record<Entity, string> = {
@@ -22,14 +23,13 @@ export const ENTITY_NOUN: Record<Entity, string> = {
 
 const LOOKUP_LOOP = "use 'loop:' with a list instead (a mapping becomes a list with \"{{dict2items my_dict}}\")";
 const ASYNC = "background tasks ('async'/'poll') are not supported by tsplay; run the command in the background yourself (e.g. nohup) or give it a timeout";
-const ROLE_TASK = "is not supported; list the role under the play's 'roles:' instead";
+const ROLE_TASK = "cannot be a handler; notify a handler that is in the role's handlers/ instead";
 
 /** Ansible keywords tsplay knows but does not support, with what to do instead. */
 const UNSUPPORTED: Record<string, string> = {
   async: ASYNC,
   poll: ASYNC,
   throttle: "'throttle' is not supported; limit parallelism with -f/--forks or 'serial'",
-  connection: "'connection' is not supported here; set ansible_connection in the inventory (ssh or local)",
   vars_prompt: "'vars_prompt' is not supported; pass the values with -e",
   module_defaults: "'module_defaults' is not supported; give the arguments on each task (or share them with YAML anchors)",
   collections: "'collections' is not supported; modules are found by their short name or FQCN",
@@ -50,7 +50,6 @@ const UNSUPPORTED: Record<string, string> = {
   'ansible.builtin.import_role': `'import_role' ${ROLE_TASK}`,
   include_playbook: "use 'import_playbook' at the top level of a playbook",
   apply: "'apply' is not supported; put the keywords on the include_tasks itself (they apply to the included tasks)",
-  extended: "'extended' loop variables are not supported; use index_var for the position",
   loop_var_name: "did you mean 'loop_var'?",
 };
 
@@ -104,7 +103,7 @@ export function keywordHint(entity: Entity, key: string, candidates: readonly st
   if (misplaced) return misplaced;
   const unsupported = UNSUPPORTED[key];
   if (unsupported) return unsupported;
-  if (/^with_[a-z_]+$/.test(key) && key !== 'with_items' && key !== 'with_list') return `'${key}' loops are not supported; ${LOOKUP_LOOP}`;
+  if (/^with_[a-z_]+$/.test(key) && !lookupNames().includes(key.slice(5))) return `'${key}' loops are not supported (no lookup '${key.slice(5)}'; available: ${lookupNames().join(', ')}); ${LOOKUP_LOOP}`;
   const elsewhere = otherHome(entity, key);
   if (elsewhere) return elsewhere;
   const hint = closest(key, candidates);

@@ -8,7 +8,8 @@
 import { dirname, resolve } from 'node:path';
 import { LoadContext, type LoadOptions } from './context.js';
 import { Problems } from './errors.js';
-import type { Playbook, TaskNode } from './model.js';
+import type { Block, Handler, Playbook, SourceLocation, TaskNode } from './model.js';
+import { RoleExpander, type RoleFileOptions } from './roles.js';
 import { buildPlays } from './plays.js';
 import { validateFile } from './schema-validate.js';
 import { buildTaskList } from './tasks.js';
@@ -55,4 +56,24 @@ export async function loadVarsFile(file: string, vault?: Vault): Promise<Record<
   }
   problems.throwIfAny();
   return source!.data as Record<string, unknown>;
+}
+
+/**
+ * A role named by include_role, loaded when the include is reached: its tasks as a block
+ * carrying the role, and its handlers. `parentRoleDir` is the role whose tasks include it.
+ */
+export async function loadRole(
+  name: string,
+  files: RoleFileOptions,
+  at: SourceLocation,
+  playDir: string,
+  parentRoleDir: string | undefined,
+  options: LoadOptions,
+): Promise<{ block: Block; handlers: Handler[] }> {
+  const ctx = new LoadContext(options);
+  const roles = new RoleExpander(ctx, playDir);
+  const entry = { name, params: {}, base: { when: [], tags: [], vars: {} }, loc: at };
+  const block = roles.applyRole(entry, parentRoleDir ? [parentRoleDir] : [], files, (message, loc) => ctx.problems.add(loc ?? at, message));
+  ctx.problems.throwIfAny();
+  return { block: block!, handlers: roles.handlers };
 }

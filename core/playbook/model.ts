@@ -36,6 +36,8 @@ export interface CommonKeywords {
   delegateTo?: string;
   runOnce?: boolean | string;
   remoteUser?: string;
+  /** `connection: local|ssh` (an `ansible_connection` variable wins, as in Ansible). */
+  connection?: string;
   /** Seconds a task may run on a host (Ansible's `timeout`); may be a template. */
   timeout?: number | string;
 }
@@ -58,10 +60,14 @@ export interface LoopSpec {
    * `loop:` needs a list and a string is an error there.
    */
   wrapString: boolean;
+  /** `with_<lookup>` (other than with_items/with_list): the lookup that makes the items. */
+  lookup?: string;
   loopVar: string; // loop_control.loop_var, default 'item'
   indexVar?: string; // loop_control.index_var
   label?: string; // loop_control.label (template)
   pause?: number; // loop_control.pause, seconds
+  /** loop_control.extended: `ansible_loop` with allitems, previtem, nextitem... */
+  extended?: boolean;
 }
 
 export interface Task extends TaskBase {
@@ -98,7 +104,28 @@ export interface IncludeTasks extends TaskBase {
   baseDir: string;
 }
 
-export type TaskNode = Task | Block | IncludeTasks;
+/**
+ * `include_role` is dynamic: the role is loaded when the include is reached (its name and
+ * `*_from` options may be templated) and it may loop. (`import_role` is expanded when the
+ * playbook loads, into a Block carrying the role.)
+ */
+export interface IncludeRole extends TaskBase {
+  kind: 'include_role';
+  roleName: string;
+  tasksFrom?: string;
+  varsFrom?: string;
+  defaultsFrom?: string;
+  handlersFrom?: string;
+  /** `public: true`: the role's defaults and vars stay visible to the rest of the play. */
+  public: boolean;
+  /** `apply:` keywords given to every task of the role (when, tags, become...). */
+  apply?: Omit<TaskBase, 'loc'>;
+  loop?: LoopSpec;
+  /** Directory of the role whose tasks include it (roles are searched beside it too). */
+  parentRoleDir?: string;
+}
+
+export type TaskNode = Task | Block | IncludeTasks | IncludeRole;
 
 export interface Handler extends Task {
   /** Names it answers to: its `name` plus every `listen` topic. */

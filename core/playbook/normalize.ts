@@ -95,6 +95,8 @@ export function commonKeywords(c: Cursor): CommonKeywords {
   if (runOnce !== undefined) out.runOnce = runOnce;
   const remoteUser = toText(v.remote_user);
   if (remoteUser !== undefined) out.remoteUser = remoteUser;
+  const connection = toText(v.connection);
+  if (connection !== undefined) out.connection = connection;
   if (typeof v.timeout === 'number' || isTemplate(v.timeout)) out.timeout = v.timeout as number | string;
   return out;
 }

@@ -85,9 +85,9 @@ function buildPlay(ctx: LoadContext, c: Cursor): Play {
   const v = c.value as Record<string, unknown>;
   const baseDir = dirname(c.file);
   const hosts = hostsOf(v.hosts);
-  const scope: TaskScope = { dir: baseDir, imports: [c.file] };
   ctx.notifyUses = [];
   const roles = new RoleExpander(ctx, baseDir);
+  const scope: TaskScope = { dir: baseDir, imports: [c.file], roles, playDir: baseDir };
   const play: Play = {
     loc: c.loc(),
     name: toText(v.name) ?? hosts,

@@ -22,16 +22,26 @@ import { Cursor } from './yaml-source.js';
 
 /** import_role/include_role options that do nothing in a `roles:` entry. */
 const ROLE_ONLY_OPTIONS: Record<string, string> = {
-  tasks_from: "'tasks_from' is not supported; split the role, or import_tasks the file from the role's tasks/main.yml",
-  vars_from: "'vars_from' is not supported; use vars/main.yml or the entry's 'vars:'",
-  defaults_from: "'defaults_from' is not supported; use defaults/main.yml",
-  handlers_from: "'handlers_from' is not supported; use handlers/main.yml",
-  public: "'public' is not supported: role variables are visible to the role's own tasks",
+  tasks_from: "'tasks_from' is an option of import_role/include_role, not of a roles: entry; use a task: - import_role: {name: ROLE, tasks_from: FILE}",
+  vars_from: "'vars_from' is an option of import_role/include_role, not of a roles: entry; use a task: - import_role: {name: ROLE, vars_from: FILE}",
+  defaults_from: "'defaults_from' is an option of import_role/include_role, not of a roles: entry; use a task: - import_role: {name: ROLE, defaults_from: FILE}",
+  handlers_from: "'handlers_from' is an option of import_role/include_role, not of a roles: entry; use a task: - import_role: {name: ROLE, handlers_from: FILE}",
+  public: "'public' is an option of include_role; in a roles: entry the role's variables are visible to its own tasks",
   allow_duplicates: "'allow_duplicates' goes in the role's meta/main.yml",
-  apply: "'apply' is not supported; put the keywords on the role entry itself",
+  apply: "'apply' is an option of include_role; put the keywords on the role entry itself",
 };
 
-interface RoleEntry {
+/** import_role / include_role options: other files of the role than main.yml. */
+export interface RoleFileOptions {
+  tasksFrom?: string;
+  varsFrom?: string;
+  defaultsFrom?: string;
+  handlersFrom?: string;
+}
+
+type Report = (message: string, loc?: SourceLocation) => void;
+
+export interface RoleEntry {
   name: string;
   params: Record<string, unknown>;
   /** The entry's own keywords, applied to the role's block and handlers. */
@@ -52,6 +62,12 @@ interface RoleFiles {
 /** `tasks/main.yml`, `tasks/main.yaml` or `tasks/main` (Ansible accepts all three). */
 function mainFile(dir: string, sub: string): string | undefined {
   return ['main.yml', 'main.yaml', 'main'].map((f) => join(dir, sub, f)).find(isFile);
+}
+
+/** `tasks_from: setup` → tasks/setup.yml (also .yaml, or the name as written). */
+function namedFile(dir: string, sub: string, name: string | undefined): string | undefined {
+  if (name === undefined) return mainFile(dir, sub);
+  return [`${name}.yml`, `${name}.yaml`, name].map((f) => join(dir, sub, f)).find(isFile);
 }
 
 /** A stable text for role parameters, so equal parameters dedupe whatever their key order. */
@@ -93,16 +109,30 @@ export class RoleExpander {
   private expandEntry(c: Cursor, chain: readonly string[]): Block | undefined {
     const entry = this.parseEntry(c);
     if (!entry) return undefined;
-    const dir = this.find(entry, c, chain);
+    return this.apply(entry, chain, {}, true, (message, loc) => c.report(this.ctx.problems, message, loc));
+  }
+
+  /**
+   * One role as import_role/include_role apply it: `tasks_from` and friends choose its files,
+   * and it runs wherever it is listed (no once-per-play rule). `chain` holds the directory of
+   * the role whose tasks import it, if any (for the search path).
+   */
+  applyRole(entry: RoleEntry, chain: readonly string[], options: RoleFileOptions, report: Report): Block | undefined {
+    return this.apply(entry, chain, options, false, report);
+  }
+
+  private apply(entry: RoleEntry, chain: readonly string[], options: RoleFileOptions, dedupe: boolean, report: Report): Block | undefined {
+    const dir = this.find(entry, report, chain);
     if (!dir) return undefined;
-    if (chain.includes(dir)) {
+    if (dedupe && chain.includes(dir)) {
       const names = [...chain.slice(chain.indexOf(dir)), dir].map((d) => basename(d));
-      c.report(this.ctx.problems, `role dependency cycle: ${names.join(' -> ')}`, entry.loc);
+      report(`role dependency cycle: ${names.join(' -> ')}`, entry.loc);
       return undefined;
     }
-    const files = this.load(dir);
+    const files = this.load(dir, options, report, entry.loc);
+    if (!files) return undefined;
     const key = `${dir}\0${stableText(entry.params)}`;
-    if (this.applied.has(key) && !files.allowDuplicates) return undefined;
+    if (dedupe && this.applied.has(key) && !files.allowDuplicates) return undefined;
     this.applied.add(key);
 
     const role: RoleContext = { name: basename(dir), path: dir, defaults: files.defaults, vars: files.vars, params: entry.params };
@@ -110,10 +140,10 @@ export class RoleExpander {
     let tasks: TaskNode[] = [];
     if (files.tasksFile) {
       const source = this.ctx.open(files.tasksFile, 'tasksFile', entry.loc, 'tasks file');
-      if (source) tasks = buildTaskList(this.ctx, Cursor.root(source), { dir: dirname(files.tasksFile), role, roleDir: dir, imports: [files.tasksFile] });
+      if (source) tasks = buildTaskList(this.ctx, Cursor.root(source), { dir: dirname(files.tasksFile), role, roleDir: dir, imports: [files.tasksFile], roles: this, playDir: this.playDir });
     }
-    if (files.handlersFile && !this.withHandlers.has(dir)) {
-      this.withHandlers.add(dir);
+    if (files.handlersFile && !this.withHandlers.has(files.handlersFile)) {
+      this.withHandlers.add(files.handlersFile);
       const source = this.ctx.open(files.handlersFile, 'handlersFile', entry.loc, 'handlers file');
       if (source) {
         const handlers = buildHandlerList(this.ctx, Cursor.root(source), { dir: dirname(files.handlersFile), role, roleDir: dir, imports: [files.handlersFile] });
@@ -166,7 +196,7 @@ export class RoleExpander {
   }
 
   /** The role's directory, or undefined (reported) when it cannot be found. */
-  private find(entry: RoleEntry, c: Cursor, chain: readonly string[]): string | undefined {
+  private find(entry: RoleEntry, report: Report, chain: readonly string[]): string | undefined {
     const { name } = entry;
     let candidates: string[];
     let roots: string[] = [];
@@ -181,7 +211,7 @@ export class RoleExpander {
     const found = candidates.find(isDir);
     if (found) return found;
     if (/^[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+$/i.test(name)) {
-      c.report(this.ctx.problems, `role '${name}' looks like a collection role; collections are not supported, put the role under roles/`, entry.loc);
+      report(`role '${name}' looks like a collection role; collections are not supported, put the role under roles/`, entry.loc);
       return undefined;
     }
     const known = roots.flatMap((r) => {
@@ -192,40 +222,55 @@ export class RoleExpander {
       }
     });
     const hint = closest(name, known);
-    c.report(
-      this.ctx.problems,
+    report(
       `role '${name}' not found${hint ? ` - did you mean '${hint}'?` : ''} (looked in: ${candidates.map((p) => dirname(p)).join(', ')})`,
       entry.loc,
     );
     return undefined;
   }
 
-  private load(dir: string): RoleFiles {
-    let files = this.files.get(dir);
+  private load(dir: string, options: RoleFileOptions, report: Report, at: SourceLocation): RoleFiles | undefined {
+    const cacheKey = `${dir}\0${stableText(options)}`;
+    let files = this.files.get(cacheKey);
     if (files) return files;
+    // A file named with tasks_from & co. must exist (main.yml files are optional).
+    const named: Array<[string | undefined, string, string]> = [
+      [options.tasksFrom, 'tasks', 'tasks_from'],
+      [options.varsFrom, 'vars', 'vars_from'],
+      [options.defaultsFrom, 'defaults', 'defaults_from'],
+      [options.handlersFrom, 'handlers', 'handlers_from'],
+    ];
+    let ok = true;
+    for (const [name, sub, option] of named) {
+      if (name !== undefined && !namedFile(dir, sub, name)) {
+        report(`${option}: role '${basename(dir)}' has no ${sub}/${name}.yml (looked in ${join(dir, sub)})`, at);
+        ok = false;
+      }
+    }
+    if (!ok) return undefined;
     const metaFile = mainFile(dir, 'meta');
     const meta = metaFile ? this.ctx.open(metaFile, 'roleMeta', undefined, 'role meta file') : undefined;
     const metaData = toMapping(meta?.data);
     files = {
       dir,
-      defaults: this.varsOf(dir, 'defaults'),
-      vars: this.varsOf(dir, 'vars'),
+      defaults: this.varsOf(dir, 'defaults', options.defaultsFrom),
+      vars: this.varsOf(dir, 'vars', options.varsFrom),
       dependencies: meta && Array.isArray(metaData.dependencies) ? Cursor.root(meta).child('dependencies') : undefined,
       allowDuplicates: toBoolean(metaData.allow_duplicates) ?? false,
-      tasksFile: mainFile(dir, 'tasks'),
-      handlersFile: mainFile(dir, 'handlers'),
+      tasksFile: namedFile(dir, 'tasks', options.tasksFrom),
+      handlersFile: namedFile(dir, 'handlers', options.handlersFrom),
     };
-    this.files.set(dir, files);
+    this.files.set(cacheKey, files);
     return files;
   }
 
-  /** defaults/ or vars/: main.yml, or every YAML file of a main/ directory, in name order. */
-  private varsOf(dir: string, sub: 'defaults' | 'vars'): Record<string, unknown> {
-    const file = mainFile(dir, sub);
+  /** defaults/ or vars/: main.yml (or the `*_from` file), or every YAML file of a main/ directory, in name order. */
+  private varsOf(dir: string, sub: 'defaults' | 'vars', from?: string): Record<string, unknown> {
+    const file = namedFile(dir, sub, from);
     const mainDir = join(dir, sub, 'main');
     const paths = file
       ? [file]
-      : isDir(mainDir)
+      : from === undefined && isDir(mainDir)
         ? readdirSync(mainDir)
             .filter((f) => /\.(ya?ml|json)$/.test(f))
             .sort()

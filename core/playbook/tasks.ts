@@ -13,6 +13,9 @@ import { actionCall, checkMeta, isAction, moduleCall, unknownTaskKey, withArgsKe
 import { commonKeywords, isTemplate, toConditions, toIntegerOrTemplate, toMapping, toNames, toText } from './normalize.js';
 import { keywordsOf } from './schema-file.js';
 import { Cursor } from './yaml-source.js';
+import { lookupNames } from '../template/globals.js';
+import type { RoleExpander } from './roles.js';
+import { importRole, includeRole } from './role-tasks.js';
 
 export interface TaskScope {
   /** Directory of the file being read: relative imports and includes start here. */
@@ -23,6 +26,10 @@ export interface TaskScope {
   roleDir?: string;
   /** Files being imported, outermost first (an import of one of them is a cycle). */
   imports: readonly string[];
+  /** The play's role expander: import_role adds its role (and handlers) through it. */
+  roles?: RoleExpander;
+  /** Directory of the playbook (roles/ is searched there). */
+  playDir?: string;
 }
 
 const NO_MODULE =
@@ -64,6 +71,10 @@ function buildTaskEntry(ctx: LoadContext, c: Cursor, scope: TaskScope): TaskNode
   if (include) return buildInclude(ctx, c, include, scope);
   const imported = findKey(c, 'import_tasks');
   if (imported) return importTasks(ctx, c, imported, scope);
+  const roleImport = findKey(c, 'import_role');
+  if (roleImport) return importRole(ctx, c, roleImport, scope);
+  const roleInclude = findKey(c, 'include_role');
+  if (roleInclude) return includeRole(ctx, c, roleInclude, scope);
   const playbook = findKey(c, 'import_playbook');
   if (playbook) {
     c.report(ctx.problems, 'import_playbook can only be used at the top level of a playbook (a list entry beside the plays), not among tasks', c.keyLoc(playbook));
@@ -82,9 +93,14 @@ function buildBlock(ctx: LoadContext, c: Cursor, scope: TaskScope): Block {
   };
 }
 
-function loopOf(ctx: LoadContext, c: Cursor): LoopSpec | undefined {
+/** `with_<lookup>` keys tsplay can loop with (every lookup it has). */
+export function isLookupLoop(key: string): boolean {
+  return key.startsWith('with_') && lookupNames().includes(key.slice('with_'.length));
+}
+
+export function loopOf(ctx: LoadContext, c: Cursor): LoopSpec | undefined {
   const v = fieldsOf(c);
-  const keys = ['loop', 'with_items', 'with_list'].filter((k) => c.has(k));
+  const keys = c.keys().filter((k) => k === 'loop' || isLookupLoop(k));
   if (keys.length > 1) c.report(ctx.problems, `use only one of ${keys.map(quoted).join(' and ')}: each makes the task loop`, c.keyLoc(keys[1]!));
   const key = keys[0];
   if (!key) return undefined;
@@ -95,6 +111,9 @@ function loopOf(ctx: LoadContext, c: Cursor): LoopSpec | undefined {
     wrapString: key !== 'loop',
     loopVar: typeof control.loop_var === 'string' ? control.loop_var : 'item',
   };
+  // with_items and with_list keep their own path (flatten / listify); other lookups run as such.
+  if (key !== 'loop' && key !== 'with_items' && key !== 'with_list') spec.lookup = key.slice('with_'.length);
+  if (control.extended === true || control.extended === 'yes') spec.extended = true;
   if (typeof control.index_var === 'string') spec.indexVar = control.index_var;
   const label = toText(control.label);
   if (label !== undefined) spec.label = label;
@@ -191,7 +210,7 @@ function recordNotify(ctx: LoadContext, c: Cursor): void {
 export function buildTask(ctx: LoadContext, c: Cursor, scope: TaskScope, entity: 'task' | 'handler'): Task | undefined {
   const v = fieldsOf(c);
   const keywords = keywordsOf(entity);
-  const extra = c.keys().filter((k) => !keywords.includes(k));
+  const extra = c.keys().filter((k) => !keywords.includes(k) && !isLookupLoop(k));
   const modules = extra.filter((k) => isAction(ctx, k));
   const unknown = extra.filter((k) => !isAction(ctx, k));
   const actions = ['action', 'local_action'].filter((k) => c.has(k));

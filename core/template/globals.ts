@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Namespace } from './callable.js';
 import { MAX_LOOP_ITERATIONS, TemplateError } from './errors.js';
 import { renderJinjaFile } from './jinja-file.js';
+import { LOOP_LOOKUPS } from './loop-lookups.js';
 import { searchFile, type SearchFolder } from './search-path.js';
 import { ansibleTemplateVars } from './template-vars.js';
 import { defined, isUndefined } from './undefined.js';
@@ -85,13 +86,24 @@ const LOOKUPS: Record<string, (terms: unknown[], kwargs: Mapping, scope: Scope) 
   list: (terms) => terms,
   indexed_items: (terms) => terms.flat().map((x, i) => [i, x]),
   dict: (terms) => terms.flatMap((t) => Object.entries((isMapping(t) ? t : {}) as Mapping).map(([key, value]) => ({ key, value }))),
+  ...LOOP_LOOKUPS,
 };
+
+/** Names of the lookups (each also a `with_<name>` loop). */
+export function lookupNames(): string[] {
+  return Object.keys(LOOKUPS);
+}
 
 function runLookup(args: unknown[], kwargs: Mapping, scope: Scope, wantList: boolean): unknown {
   const [plugin, ...terms] = args.map((a) => defined(a));
-  const name = String(plugin ?? '').replace(/^ansible\.builtin\./, '');
-  const fn = LOOKUPS[name];
-  if (!fn) throw new TemplateError(`lookup plugin '${String(plugin)}' is not supported (available: ${Object.keys(LOOKUPS).join(', ')})`);
+  return runLookupPlugin(String(plugin ?? ''), terms, kwargs, scope, wantList);
+}
+
+/** Run lookup `plugin` over `terms` (also what `with_<plugin>:` loops use). */
+export function runLookupPlugin(plugin: string, terms: unknown[], kwargs: Mapping, scope: Scope, wantList: boolean): unknown {
+  const name = plugin.replace(/^ansible\.builtin\./, '');
+  const fn = Object.prototype.hasOwnProperty.call(LOOKUPS, name) ? LOOKUPS[name] : undefined;
+  if (!fn) throw new TemplateError(`lookup plugin '${plugin}' is not supported (available: ${Object.keys(LOOKUPS).join(', ')})`);
   const { wantlist, ...rest } = kwargs;
   const results = fn(terms, rest, scope);
   if (wantList || wantlist) return results;

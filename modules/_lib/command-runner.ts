@@ -159,15 +159,21 @@ export interface CommandSpec {
   program?: string;
 }
 
+/**
+ * The keys Ansible's command module always returns, for a command that did not run (check
+ * mode): later tasks read `r.stdout`, `r.rc`... of a dry run as they would of a real one.
+ */
+const notRun = () => ({ stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], rc: 0, start: null, end: null, delta: null });
+
 /** Run a command with the guards; returns Ansible's result or fails the task. */
 export async function runGuarded(ctx: ModuleContext<GuardArgs>, spec: CommandSpec): Promise<ModuleResult> {
   const a = ctx.args;
   const guarded = Boolean(a.creates || a.removes);
   if (ctx.check && !guarded) {
-    return { changed: false, skipped: true, msg: 'Command would have run if not in check mode', cmd: spec.display };
+    return { ...notRun(), changed: false, skipped: true, msg: 'Command would have run if not in check mode', cmd: spec.display };
   }
   const predicted = predictGuards(ctx);
-  if (predicted) return { ...predicted, cmd: spec.display };
+  if (predicted) return { ...notRun(), ...predicted, cmd: spec.display };
   const nonce = `tsplay-${randomBytes(12).toString('hex')}`;
   const script = guardScript(nonce, spec.command, a, ctx.check);
   const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? '\n' : '') : undefined;
@@ -206,7 +212,7 @@ export async function runGuarded(ctx: ModuleContext<GuardArgs>, spec: CommandSpe
       // must see that (packstack --gen-answer-file creates the file ini_set then edits).
       if (a.creates && literal(a.creates)) ctx.predicted.setFile(guardPath(a, a.creates), 'exists');
       if (a.removes && literal(a.removes)) ctx.predicted.setFile(guardPath(a, a.removes), 'absent');
-      return { changed: true, msg: 'Command would have run if not in check mode', rc: 0, cmd: spec.display };
+      return { ...notRun(), changed: true, msg: 'Command would have run if not in check mode', cmd: spec.display };
     }
     case 'ran':
       break;

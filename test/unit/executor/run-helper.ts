@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { loadInventory } from '../../../core/inventory/load.js';
 import { ModuleRegistry } from '../../../core/modules/registry.js';
-import { loadPlaybook, loadTaskFile, loadVarsFile } from '../../../core/playbook/load.js';
+import { loadPlaybook, loadRole, loadTaskFile, loadVarsFile } from '../../../core/playbook/load.js';
 import { Templar } from '../../../core/template/templar.js';
 import { runPlaybooks } from '../../../core/executor/run-playbooks.js';
 import type { ExecutorOptions } from '../../../core/executor/run-context.js';
@@ -60,6 +60,7 @@ export async function runYaml(
     },
     log: pino({ level: 'silent' }),
     loadTaskFile: (p) => loadTaskFile(p, loaderOptions),
+    loadRole: (r) => loadRole(r.name, r.files, r.at, r.playDir, r.parentRoleDir, loaderOptions),
     loadVarsFile,
   });
   return { log, stats, exitCode, results };

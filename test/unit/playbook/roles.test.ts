@@ -119,7 +119,7 @@ describe('roles', () => {
       "3:7: role entry has no 'role': name the role (role: NAME), or write just its name",
       '4:7: role names cannot use variables: roles are loaded with the playbook',
       "6:7: unknown role keyword 'wen' - did you mean 'when'? (to pass a role parameter named 'wen', put it under 'vars:')",
-      "7:7: 'tasks_from' is not supported; split the role, or import_tasks the file from the role's tasks/main.yml",
+      "7:7: 'tasks_from' is an option of import_role/include_role, not of a roles: entry; use a task: - import_role: {name: ROLE, tasks_from: FILE}",
     ]);
   });
 

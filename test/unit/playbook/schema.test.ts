@@ -62,7 +62,7 @@ describe('the shipped JSON Schema', () => {
     expect(keywordsOf('task')).toEqual(expect.arrayContaining(['name', 'when', 'loop', 'with_items', 'notify', 'register', 'retries', 'until', 'delay', 'args', 'action', 'local_action']));
     expect(keywordsOf('handler')).toEqual([...keywordsOf('task'), 'listen']);
     expect(keywordsOf('play')).toEqual(expect.arrayContaining(['hosts', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial', 'strategy']));
-    expect(keywordsOf('loopControl')).toEqual(['loop_var', 'index_var', 'label', 'pause']);
+    expect(keywordsOf('loopControl')).toEqual(['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems']);
     expect(Object.keys(playbookSchema().definitions)).toEqual(expect.arrayContaining(['playbookEntry', 'taskEntry', 'handlerEntry', 'roleMeta', 'varsFile']));
   });
 
