@@ -6,9 +6,8 @@
 import { defineModule } from '../core/modules/api.js';
 import { RegexError } from '../core/util/python-regex.js';
 import { mutuallyExclusive, requireArg, resolveAliases, withAliases } from './_lib/args.js';
-import { finishEdit, readForEdit } from './_lib/edit-file.js';
-import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
-import { binaryToBuffer, blockinfile } from './_lib/line-edit.js';
+import { attrSchema, type AttrArgs } from './_lib/file-attrs.js';
+import { ensureBlock, readFileForEdit, writeEditedFile } from '../core/helpers/index.js';
 
 interface BlockinfileArgs extends AttrArgs {
   path?: string;
@@ -96,9 +95,8 @@ export default defineModule<BlockinfileArgs>({
     const a = resolveAliases(ctx, ALIASES);
     requireArg(ctx, a, 'path', ALIASES.path);
     mutuallyExclusive(ctx, a, ['insertbefore', 'insertafter']);
-    const attrs = parseAttrs(ctx, a);
     const path = a.path!;
-    const file = await readForEdit(ctx, path);
+    const file = await readFileForEdit(ctx, path);
     const present = a.state === 'present';
     if (file.content === null) {
       if (!present) return { changed: false, msg: `File ${path} not present` };
@@ -106,28 +104,27 @@ export default defineModule<BlockinfileArgs>({
     }
     let outcome;
     try {
-      outcome = blockinfile(file.content === null ? null : file.content.toString('latin1'), {
+      outcome = ensureBlock(file.content, {
         block: a.block ?? '',
+        state: a.state,
         marker: a.marker,
         markerBegin: a.marker_begin,
         markerEnd: a.marker_end,
-        present,
         appendNewline: a.append_newline,
         prependNewline: a.prepend_newline,
-        ...(a.insertafter !== undefined ? { insertafter: a.insertafter } : {}),
-        ...(a.insertbefore !== undefined ? { insertbefore: a.insertbefore } : {}),
+        ...(a.insertafter !== undefined ? { insertAfter: a.insertafter } : {}),
+        ...(a.insertbefore !== undefined ? { insertBefore: a.insertbefore } : {}),
       });
     } catch (err) {
       if (err instanceof RegexError) return ctx.fail(err.message);
       throw err;
     }
-    return finishEdit(ctx, {
-      path,
-      file,
-      after: binaryToBuffer(outcome.result),
+    return writeEditedFile(ctx, path, file, outcome.content, {
       contentChanged: outcome.changed,
       msg: outcome.msg,
-      attrs,
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
       backup: a.backup,
       ...(a.validate ? { validate: a.validate } : {}),
     });

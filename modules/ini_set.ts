@@ -5,7 +5,7 @@
  * the task does not touch stays byte for byte (see modules/_lib/ini.ts).
  */
 import { defineModule, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
-import { applyIniEdits, parseIni, renderIni, type IniEdit, type IniEditOptions } from './_lib/ini.js';
+import { applyIniEdits, parseIni, renderIni, type IniEdit, type IniEditOptions } from '../core/helpers/index.js';
 import { ownerSchema } from './_lib/file-attrs.js';
 import {
   applyAttributes,

@@ -6,9 +6,8 @@
 import { defineModule } from '../core/modules/api.js';
 import { RegexError } from '../core/util/python-regex.js';
 import { mutuallyExclusive, requireArg, resolveAliases, withAliases } from './_lib/args.js';
-import { finishEdit, readForEdit } from './_lib/edit-file.js';
-import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
-import { binaryToBuffer, lineinfileAbsent, lineinfilePresent, splitLines } from './_lib/line-edit.js';
+import { attrSchema, type AttrArgs } from './_lib/file-attrs.js';
+import { ensureLine, readFileForEdit, removeLines, writeEditedFile } from '../core/helpers/index.js';
 
 interface LineinfileArgs extends AttrArgs {
   path?: string;
@@ -108,7 +107,6 @@ export default defineModule<LineinfileArgs>({
     const a = resolveAliases(ctx, ALIASES);
     requireArg(ctx, a, 'path', ALIASES.path);
     mutuallyExclusive(ctx, a, ['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']);
-    const attrs = parseAttrs(ctx, a);
     if (a.state === 'present') {
       if (a.backrefs && a.regexp === undefined) ctx.fail('regexp is required with backrefs=true');
       if (a.line === undefined) ctx.fail('line is required with state=present');
@@ -116,26 +114,25 @@ export default defineModule<LineinfileArgs>({
       ctx.fail('one of line, search_string, or regexp is required with state=absent');
     }
     const path = a.path!;
-    const file = await readForEdit(ctx, path);
+    const file = await readFileForEdit(ctx, path);
     if (file.content === null) {
       if (a.state === 'absent') return { changed: false, msg: 'file not present', found: 0 };
       if (!a.create) ctx.fail(`Destination ${path} does not exist !`, { rc: 257 });
     }
-    const lines = splitLines((file.content ?? Buffer.alloc(0)).toString('latin1'));
     let outcome;
     try {
       outcome =
         a.state === 'present'
-          ? lineinfilePresent(lines, {
+          ? ensureLine(file.content, {
               line: a.line!,
               backrefs: a.backrefs,
-              firstmatch: a.firstmatch,
+              firstMatch: a.firstmatch,
               ...(a.regexp !== undefined ? { regexp: a.regexp } : {}),
               ...(a.search_string !== undefined ? { searchString: a.search_string } : {}),
-              ...(a.insertafter !== undefined ? { insertafter: a.insertafter } : {}),
-              ...(a.insertbefore !== undefined ? { insertbefore: a.insertbefore } : {}),
+              ...(a.insertafter !== undefined ? { insertAfter: a.insertafter } : {}),
+              ...(a.insertbefore !== undefined ? { insertBefore: a.insertbefore } : {}),
             })
-          : lineinfileAbsent(lines, {
+          : removeLines(file.content, {
               ...(a.regexp !== undefined ? { regexp: a.regexp } : {}),
               ...(a.search_string !== undefined ? { searchString: a.search_string } : {}),
               ...(a.line !== undefined ? { line: a.line } : {}),
@@ -144,15 +141,12 @@ export default defineModule<LineinfileArgs>({
       if (err instanceof RegexError) return ctx.fail(err.message);
       throw err;
     }
-    const after = binaryToBuffer(outcome.lines.join(''));
-    const contentChanged = outcome.changed;
-    const result = await finishEdit(ctx, {
-      path,
-      file,
-      after,
-      contentChanged,
+    const result = await writeEditedFile(ctx, path, file, outcome.content, {
+      contentChanged: outcome.changed,
       msg: outcome.msg,
-      attrs,
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
       backup: a.backup,
       ...(a.validate ? { validate: a.validate } : {}),
     });

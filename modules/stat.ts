@@ -4,7 +4,7 @@
  */
 import { defineModule } from '../core/modules/api.js';
 import { requireArg, resolveAliases, withAliases } from './_lib/args.js';
-import { formatMode } from './_lib/file-mode.js';
+import { formatMode, permissionBits } from './_lib/file-mode.js';
 import { statPath, type ChecksumAlgorithm, type PathState } from './_lib/path-state.js';
 
 interface StatArgs {
@@ -49,17 +49,7 @@ export function ansibleStat(s: PathState, a: Pick<StatArgs, 'get_checksum' | 'ge
     atime: s.atime,
     mtime: s.mtime,
     ctime: s.ctime,
-    wusr: Boolean(mode & 0o200),
-    rusr: Boolean(mode & 0o400),
-    xusr: Boolean(mode & 0o100),
-    wgrp: Boolean(mode & 0o020),
-    rgrp: Boolean(mode & 0o040),
-    xgrp: Boolean(mode & 0o010),
-    woth: Boolean(mode & 0o002),
-    roth: Boolean(mode & 0o004),
-    xoth: Boolean(mode & 0o001),
-    isuid: Boolean(mode & 0o4000),
-    isgid: Boolean(mode & 0o2000),
+    ...permissionBits(mode),
     blocks: s.blocks,
     block_size: s.blockSize,
     pw_name: s.owner,

@@ -1,5 +1,5 @@
 /**
- * `systemd` (also `service`, `systemd_service`): start, stop, restart, reload, enable,
+ * `systemd` (also `systemd_service`; `service` dispatches here on systemd hosts): start, stop, restart, reload, enable,
  * disable, mask units. One `systemctl show` reads the unit; one command acts. Check mode
  * also knows units that an earlier `yum` task would install (their unit files are in the
  * predicted state) and the preset policy the package's %post would apply to them.
@@ -33,7 +33,7 @@ const NS = 'systemd';
 
 export default defineModule<SystemdArgs>({
   name: 'systemd',
-  aliases: ['service', 'systemd_service'],
+  aliases: ['systemd_service'],
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -66,7 +66,7 @@ export default defineModule<SystemdArgs>({
       '- systemd: name=network enabled=yes',
       '',
       '- name: Restart RabbitMQ, then neutron-server',
-      '  service: name=rabbitmq-server state=restarted',
+      '  systemd: name=rabbitmq-server state=restarted',
       '',
       '- name: Start and enable the Nova API after a unit file change',
       '  systemd:',

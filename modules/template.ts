@@ -7,8 +7,8 @@ import { basename } from 'node:path';
 import { defineModule } from '../core/modules/api.js';
 import { ansibleTemplateVars } from '../core/template/template-vars.js';
 import { requireArg } from './_lib/args.js';
-import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
-import { installFile } from './_lib/install-file.js';
+import { attrSchema, type AttrArgs } from './_lib/file-attrs.js';
+import { installFile } from '../core/helpers/index.js';
 
 interface TemplateArgs extends AttrArgs {
   src?: string;
@@ -122,11 +122,13 @@ export default defineModule<TemplateArgs>({
     }
     if (a.newline_sequence !== '\n') rendered = rendered.replace(/\r?\n/g, a.newline_sequence);
     const result = await installFile(ctx, {
-      data: Buffer.from(rendered),
+      content: rendered,
       dest: a.dest!,
       basename: basename(local),
-      sourceLabel: local,
-      attrs: parseAttrs(ctx, a),
+      label: local,
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
       backup: a.backup,
       force: a.force,
       ...(a.validate ? { validate: a.validate } : {}),

@@ -1,5 +1,5 @@
 /**
- * `yum` (also `dnf`, `package`): install, upgrade and remove RPM packages with one
+ * `yum` (also `dnf`; `package` dispatches here on RPM hosts): install, upgrade and remove RPM packages with one
  * transaction per task. State is read with one batched `rpm -q`; the transaction's own
  * table (the same in a real run and in `--assumeno`) says what changed, so check mode
  * predicts exactly what a real run does, dependencies included.
@@ -56,7 +56,7 @@ type Predicted = RpmPackage | 'absent';
 
 export default defineModule<YumArgs>({
   name: 'yum',
-  aliases: ['dnf', 'package', 'yum_package'],
+  aliases: ['dnf', 'yum_package'],
   schema: {
     type: 'object',
     additionalProperties: false,

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const GENERAL = ['ping', 'command', 'shell', 'raw', 'copy', 'template', 'file', 'lineinfile', 'blockinfile', 'slurp', 'stat', 'debug', 'assert', 'fail', 'set_fact', 'setup', 'meta', 'warn'];
+const GENERAL = ['ping', 'command', 'shell', 'raw', 'copy', 'template', 'file', 'lineinfile', 'blockinfile', 'slurp', 'stat', 'debug', 'assert', 'fail', 'set_fact', 'setup', 'meta', 'warn', 'replace', 'find', 'fetch', 'uri', 'hostname', 'cron', 'mount', 'authorized_key', 'known_hosts', 'pause', 'unarchive', 'archive'];
 
 async function loadModule(name) {
   const entry = join(repo, 'modules', `${name}.ts`);

@@ -4,7 +4,7 @@
  * and check mode turns writes into recorded predictions.
  */
 import type { Logger } from 'pino';
-import type { ModuleContext, FactCache, PredictedState, RunOptions, TemplateFileOptions } from '../modules/api.js';
+import type { CalledResult, ModuleContext, ModuleDefinition, FactCache, PredictedState, RunOptions, TemplateFileOptions } from '../modules/api.js';
 import { ModuleFailure } from '../modules/api.js';
 import type { BecomeSpec, ExecOptions, Transport } from '../transport/transport.js';
 import { readFile, writeFileAtomic, type WriteFileOptions } from '../transport/remote-shell.js';
@@ -38,6 +38,10 @@ export interface ContextOptions<Args> {
   readControllerFile?(path: string, decrypt: boolean): Buffer;
   render(template: string, sourceName?: string, file?: TemplateFileOptions): string;
   evaluate(expression: string): unknown;
+  /** How `ctx.call` finds a module by name (the run's registry); default: the built-ins. */
+  resolveModule?(name: string): Promise<ModuleDefinition<any> | undefined>;
+  /** `ctx.call` itself, given by runModule (it runs the other module with this task's options). */
+  call?(name: string, args: Record<string, unknown>): Promise<CalledResult>;
 }
 
 /** Pass output on, except a stdout that begins with `marker` (held back until that is known). */
@@ -125,6 +129,10 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
     facts: o.facts,
     log: o.log,
     signal: o.signal ?? new AbortController().signal,
+    call(name, args) {
+      if (!o.call) return Promise.reject(new Error(`ctx.call('${name}') is not available here`));
+      return o.call(name, args);
+    },
     connection: {
       // The transport knows (delegate_to: localhost, SSH to a loopback address); the host's own
       // ansible_connection covers transports made outside a run (tsplay/testing).

@@ -3,7 +3,8 @@
  * arguments, check-mode refusal, module failures and crashes. Only an unreachable host
  * escapes as an exception, because that ends the host's play rather than one task.
  */
-import type { ModuleDefinition, ModuleResult } from '../modules/api.js';
+import type { CalledResult, ModuleDefinition, ModuleResult } from '../modules/api.js';
+import type { ModuleRegistry } from '../modules/registry.js';
 import { ModuleFailure } from '../modules/api.js';
 import { ArgumentError, validateArgs } from '../modules/validate-args.js';
 import { describeModule } from '../modules/module-source.js';
@@ -43,7 +44,17 @@ export async function runModule(
   if (interrupted?.aborted) onInterrupt();
   interrupted?.addEventListener('abort', onInterrupt, { once: true });
   const deadline = taskTimeoutMs ? Date.now() + taskTimeoutMs : undefined;
-  const ctx = createModuleContext({ ...contextOptions, args, signal: abort.signal, ...(deadline !== undefined ? { deadline } : {}) });
+  // ctx.call: the other module runs with this task's options, inside its timeout and interrupt.
+  const call = async (name: string, callArgs: Record<string, unknown>): Promise<CalledResult> => {
+    const target = await (contextOptions.resolveModule ?? resolveBuiltinModule)(name);
+    if (!target) throw new ModuleFailure(`ctx.call('${name}'): there is no module named '${name}'`);
+    const left = deadline !== undefined ? Math.max(1, deadline - Date.now()) : undefined;
+    const nested = await runModule(target, callArgs, { ...contextOptions, interrupted: abort.signal, ...(left !== undefined ? { taskTimeoutMs: left } : {}) });
+    const { failed, msg, ...rest } = nested;
+    if (failed) throw new ModuleFailure(`${name}: ${msg ?? 'failed'}`, rest);
+    return (msg !== undefined ? { ...rest, msg } : rest) as CalledResult;
+  };
+  const ctx = createModuleContext({ ...contextOptions, args, call, signal: abort.signal, ...(deadline !== undefined ? { deadline } : {}) });
   let timer: NodeJS.Timeout | undefined;
   let result: ModuleResult;
   try {
@@ -112,4 +123,12 @@ function resultProblem(result: unknown): string | undefined {
   if (changed === undefined) return `returned a result without 'changed': ${fix} or { changed: true }`;
   if (typeof changed !== 'boolean') return `returned 'changed' as ${JSON.stringify(changed)} (${typeof changed}); it must be true or false`;
   return undefined;
+}
+
+let builtinRegistry: Promise<ModuleRegistry> | undefined;
+
+/** The built-in module `name` (for ctx.call outside a playbook run, e.g. tsplay/testing). */
+export async function resolveBuiltinModule(name: string): Promise<ModuleDefinition<any> | undefined> {
+  builtinRegistry ??= import('../modules/registry.js').then((m) => m.ModuleRegistry.create());
+  return (await builtinRegistry).resolve(name);
 }

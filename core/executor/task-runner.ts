@@ -297,6 +297,7 @@ async function runWithVars(
         ...(ctx.readControllerFile ? { readControllerFile: ctx.readControllerFile } : {}),
         render: (template, source, file) => (file ? ctx.templar.renderFile(template, itemVars, { ...file, path: source ?? 'template' }) : ctx.templar.renderString(template, itemVars, source)),
         evaluate: (expression) => evaluate(expression, itemVars),
+        resolveModule: (name) => ctx.registry.resolve(name),
       });
     try {
       return await retryUntil(ctx, task, host, info, itemVars, invoke);

@@ -180,6 +180,20 @@ export interface ModuleContext<Args> {
    * Commands are stopped for you; pass it to work done in the controller (`fetch`, waits).
    */
   readonly signal: AbortSignal;
+  /**
+   * Run another module (built-in or custom, by the name a task would use) as part of this
+   * task: same host, become, environment and timeout, and the same check and diff modes, so
+   * in check mode it predicts instead of changing. Its arguments are validated against its
+   * schema. Returns its result with `diff` as a list; when it fails this throws the failure
+   * (so this task fails with `NAME: message`) unless you catch it. Combine results with
+   * `mergeResults` from 'tsplay/helpers'.
+   */
+  call(name: string, args: Record<string, unknown>): Promise<CalledResult>;
+}
+
+/** What `ctx.call` returns: the called module's result, its diff always a list. */
+export interface CalledResult extends ModuleResult {
+  diff?: DiffEntry[];
 }
 
 export interface ModuleDefinition<Args = Record<string, unknown>> {

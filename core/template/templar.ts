@@ -103,14 +103,20 @@ function renderSegments(segments: Segment[], vars: Vars): string {
 }
 
 /**
- * A single mustache with whitespace around it (`"{{ x }}\n"`): text keeps the whitespace,
- * as in Ansible (its templar preserves trailing newlines); other values keep their type.
+ * A single mustache with whitespace around it (`"{{ x }}\n"`) is text, whitespace kept, as
+ * in Ansible: `content: "{{ port }}\n"` writes `8080` and its newline. The one exception is
+ * Ansible's too (ansible_eval_concat turns text that starts with `[` or `{` back into data):
+ * a list or mapping with only trailing whitespace stays a list or mapping.
  */
 function keepAround(native: (vars: Vars) => unknown, [before, after]: [string, string]): Compiled {
-  const wrap = (value: unknown) => (typeof value === 'string' ? before + value + after : value);
+  const text = (vars: Vars) => before + toText(native(vars)) + after;
   return {
-    native: (vars) => wrap(native(vars)),
-    text: (vars) => before + toText(native(vars)) + after,
+    native: (vars) => {
+      const value = native(vars);
+      if (before === '' && value !== null && typeof value === 'object') return value;
+      return before + toText(value) + after;
+    },
+    text,
   };
 }
 

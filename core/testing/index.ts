@@ -1,6 +1,12 @@
 /**
- * Test helpers for module authors (built-in and custom): run a module against a real
- * transport (local by default) with exactly the machinery a playbook run uses.
+ * Test helpers for module authors (built-in and custom), exported as `tsplay/testing`:
+ *
+ * - `ModuleTester`: table-driven cases that prove a module's promises (check mode, diff,
+ *   idempotence, result shape, docs examples) on this machine or on a host over SSH;
+ * - `runModuleLocally`: one run of a module with exactly the machinery a playbook run
+ *   uses (arguments templated with `vars`, validated, then `run`);
+ * - the transports, so a test can pick the host: `LocalTransport`, `connectHost` (SSH,
+ *   from Ansible's connection variables).
  *
  *   const r = await runModuleLocally(myModule, { path, line: 'x=1' });
  *   expect(r.changed).toBe(true);
@@ -10,7 +16,8 @@ import type { ModuleDefinition } from '../modules/api.js';
 import { LocalTransport } from '../transport/local.js';
 import type { Transport } from '../transport/transport.js';
 import { HostRuntime } from '../executor/host-state.js';
-import { runModule } from '../executor/run-module.js';
+import { resolveBuiltinModule, runModule } from '../executor/run-module.js';
+import { dropOmitted, OMIT } from '../executor/task-vars.js';
 import type { TaskResult } from '../executor/task-result.js';
 import { Templar } from '../template/templar.js';
 import { evaluate } from '../template/expression.js';
@@ -23,6 +30,8 @@ export interface RunModuleOptions {
   transport?: Transport;
   /** Reuse one runtime across calls to keep facts/predictions (e.g. check-mode chains). */
   runtime?: HostRuntime;
+  /** Modules `ctx.call` may reach besides the built-ins. */
+  modules?: ModuleDefinition<any>[];
   /** Directory that `src:` paths resolve against. */
   baseDir?: string;
   become?: { user: string; password?: string };
@@ -38,9 +47,12 @@ export async function runModuleLocally(
 ): Promise<TaskResult> {
   const transport = options.transport ?? new LocalTransport('localhost');
   const runtime = options.runtime ?? new HostRuntime();
-  const vars = options.vars ?? {};
+  const vars = { inventory_hostname: transport.host, ...options.vars };
   const baseDir = options.baseDir ?? process.cwd();
-  return runModule(module, args, {
+  const extra = options.modules ?? [];
+  // Templated like a task's arguments: `{{ var }}` from `vars`, `omit` drops a key.
+  const rendered = dropOmitted(templar.render(args, { omit: OMIT, ...vars }, `${module.name} arguments`)) as Record<string, unknown>;
+  return runModule(module, rendered, {
     transport,
     host: { name: transport.host, vars },
     check: options.check ?? false,
@@ -52,7 +64,16 @@ export async function runModuleLocally(
     findFile: (_kind, name) => resolve(baseDir, name),
     render: (template, source, file) => (file ? templar.renderFile(template, vars, { ...file, path: source ?? 'template' }) : templar.renderString(template, vars, source)),
     evaluate: (expression) => evaluate(expression, vars),
+    resolveModule: async (name) => extra.find((m) => m.name === name || m.aliases?.includes(name)) ?? resolveBuiltinModule(name),
   });
 }
 
 export { HostRuntime } from '../executor/host-state.js';
+export type { TaskResult } from '../executor/task-result.js';
+export { ModuleTester, resultShapeProblems } from './module-tester.js';
+export type { CaseOutcome, CaseSetup, ChangeCase, InvalidCase, ModuleCases, ModuleTesterOptions, TestFramework, UnchangedCase } from './module-tester.js';
+export { checkDocExamples, type ExampleProblem } from './doc-examples.js';
+export { connectHost, localHost, type FileExpectation, type FileSpec } from './test-host.js';
+export { LocalTransport } from '../transport/local.js';
+export { SshTransport, type SshConnectionSpec } from '../transport/ssh.js';
+export type { ExecOptions, ExecResult, Transport } from '../transport/transport.js';

@@ -97,3 +97,20 @@ export function chmodArgument(spec: ParsedMode): string {
   if (spec.kind === 'symbolic') return spec.spec;
   throw new ModeError("mode 'preserve' has no chmod form");
 }
+
+/** Ansible's permission flags of a mode (stat and find return them): wusr ... xoth, isuid, isgid. */
+export function permissionBits(mode: number): Record<string, boolean> {
+  return {
+    wusr: Boolean(mode & 0o200),
+    rusr: Boolean(mode & 0o400),
+    xusr: Boolean(mode & 0o100),
+    wgrp: Boolean(mode & 0o020),
+    rgrp: Boolean(mode & 0o040),
+    xgrp: Boolean(mode & 0o010),
+    woth: Boolean(mode & 0o002),
+    roth: Boolean(mode & 0o004),
+    xoth: Boolean(mode & 0o001),
+    isuid: Boolean(mode & 0o4000),
+    isgid: Boolean(mode & 0o2000),
+  };
+}

@@ -45,7 +45,13 @@ export function readScript(path: string, quote: (w: string) => string): string {
     `  printf 'present %s\\n' "$a"`,
     '  exec cat -- "$p"',
     'fi',
-    'if [ -d "$(dirname -- "$p")" ]; then echo "absent 1"; else echo "absent 0"; fi',
+    'd=$(dirname -- "$p")',
+    'if [ -d "$d" ]; then echo "absent 1"; exit 0; fi',
+    // A missing parent is made with mkdir -p, which fails below a file: say so now, in check
+    // mode too, rather than predict a change the real run cannot make.
+    'while [ ! -e "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do d=$(dirname -- "$d"); done',
+    'if [ -e "$d" ] && [ ! -d "$d" ]; then echo "$d is not a directory" >&2; exit 6; fi',
+    'echo "absent 0"',
   ].join('\n');
 }
 

@@ -14,14 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openLab, snapshot, type Lab } from './modules-lab.js';
+import { outcomes, settledSnapshots, snapshotChanges, type JsonRun } from './playbook-run.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const HOSTS = ['opctl', 'opnet'];
-
-interface JsonRun {
-  plays: Array<{ play: { name: string }; tasks: Array<{ task: { name: string; path: string; handler: boolean }; hosts: Record<string, { changed?: boolean; failed?: boolean; skipped?: boolean; unreachable?: boolean }> }> }>;
-  stats: Record<string, { ok: number; changed: number; failed: number; unreachable: number; skipped: number }>;
-}
 
 function tsplay(...args: string[]): JsonRun {
   const r = spawnSync(process.execPath, [`${repo}/bin/tsplay.js`, 'run', `${repo}/playbooks/juno-2node.yml`, '-i', `${repo}/inventories/lab`, '-l', HOSTS.join(','), '--json', ...args], {
@@ -31,23 +27,6 @@ function tsplay(...args: string[]): JsonRun {
   });
   if (r.status !== 0) throw new Error(`tsplay ${args.join(' ')} exited ${r.status}\n${r.stderr}\n${r.stdout.slice(-4000)}`);
   return JSON.parse(r.stdout) as JsonRun;
-}
-
-/** task key → host → status, handlers keyed by name (they may run several times). */
-function outcomes(run: JsonRun): Map<string, string> {
-  const out = new Map<string, string>();
-  const seen = new Map<string, number>();
-  for (const play of run.plays) {
-    for (const t of play.tasks) {
-      for (const [host, r] of Object.entries(t.hosts)) {
-        const base = `${play.play.name} / ${t.task.handler ? 'handler ' : ''}${t.task.name} @ ${host}`;
-        const n = (seen.get(base) ?? 0) + 1;
-        seen.set(base, n);
-        out.set(`${base} #${n}`, r.failed ? 'failed' : r.skipped ? 'skipped' : r.changed ? 'changed' : 'ok');
-      }
-    }
-  }
-  return out;
 }
 
 /** What check mode must leave alone, beyond the shared snapshot: live sysctls and OVS. */
@@ -71,23 +50,10 @@ describe('playbooks/juno-2node.yml on fresh lab hosts', () => {
   let real: JsonRun;
 
   it('--check changes nothing on any host', async () => {
-    // A freshly reset host may still be settling (boot-time units): wait until two
-    // snapshots taken two seconds apart agree, so only tsplay could change the next one.
-    let before = await Promise.all(HOSTS.map((h) => state(lab, h)));
-    for (let i = 0; i < 30; i++) {
-      await new Promise((r) => setTimeout(r, 2000));
-      const again = await Promise.all(HOSTS.map((h) => state(lab, h)));
-      const settled = again.every((s, k) => s === before[k]);
-      before = again;
-      if (settled) break;
-    }
+    const before = await settledSnapshots(() => Promise.all(HOSTS.map((h) => state(lab, h))));
     check = tsplay('--check', '--diff');
     const after = await Promise.all(HOSTS.map((h) => state(lab, h)));
-    const changed = HOSTS.flatMap((h, k) => {
-      const b = new Set(before[k]!.split('\n'));
-      const a = new Set(after[k]!.split('\n'));
-      return [...[...b].filter((l) => !a.has(l)).map((l) => `${h} - ${l}`), ...[...a].filter((l) => !b.has(l)).map((l) => `${h} + ${l}`)];
-    });
+    const changed = snapshotChanges(HOSTS, before, after);
     expect(changed).toEqual([]);
     for (const h of HOSTS) expect(check.stats[h]).toMatchObject({ failed: 0, unreachable: 0 });
     for (const h of HOSTS) expect(check.stats[h]!.changed).toBeGreaterThan(10);

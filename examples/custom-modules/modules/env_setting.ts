@@ -1,14 +1,17 @@
 /**
  * `env_setting`: make sure a `KEY=value` line is in a file such as /etc/environment.
- * Idempotent, predicts exactly in check mode, and shows a diff.
+ * Built on tsplay/helpers: one read, at most one atomic write, other lines kept byte for
+ * byte, exact check mode and a diff.
  */
 import { defineModule } from 'tsplay';
-import { setKeyValue } from './lib/key-value.js';
+import { editFile, ensureLine } from 'tsplay/helpers';
+import { assignmentPattern, envLine } from './lib/key-value.js';
 
 interface Args {
   path: string;
   key: string;
   value: string;
+  mode?: string;
 }
 
 export default defineModule<Args>({
@@ -21,19 +24,18 @@ export default defineModule<Args>({
       path: { type: 'string', description: 'The file to edit; created when missing.' },
       key: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'The variable name.' },
       value: { type: 'string', description: 'Its value (written as is).' },
+      mode: { type: 'string', description: "The file's mode, e.g. '0644'." },
     },
   },
   docs: {
     short: 'Set KEY=value in an environment file',
-    examples: '- env_setting: { path: /etc/environment, key: LANG, value: C.UTF-8 }',
+    examples: '- env_setting: { path: /etc/environment, key: LANG, value: C.UTF-8 }\n',
     returns: { path: 'The file.', key: 'The variable set.' },
   },
   async run(ctx) {
-    const { path, key, value } = ctx.args;
-    const before = (await ctx.readFile(path))?.toString('utf8') ?? '';
-    const after = setKeyValue(before, key, value);
-    if (after === before) return { changed: false, path, key };
-    await ctx.writeFile(path, after); // in --check this writes nothing and records the prediction
-    return { changed: true, path, key, diff: { before, after, beforeHeader: path, afterHeader: path } };
+    const { path, key, value, mode } = ctx.args;
+    // The last KEY= line is replaced (it is the one that counts), else the line is appended.
+    const result = await editFile(ctx, path, (before) => ensureLine(before, { regexp: assignmentPattern(key), line: envLine(key, value) }), mode ? { mode } : {});
+    return { ...result, path, key };
   },
 });

@@ -1,43 +1,30 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runModuleLocally } from 'tsplay/testing';
+import { ModuleTester } from 'tsplay/testing';
 import envSetting from '../modules/env_setting.js';
-import { setKeyValue } from '../modules/lib/key-value.js';
+import { assignmentPattern, envLine } from '../modules/lib/key-value.js';
 
-describe('setKeyValue', () => {
-  it('replaces the first KEY= line, or appends one', () => {
-    expect(setKeyValue('A=1\nB=2\n', 'B', '3')).toBe('A=1\nB=3\n');
-    expect(setKeyValue('A=1', 'C', 'x')).toBe('A=1\nC=x\n');
-    expect(setKeyValue('', 'C', 'x')).toBe('C=x\n');
+describe('key-value helpers', () => {
+  it('format the line and match only that key', () => {
+    expect(envLine('LANG', 'C.UTF-8')).toBe('LANG=C.UTF-8');
+    expect(new RegExp(assignmentPattern('A_B')).test('A_B=1')).toBe(true);
+    expect(new RegExp(assignmentPattern('A')).test('AB=1')).toBe(false);
   });
 });
 
-describe('env_setting on this machine', () => {
-  it('check mode predicts the change and writes nothing; the run changes; a second run does not', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'env-setting-')), 'environment');
-    writeFileSync(path, 'PATH=/usr/bin\n');
-    const args = { path, key: 'LANG', value: 'C.UTF-8' };
-
-    const predicted = await runModuleLocally(envSetting, args, { check: true });
-    expect(predicted).toMatchObject({ changed: true, failed: false });
-    expect(readFileSync(path, 'utf8')).toBe('PATH=/usr/bin\n');
-
-    const first = await runModuleLocally(envSetting, args);
-    expect(first).toMatchObject({ changed: true, failed: false });
-    expect(first.diff).toEqual(predicted.diff);
-    expect(readFileSync(path, 'utf8')).toBe('PATH=/usr/bin\nLANG=C.UTF-8\n');
-
-    expect((await runModuleLocally(envSetting, args)).changed).toBe(false);
-  });
-
-  it('creates a missing file, and refuses a key that is not a variable name', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'env-setting-')), 'new');
-    expect((await runModuleLocally(envSetting, { path, key: 'A', value: '1' })).changed).toBe(true);
-    expect(existsSync(path)).toBe(true);
-    const bad = await runModuleLocally(envSetting, { path, key: 'A B', value: '1' });
-    expect(bad.failed).toBe(true);
-    expect(bad.msg).toMatch(/key/);
-  });
+// Each case also proves: check mode writes nothing and predicts the same change and diff,
+// a second run changes nothing, the result's shape, and the docs example against the schema.
+new ModuleTester({ module: envSetting, framework: { describe, it } }).run('env_setting on this machine', {
+  unchanged: [{ args: { path: '{{ root }}/environment', key: 'LANG', value: 'C.UTF-8' }, files: { environment: 'PATH=/usr/bin\nLANG=C.UTF-8\n' } }],
+  changes: [
+    {
+      name: 'appends the variable',
+      args: { path: '{{ root }}/environment', key: 'LANG', value: 'C.UTF-8' },
+      files: { environment: 'PATH=/usr/bin\n' },
+      diff: [{ before: 'PATH=/usr/bin\n', after: 'PATH=/usr/bin\nLANG=C.UTF-8\n' }],
+      expectFiles: { environment: 'PATH=/usr/bin\nLANG=C.UTF-8\n' },
+    },
+    { name: 'replaces its value', args: { path: '{{ root }}/environment', key: 'LANG', value: 'C.UTF-8' }, files: { environment: 'LANG=en_US\nPATH=/usr/bin\n' }, expectFiles: { environment: 'LANG=C.UTF-8\nPATH=/usr/bin\n' } },
+    { name: 'creates a missing file with its mode', args: { path: '{{ root }}/new', key: 'A', value: '1', mode: '0600' }, expectFiles: { new: { content: 'A=1\n', mode: '0600' } } },
+  ],
+  invalid: [{ name: 'a key that is not a variable name', args: { path: '{{ root }}/environment', key: 'A B', value: '1' }, error: /argument 'key'/ }],
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { ModuleRegistry } from '../../../core/modules/registry.js';
 
-const GENERAL = ['ping', 'command', 'shell', 'raw', 'copy', 'template', 'file', 'lineinfile', 'blockinfile', 'slurp', 'stat', 'debug', 'assert', 'fail', 'set_fact', 'setup', 'meta', 'warn'];
+const GENERAL = ['ping', 'command', 'shell', 'raw', 'copy', 'template', 'file', 'lineinfile', 'blockinfile', 'slurp', 'stat', 'debug', 'assert', 'fail', 'set_fact', 'setup', 'meta', 'warn', 'replace', 'find', 'fetch', 'uri', 'hostname', 'cron', 'mount', 'authorized_key', 'known_hosts', 'pause', 'unarchive', 'archive'];
 
 describe('general modules: registry, schemas, docs', async () => {
   const registry = await ModuleRegistry.create();

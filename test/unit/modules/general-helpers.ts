@@ -1,7 +1,8 @@
 /**
- * Helpers for the general-module tests: temporary directories, byte-exact snapshots of a
- * tree (types, modes, owners, contents, link targets) to prove check mode changes nothing,
- * and a runner that goes through core/testing's runModuleLocally (the real machinery).
+ * Helpers for the general-module tests that ModuleTester does not cover (chained check runs
+ * in one runtime, other remote users): temporary directories, byte-exact snapshots of a
+ * tree, and a runner that goes through core/testing's runModuleLocally (the real machinery).
+ * Check mode, idempotence and result shape of single tasks are ModuleTester's job.
  */
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,25 +51,6 @@ export function snapshot(root: string): Snapshot {
 /** Run a module for real through the same path a playbook takes. */
 export function run(module: ModuleDefinition<any>, args: Record<string, unknown>, o: RunModuleOptions = {}): Promise<TaskResult> {
   return runModuleLocally(module, args, { diff: true, ...o });
-}
-
-/**
- * The contract every state-changing module must keep: a check run predicts `changed` and
- * changes nothing; the real run agrees; a second real run changes nothing.
- */
-export async function expectIdempotent(
-  module: ModuleDefinition<any>,
-  args: Record<string, unknown>,
-  root: string,
-  o: RunModuleOptions = {},
-): Promise<{ check: TaskResult; checkChangedNothing: boolean; first: TaskResult; second: TaskResult; checkAfter: TaskResult }> {
-  const before = snapshot(root);
-  const check = await run(module, args, { ...o, check: true, runtime: new HostRuntime() });
-  const unchanged = snapshot(root);
-  const first = await run(module, args, o);
-  const second = await run(module, args, o);
-  const checkAfter = await run(module, args, { ...o, check: true, runtime: new HostRuntime() });
-  return { check, checkChangedNothing: JSON.stringify(before) === JSON.stringify(unchanged), first, second, checkAfter };
 }
 
 export { HostRuntime };

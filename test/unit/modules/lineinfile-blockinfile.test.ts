@@ -1,17 +1,21 @@
 /** lineinfile and blockinfile: Ansible's algorithms (pure) and the modules on real files. */
-import { chmodSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import blockinfileModule from '../../../modules/blockinfile.js';
 import lineinfile from '../../../modules/lineinfile.js';
 import { blockinfile, lineinfileAbsent, lineinfilePresent, splitLines } from '../../../modules/_lib/line-edit.js';
-import { expectIdempotent, NASTY, NobodyTransport, removeDir, run, tempDir } from './general-helpers.js';
+import { ModuleTester } from '../../../core/testing/index.js';
+import { NASTY, NobodyTransport, removeDir, run, tempDir } from './general-helpers.js';
 
 let dir: string;
 beforeEach(() => {
   dir = tempDir();
 });
 afterEach(() => removeDir(dir));
+
+const LATIN = Buffer.from([0xe9, 0x0a]); // invalid UTF-8 on its own line must survive
+const NASTY_LINE = NASTY.replace(/\n/g, ' ');
 
 const present = (text: string, o: Partial<Parameters<typeof lineinfilePresent>[1]> & { line: string }) => {
   const r = lineinfilePresent(splitLines(text), { backrefs: false, firstmatch: false, ...o });
@@ -101,80 +105,90 @@ describe('blockinfile algorithm (Ansible semantics)', () => {
   });
 });
 
-describe('lineinfile module', () => {
-  it('edits, is idempotent, check predicts and changes nothing, diff shows content', async () => {
-    const path = join(dir, 'sysctl.conf');
-    writeFileSync(path, '# sysctl\nnet.ipv4.ip_forward = 0\n');
-    const args = { path, regexp: '^net.ipv4.ip_forward\\s*=', line: 'net.ipv4.ip_forward = 1' };
-    const r = await expectIdempotent(lineinfile, args, dir);
-    expect(r.checkChangedNothing).toBe(true);
-    expect([r.check.changed, r.first.changed, r.second.changed, r.checkAfter.changed]).toEqual([true, true, false, false]);
-    expect(r.first.msg).toBe('line replaced');
-    expect(r.check.diff![0]).toMatchObject({
-      before: '# sysctl\nnet.ipv4.ip_forward = 0\n',
-      after: '# sysctl\nnet.ipv4.ip_forward = 1\n',
-      beforeHeader: `${path} (content)`,
-    });
-    expect(readFileSync(path, 'utf8')).toBe('# sysctl\nnet.ipv4.ip_forward = 1\n');
-  });
+// Every case below is also checked by ModuleTester for: check mode writes nothing and
+// predicts the same changed/diff, a second run is unchanged, the result's shape, and the
+// docs examples against the schema.
+new ModuleTester({ module: lineinfile, framework: { describe, it } }).run('lineinfile module', {
+  unchanged: [
+    { name: 'the line is already there', args: { path: '{{ root }}/f', line: 'b=2' }, files: { f: 'a=1\nb=2\n' }, result: { msg: '' } },
+    { name: 'state absent on a missing file', args: { path: '{{ root }}/missing', line: 'x', state: 'absent' }, result: { msg: 'file not present', found: 0 } },
+  ],
+  changes: [
+    {
+      name: 'replaces the matching line; the diff shows the content',
+      args: { path: '{{ root }}/sysctl.conf', regexp: '^net.ipv4.ip_forward\\s*=', line: 'net.ipv4.ip_forward = 1' },
+      files: { 'sysctl.conf': '# sysctl\nnet.ipv4.ip_forward = 0\n' },
+      result: { msg: 'line replaced' },
+      diff: [{ before: '# sysctl\nnet.ipv4.ip_forward = 0\n', after: '# sysctl\nnet.ipv4.ip_forward = 1\n', beforeHeader: '{{ root }}/sysctl.conf (content)' }],
+      expectFiles: { 'sysctl.conf': '# sysctl\nnet.ipv4.ip_forward = 1\n' },
+    },
+    {
+      name: 'metacharacters round-trip byte for byte; other bytes of the file are untouched',
+      args: { path: "{{ root }}/f $x 'y'", line: NASTY_LINE },
+      files: { "f $x 'y'": Buffer.concat([Buffer.from('first\n'), LATIN]) },
+      assert: ({ root }) => {
+        expect(readFileSync(join(root, "f $x 'y'")).equals(Buffer.concat([Buffer.from('first\n'), LATIN, Buffer.from(`${NASTY_LINE}\n`)]))).toBe(true);
+      },
+    },
+    {
+      name: 'UTF-8 line inserted after an anchor, next to invalid UTF-8',
+      args: { path: '{{ root }}/f', line: 'é ünïcode', insertafter: '^first' },
+      files: { f: Buffer.concat([Buffer.from('first\n'), LATIN]) },
+      assert: ({ root }) => expect(readFileSync(join(root, 'f'), 'utf8').split('\n')[1]).toBe('é ünïcode'),
+    },
+    {
+      name: 'create with mode and owner (dest alias)',
+      args: { dest: '{{ root }}/new/hosts', line: '192.168.1.100 opctl', create: true, mode: '0640', owner: 'nobody' },
+      expectFiles: { 'new/hosts': { content: '192.168.1.100 opctl\n', mode: '0640' } },
+      assert: ({ root }) => expect(statSync(join(root, 'new/hosts')).uid).toBe(65534),
+    },
+    {
+      name: 'mode alone is a change (name alias)',
+      args: { name: '{{ root }}/hosts', line: '192.168.1.100 opctl', mode: '0640' },
+      files: { hosts: { content: '192.168.1.100 opctl\n', mode: '0600' } },
+      result: { msg: 'ownership, perms or SE linux context changed' },
+      expectFiles: { hosts: { mode: '0640' } },
+    },
+    {
+      name: 'backup keeps the old content (regex/value aliases)',
+      args: { path: '{{ root }}/hosts', regex: 'opctl', value: '192.168.1.200 opctl', backup: true },
+      files: { hosts: '192.168.1.100 opctl\n' },
+      assert: ({ first }) => {
+        expect(readFileSync(first.backup_file as string, 'utf8')).toBe('192.168.1.100 opctl\n');
+        expect(first.backup).toBe(first.backup_file);
+      },
+    },
+    {
+      name: 'writes through a symbolic link to the real file',
+      args: { path: '{{ root }}/link', line: 'b', mode: '0600' },
+      files: { real: 'a\n', link: { link: 'real' } },
+      expectFiles: { real: { content: 'a\nb\n', mode: '0600' } },
+      assert: ({ root }) => expect(readdirSync(root).sort()).toEqual(['link', 'real']),
+    },
+    {
+      name: 'state absent removes every match and counts them',
+      args: { path: '{{ root }}/f', regexp: '^x=', state: 'absent' },
+      files: { f: 'x=1\ny=2\nx=3\n' },
+      result: { found: 2, msg: '2 line(s) removed' },
+      expectFiles: { f: 'y=2\n' },
+    },
+  ],
+  invalid: [
+    { args: { path: '{{ root }}/missing', line: 'x' }, error: 'Destination {{ root }}/missing does not exist !' },
+    { args: { path: '{{ root }}/f' }, files: { f: '' }, error: /line is required with state=present/ },
+    { args: { path: '{{ root }}/f', line: 'x', backrefs: true }, files: { f: '' }, error: /regexp is required with backrefs/ },
+    { args: { path: '{{ root }}/f', line: 'x', regexp: '(' }, files: { f: '' }, error: /regexp: invalid regular expression '\('/ },
+    { args: { path: '{{ root }}/f', line: 'x', insertafter: 'a', insertbefore: 'b' }, files: { f: '' }, error: /mutually exclusive/ },
+    { args: { path: '{{ root }}/f', line: 'x', state: 'gone' }, files: { f: '' }, error: /must be one of: present, absent/ },
+    { args: { path: '{{ root }}', line: 'x' }, error: /is a directory/ },
+    { args: { line: 'x' }, error: /missing required argument 'path'/ },
+  ],
+});
 
-  it('metacharacters round-trip byte for byte; other bytes of the file are untouched', async () => {
-    const path = join(dir, "f $x 'y'");
-    const latin = Buffer.from([0xe9, 0x0a]); // invalid UTF-8 on its own line must survive
-    writeFileSync(path, Buffer.concat([Buffer.from('first\n'), latin]));
-    const line = NASTY.replace(/\n/g, ' ');
-    await run(lineinfile, { path, line });
-    expect(readFileSync(path).equals(Buffer.concat([Buffer.from('first\n'), latin, Buffer.from(`${line}\n`)]))).toBe(true);
-    expect((await run(lineinfile, { path, line })).changed).toBe(false);
-    await run(lineinfile, { path, line: 'é ünïcode', insertafter: '^first' });
-    expect(readFileSync(path, 'utf8').split('\n')[1]).toBe('é ünïcode');
-  });
-
-  it('create, mode and owner, backup, aliases', async () => {
-    const path = join(dir, 'new', 'hosts');
-    const r = await run(lineinfile, { dest: path, line: '192.168.1.100 opctl', create: true, mode: '0640', owner: 'nobody' });
-    expect(r.changed).toBe(true);
-    expect(readFileSync(path, 'utf8')).toBe('192.168.1.100 opctl\n');
-    expect((statSync(path).mode & 0o777).toString(8)).toBe('640');
-    expect(statSync(path).uid).toBe(65534);
-    chmodSync(path, 0o600);
-    const attrs = await run(lineinfile, { name: path, line: '192.168.1.100 opctl', mode: '0640' });
-    expect(attrs).toMatchObject({ changed: true, msg: 'ownership, perms or SE linux context changed' });
-    const b = await run(lineinfile, { path, regex: 'opctl', value: '192.168.1.200 opctl', backup: true });
-    expect(readFileSync(b.backup_file as string, 'utf8')).toBe('192.168.1.100 opctl\n');
-    expect(b.backup).toBe(b.backup_file);
-  });
-
-  it('writes through a symbolic link to the real file', async () => {
-    writeFileSync(join(dir, 'real'), 'a\n');
-    symlinkSync('real', join(dir, 'link'));
-    await run(lineinfile, { path: join(dir, 'link'), line: 'b', mode: '0600' });
-    expect(readFileSync(join(dir, 'real'), 'utf8')).toBe('a\nb\n');
-    expect(readdirSync(dir).sort()).toEqual(['link', 'real']);
-    expect((statSync(join(dir, 'real')).mode & 0o777).toString(8)).toBe('600');
-    expect((await run(lineinfile, { path: join(dir, 'link'), line: 'b', mode: '0600' })).changed).toBe(false);
-  });
-
-  it('state absent and its counts', async () => {
-    const path = join(dir, 'f');
-    writeFileSync(path, 'x=1\ny=2\nx=3\n');
-    const r = await run(lineinfile, { path, regexp: '^x=', state: 'absent' });
-    expect(r).toMatchObject({ changed: true, found: 2, msg: '2 line(s) removed' });
-    expect(readFileSync(path, 'utf8')).toBe('y=2\n');
-    expect((await run(lineinfile, { path: join(dir, 'missing'), line: 'x', state: 'absent' })).msg).toBe('file not present');
-  });
-
-  it('clear messages for bad input', async () => {
+describe('lineinfile module as an unprivileged remote user', () => {
+  it('says the file is not readable', async () => {
     const path = join(dir, 'f');
     writeFileSync(path, '');
-    expect((await run(lineinfile, { path: join(dir, 'missing'), line: 'x' })).msg).toBe(`Destination ${join(dir, 'missing')} does not exist !`);
-    expect((await run(lineinfile, { path })).msg).toContain('line is required with state=present');
-    expect((await run(lineinfile, { path, line: 'x', backrefs: true })).msg).toContain('regexp is required with backrefs');
-    expect((await run(lineinfile, { path, line: 'x', regexp: '(' })).msg).toContain("regexp: invalid regular expression '('");
-    expect((await run(lineinfile, { path, line: 'x', insertafter: 'a', insertbefore: 'b' })).msg).toContain('mutually exclusive');
-    expect((await run(lineinfile, { path, line: 'x', state: 'gone' })).msg).toContain('must be one of: present, absent');
-    expect((await run(lineinfile, { path: dir, line: 'x' })).msg).toContain('is a directory');
-    expect((await run(lineinfile, { line: 'x' })).msg).toContain("missing required argument 'path'");
     chmodSync(dir, 0o755);
     chmodSync(path, 0o600);
     const denied = await run(lineinfile, { path, line: 'y' }, { transport: new NobodyTransport('localhost') });
@@ -183,40 +197,37 @@ describe('lineinfile module', () => {
   });
 });
 
-describe('blockinfile module', () => {
-  it('inserts, is idempotent, check predicts; updates and removes', async () => {
-    const path = join(dir, 'rabbitmq-env.conf');
-    const args = { path, create: true, block: 'RABBITMQ_NODE_IP_ADDRESS=192.168.0.100\nRABBITMQ_NODE_PORT=5672\n' };
-    const r = await expectIdempotent(blockinfileModule, args, dir);
-    expect(r.checkChangedNothing).toBe(true);
-    expect([r.check.changed, r.first.changed, r.second.changed, r.checkAfter.changed]).toEqual([true, true, false, false]);
-    expect(r.first.msg).toBe('File created');
-    expect(readFileSync(path, 'utf8')).toBe(
-      '# BEGIN ANSIBLE MANAGED BLOCK\nRABBITMQ_NODE_IP_ADDRESS=192.168.0.100\nRABBITMQ_NODE_PORT=5672\n# END ANSIBLE MANAGED BLOCK\n',
-    );
-    const upd = await run(blockinfileModule, { path, block: 'RABBITMQ_NODE_PORT=5673' });
-    expect(upd).toMatchObject({ changed: true, msg: 'Block inserted' });
-    expect(upd.diff![0]!.after).toContain('5673');
-    expect((await run(blockinfileModule, { path, state: 'absent' })).msg).toBe('Block removed');
-    expect(readFileSync(path, 'utf8')).toBe('');
-  });
+const RABBIT_BLOCK = 'RABBITMQ_NODE_IP_ADDRESS=192.168.0.100\nRABBITMQ_NODE_PORT=5672\n';
+const RABBIT_FILE = `# BEGIN ANSIBLE MANAGED BLOCK\n${RABBIT_BLOCK}# END ANSIBLE MANAGED BLOCK\n`;
 
-  it('metacharacters in block and marker; content alias; backup', async () => {
-    const path = join(dir, 'f');
-    writeFileSync(path, 'top\n');
-    const r = await run(blockinfileModule, { path, content: NASTY, marker: "## {mark} $x 'y'", backup: true });
-    expect(r.changed).toBe(true);
-    expect(readFileSync(path, 'utf8')).toBe(`top\n## BEGIN $x 'y'\n${NASTY}## END $x 'y'\n`);
-    expect(readFileSync(r.backup_file as string, 'utf8')).toBe('top\n');
-    expect((await run(blockinfileModule, { path, content: NASTY, marker: "## {mark} $x 'y'" })).changed).toBe(false);
-  });
-
-  it('clear messages', async () => {
-    expect((await run(blockinfileModule, { path: join(dir, 'missing'), block: 'x' })).msg).toBe(`Path ${join(dir, 'missing')} does not exist !`);
-    expect((await run(blockinfileModule, { path: join(dir, 'missing'), state: 'absent' })).changed).toBe(false);
-    expect((await run(blockinfileModule, { block: 'x' })).msg).toContain("missing required argument 'path'");
-    expect((await run(blockinfileModule, { path: dir, block: 'x', insertafter: '[' })).msg).toContain('is a directory');
-    writeFileSync(join(dir, 'f'), '');
-    expect((await run(blockinfileModule, { path: join(dir, 'f'), block: 'x', insertafter: '[' })).msg).toContain('invalid regular expression');
-  });
+new ModuleTester({ module: blockinfileModule, framework: { describe, it } }).run('blockinfile module', {
+  unchanged: [
+    { name: 'the block is already there', args: { path: '{{ root }}/f', block: RABBIT_BLOCK }, files: { f: RABBIT_FILE } },
+    { name: 'state absent on a missing file', args: { path: '{{ root }}/missing', state: 'absent' }, result: { msg: 'File {{ root }}/missing not present' } },
+  ],
+  changes: [
+    { name: 'creates the file with the block', args: { path: '{{ root }}/rabbitmq-env.conf', create: true, block: RABBIT_BLOCK }, result: { msg: 'File created' }, expectFiles: { 'rabbitmq-env.conf': RABBIT_FILE } },
+    {
+      name: 'updates the block in place',
+      args: { path: '{{ root }}/f', block: 'RABBITMQ_NODE_PORT=5673' },
+      files: { f: RABBIT_FILE },
+      result: { msg: 'Block inserted' },
+      diff: [{ after: /5673/ }],
+      expectFiles: { f: '# BEGIN ANSIBLE MANAGED BLOCK\nRABBITMQ_NODE_PORT=5673\n# END ANSIBLE MANAGED BLOCK\n' },
+    },
+    { name: 'state absent removes it', args: { path: '{{ root }}/f', state: 'absent' }, files: { f: RABBIT_FILE }, result: { msg: 'Block removed' }, expectFiles: { f: '' } },
+    {
+      name: 'metacharacters in block and marker; content alias; backup',
+      args: { path: '{{ root }}/f', content: NASTY, marker: "## {mark} $x 'y'", backup: true },
+      files: { f: 'top\n' },
+      expectFiles: { f: `top\n## BEGIN $x 'y'\n${NASTY}## END $x 'y'\n` },
+      assert: ({ first }) => expect(readFileSync(first.backup_file as string, 'utf8')).toBe('top\n'),
+    },
+  ],
+  invalid: [
+    { args: { path: '{{ root }}/missing', block: 'x' }, error: 'Path {{ root }}/missing does not exist !' },
+    { args: { block: 'x' }, error: /missing required argument 'path'/ },
+    { args: { path: '{{ root }}', block: 'x', insertafter: '[' }, error: /is a directory/ },
+    { args: { path: '{{ root }}/f', block: 'x', insertafter: '[' }, files: { f: '' }, error: /invalid regular expression/ },
+  ],
 });

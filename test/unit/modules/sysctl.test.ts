@@ -13,7 +13,7 @@ import {
   sysctlValue,
 } from '../../../modules/_lib/sysctl.js';
 import sysctl from '../../../modules/sysctl.js';
-import { HostRuntime, runModuleLocally } from '../../../core/testing/index.js';
+import { HostRuntime, ModuleTester, runModuleLocally } from '../../../core/testing/index.js';
 
 // /etc/sysctl.conf after step 1 of seed 001, with the stock CentOS 7 header.
 const SEED_CONF = `# System default settings live in /usr/lib/sysctl.d/00-system.conf.
@@ -98,9 +98,11 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 // These run against the machine's own kernel, so they only READ live values: reload and
 // sysctl_set are off. Applying values is tested in a network namespace (sysctl-netns.test.ts)
 // and on lab hosts (test/integration/modules-sysctl.test.ts).
-describe('sysctl module on the local transport (file only)', () => {
-  const fileOnly = { reload: false, sysctl_set: false };
+const fileOnly = { reload: false, sysctl_set: false };
 
+describe('sysctl module on the local transport (file only)', () => {
+
+  // Check mode chained in one runtime: each prediction builds on the previous ones.
   it('writes the seed keys one by one; second run unchanged; check mode predicts and writes nothing', async () => {
     const path = join(dir, 'sysctl.conf');
     writeFileSync(path, '# System default settings\n');
@@ -129,69 +131,55 @@ describe('sysctl module on the local transport (file only)', () => {
       expect((await runModuleLocally(sysctl, { name, value, sysctl_file: path, ...fileOnly }, { check: true })).changed).toBe(false);
     }
   });
+});
 
-  it('returns the live value it read in the same command', async () => {
-    const path = join(dir, 'sysctl.conf');
-    const live = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
-    const r = await runModuleLocally(sysctl, { name: 'net.ipv4.ip_forward', value: live, sysctl_file: path, ...fileOnly });
-    expect(r.live_before).toBe(live);
-  });
+const LIVE_FORWARD = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
 
-  it('the diff is the file content; check and real agree', async () => {
-    const path = join(dir, 'sysctl.conf');
-    writeFileSync(path, 'net.ipv4.ip_forward = 0\n');
-    const args = { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: path, ...fileOnly };
-    const check = await runModuleLocally(sysctl, args, { check: true, diff: true });
-    const real = await runModuleLocally(sysctl, args, { diff: true });
-    expect(real.diff).toEqual(check.diff);
-    expect(real.diff).toEqual([
-      { before: 'net.ipv4.ip_forward = 0\n', after: 'net.ipv4.ip_forward = 1\n', beforeHeader: `${path} (content)`, afterHeader: `${path} (content)` },
-    ]);
-  });
-
-  it('state=absent removes the key from the file only', async () => {
-    const path = join(dir, 'sysctl.conf');
-    writeFileSync(path, 'net.ipv4.ip_forward = 1\nkernel.panic = 10\n');
-    const r = await runModuleLocally(sysctl, { name: 'kernel.panic', state: 'absent', sysctl_file: path, reload: false });
-    expect(r.changed).toBe(true);
-    expect(readFileSync(path, 'utf8')).toBe('net.ipv4.ip_forward = 1\n');
-    expect((await runModuleLocally(sysctl, { name: 'kernel.panic', state: 'absent', sysctl_file: path, reload: false })).changed).toBe(false);
-  });
-
-  it('an unknown key is a clear error naming it, before the file is touched', async () => {
-    const path = join(dir, 'sysctl.conf');
-    writeFileSync(path, '');
-    const r = await runModuleLocally(sysctl, { name: 'net.tsplay.no_such_key', value: 1, sysctl_file: path });
-    expect(r.failed).toBe(true);
-    expect(r.msg).toMatch(/^unknown sysctl key net\.tsplay\.no_such_key on localhost \(sysctl said: .*No such file or directory\); .*ignoreerrors: true/);
-    expect(readFileSync(path, 'utf8')).toBe('');
-  });
-
-  it('with ignoreerrors an unknown key is managed in the file only, idempotently', async () => {
-    const path = join(dir, 'sysctl.conf');
-    const args = { name: 'net.tsplay.no_such_key', value: 0, sysctl_file: path, ignoreerrors: true, reload: false };
-    const r = await runModuleLocally(sysctl, args);
-    expect(r.failed).toBe(false);
-    expect(r.changed).toBe(true);
-    expect(r.live_before).toBeNull();
-    expect(r.warnings).toEqual(['net.tsplay.no_such_key is not known to the running kernel (ignored: ignoreerrors)']);
-    expect((await runModuleLocally(sysctl, args)).changed).toBe(false);
-  });
-
-  const bad: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['a group of keys', { name: 'net.ipv4', value: 1, sysctl_file: '/nonexistent/s.conf' }, /net\.ipv4 is a group of keys on localhost/],
-    ['no value', { name: 'net.ipv4.ip_forward' }, /'value' is required to set net\.ipv4\.ip_forward/],
-    ['relative file', { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: 'sysctl.conf' }, /sysctl_file must be an absolute path/],
-    ['key with spaces', { name: 'net ipv4', value: 1 }, /is not a sysctl key/],
-    ['value with newline', { name: 'net.ipv4.ip_forward', value: '1\n2' }, /must be one non-empty line/],
-    ['unknown argument', { name: 'net.ipv4.ip_forward', value: 1, reloaded: true }, /unsupported argument 'reloaded' - did you mean 'reload'\?/],
-    ['unreadable file', { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: '/proc/self/mem', reload: false }, /^cannot read \/proc\/self\/mem on localhost/],
-  ];
-  for (const [name, args, message] of bad) {
-    it(`bad input: ${name}`, async () => {
-      const r = await runModuleLocally(sysctl, args);
-      expect(r.failed).toBe(true);
-      expect(r.msg).toMatch(message);
-    });
-  }
+// File-only cases on this machine (the live kernel is only read); each also proves check
+// mode, idempotence and the result's shape through ModuleTester.
+new ModuleTester({ module: sysctl, framework: { describe, it } }).run('sysctl module on the local transport (file only), as cases', {
+  unchanged: [
+    {
+      name: 'returns the live value it read in the same command',
+      args: { name: 'net.ipv4.ip_forward', value: LIVE_FORWARD, sysctl_file: '{{ root }}/sysctl.conf', ...fileOnly },
+      files: { 'sysctl.conf': `net.ipv4.ip_forward = ${LIVE_FORWARD}\n` },
+      result: { live_before: LIVE_FORWARD },
+    },
+    { name: 'the same value as a string', args: { name: 'net.ipv4.ip_forward', value: '1', sysctl_file: '{{ root }}/s.conf', ...fileOnly }, files: { 's.conf': 'net.ipv4.ip_forward=1\n' } },
+  ],
+  changes: [
+    {
+      name: 'the diff is the file content; check and real agree',
+      args: { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: '{{ root }}/sysctl.conf', ...fileOnly },
+      files: { 'sysctl.conf': 'net.ipv4.ip_forward = 0\n' },
+      diff: [{ before: 'net.ipv4.ip_forward = 0\n', after: 'net.ipv4.ip_forward = 1\n', beforeHeader: '{{ root }}/sysctl.conf (content)', afterHeader: '{{ root }}/sysctl.conf (content)' }],
+    },
+    {
+      name: 'state=absent removes the key from the file only',
+      args: { name: 'kernel.panic', state: 'absent', sysctl_file: '{{ root }}/sysctl.conf', reload: false },
+      files: { 'sysctl.conf': 'net.ipv4.ip_forward = 1\nkernel.panic = 10\n' },
+      expectFiles: { 'sysctl.conf': 'net.ipv4.ip_forward = 1\n' },
+    },
+    {
+      name: 'with ignoreerrors an unknown key is managed in the file only',
+      args: { name: 'net.tsplay.no_such_key', value: 0, sysctl_file: '{{ root }}/sysctl.conf', ignoreerrors: true, reload: false },
+      result: { live_before: null, warnings: ['net.tsplay.no_such_key is not known to the running kernel (ignored: ignoreerrors)'] },
+      expectFiles: { 'sysctl.conf': 'net.tsplay.no_such_key = 0\n' },
+    },
+  ],
+  invalid: [
+    {
+      name: 'an unknown key, before the file is touched',
+      args: { name: 'net.tsplay.no_such_key', value: 1, sysctl_file: '{{ root }}/sysctl.conf' },
+      files: { 'sysctl.conf': '' },
+      error: /^unknown sysctl key net\.tsplay\.no_such_key on localhost \(sysctl said: .*No such file or directory\); .*ignoreerrors: true/,
+    },
+    { name: 'a group of keys', args: { name: 'net.ipv4', value: 1, sysctl_file: '/nonexistent/s.conf' }, error: /net\.ipv4 is a group of keys on localhost/ },
+    { name: 'no value', args: { name: 'net.ipv4.ip_forward' }, error: /'value' is required to set net\.ipv4\.ip_forward/ },
+    { name: 'relative file', args: { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: 'sysctl.conf' }, error: /sysctl_file must be an absolute path/ },
+    { name: 'key with spaces', args: { name: 'net ipv4', value: 1 }, error: /is not a sysctl key/ },
+    { name: 'value with newline', args: { name: 'net.ipv4.ip_forward', value: '1\n2' }, error: /must be one non-empty line/ },
+    { name: 'unknown argument', args: { name: 'net.ipv4.ip_forward', value: 1, reloaded: true }, error: /unsupported argument 'reloaded' - did you mean 'reload'\?/ },
+    { name: 'unreadable file', args: { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: '/proc/self/mem', reload: false }, error: /^cannot read \/proc\/self\/mem on localhost/ },
+  ],
 });

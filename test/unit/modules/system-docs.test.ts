@@ -1,5 +1,5 @@
 /**
- * The system modules (yum, yum_repository, systemd, selinux, reboot, get_url, user, group, wait_for): found
+ * The system modules (yum, yum_repository, package, systemd, service, selinux, reboot, get_url, user, group, wait_for): found
  * by every name a playbook may use, strict schemas, and documentation that cannot drift:
  * every example is a task whose arguments validate against the schema, and every argument
  * is described in docs/modules/<name>.md.
@@ -12,8 +12,10 @@ import { validateArgs } from '../../../core/modules/validate-args.js';
 import { parseKeyValue } from '../../../core/playbook/kv.js';
 
 const NAMES: Record<string, string[]> = {
-  yum: ['dnf', 'package', 'ansible.builtin.yum', 'ansible.builtin.dnf', 'ansible.builtin.package'],
-  systemd: ['service', 'systemd_service', 'ansible.builtin.systemd', 'ansible.builtin.systemd_service', 'ansible.builtin.service'],
+  yum: ['dnf', 'ansible.builtin.yum', 'ansible.builtin.dnf'],
+  package: ['ansible.builtin.package'],
+  systemd: ['systemd_service', 'ansible.builtin.systemd', 'ansible.builtin.systemd_service'],
+  service: ['ansible.builtin.service'],
   selinux: ['ansible.posix.selinux'],
   reboot: ['ansible.builtin.reboot'],
   get_url: ['ansible.builtin.get_url'],

@@ -44,7 +44,7 @@ describe('native values', () => {
   it.each([
     ['{{list}}', ['a', 'b']],
     ['{{ list }}', ['a', 'b']],
-    ['  {{ settings }}\n', vars.settings],
+    ['{{ settings }}\n', vars.settings],
     ['{{port}}', 8080],
     ['{{ ratio }}', 0.5],
     ['{{enabled}}', true],
@@ -79,9 +79,11 @@ describe('native values', () => {
     expect(r('  {{ name | upper }}\n')).toBe('  WEB\n');
     expect(s('{{ port }}\n')).toBe('8080\n');
     expect(s('{{ list }}\n')).toBe('["a","b"]\n');
-    // Lists, mappings and numbers keep their type (Ansible's native concat ignores the newline).
+    // Numbers are text with their newline (content: "{{ port }}\n" writes "8080\n"); a list or
+    // mapping stays data, as Ansible's ansible_eval_concat reads text starting with [ or { back.
+    expect(r('{{ port }}\n')).toBe('8080\n');
     expect(r('{{ list }}\n')).toEqual(['a', 'b']);
-    expect(r('{{ port }}\n')).toBe(8080);
+    expect(r('  {{ list }}\n')).toBe('  ["a","b"]\n');
   });
 
   it('renderString always returns text', () => {
