@@ -68,7 +68,8 @@ export default defineModule<OvsBridgeArgs>({
                 name: { type: 'string', minLength: 1 },
                 type: { type: 'string', description: 'internal, patch, vxlan, gre, system (a host NIC; the default)...' },
                 options: mapArg,
-                state: { enum: ['present', 'absent'], default: 'present' },
+                // No `default`: ajv does not fill defaults inside anyOf (strict mode says so); run() does.
+                state: { enum: ['present', 'absent'], description: 'present (the default) or absent' },
               },
             },
           ],

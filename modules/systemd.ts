@@ -46,7 +46,9 @@ export default defineModule<SystemdArgs>({
       daemon_reexec: { type: 'boolean', default: false },
       no_block: { type: 'boolean', default: false },
     },
-    anyOf: [{ required: ['name'] }, { properties: { daemon_reload: { const: true } } }, { properties: { daemon_reexec: { const: true } } }],
+    // `required` in the last two: without it an absent daemon_reload passed the branch, so a
+    // task with neither name nor a daemon action got through to the host.
+    anyOf: [{ required: ['name'] }, { required: ['daemon_reload'], properties: { daemon_reload: { const: true } } }, { required: ['daemon_reexec'], properties: { daemon_reexec: { const: true } } }],
   },
   docs: {
     short: 'Manage systemd units (start/stop/restart/reload, enable, mask)',

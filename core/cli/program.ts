@@ -116,10 +116,22 @@ export async function runProgram(argv: string[]): Promise<number> {
     .description('show the documentation of a module (like ansible-doc)')
     .argument('[module]', 'module name')
     .option('-l, --list', 'list all modules', false)
-    .option('-M, --module-path <dirs>', 'extra folders of modules', collect, [])
+    .option('-M, --module-path <dirs>', 'extra folders of modules (colon list, repeatable; modules/, library/ and roles/*/library/ of the current folder are searched too)', collect, [])
     .action(async (module: string | undefined, flags: { list: boolean; modulePath: string[] }) => {
       const { docCommand } = await import('./doc-command.js');
       exitCode = await docCommand(module, flags);
+    });
+
+  program
+    .command('schema')
+    .description('write the JSON Schema editors use to complete and check playbooks, with every module (docs/editor.md)')
+    .argument('[playbook...]', 'find custom modules beside these playbooks (default: the current folder)')
+    .option('-M, --module-path <dirs>', 'extra folders of modules (colon list, repeatable)', collect, [])
+    .option('-o, --output <file>', 'write the schema to this file (default: standard output)')
+    .option('--kind <kind>', 'what the files hold: playbook, tasks (role tasks/, included files) or handlers', 'playbook')
+    .action(async (playbooks: string[], flags: { modulePath: string[]; output?: string; kind: string }) => {
+      const { schemaCommand } = await import('./schema-command.js');
+      exitCode = await schemaCommand(playbooks, flags);
     });
 
   addVaultCommand(program, (code) => (exitCode = code));

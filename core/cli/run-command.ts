@@ -3,7 +3,7 @@
  * become `ERROR! ...` with file:line:column and exit 5 (bad input) before any host is
  * touched.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadInventory } from '../inventory/load.js';
 import { ModuleRegistry, ModuleLoadError } from '../modules/registry.js';
@@ -31,6 +31,7 @@ import { checkLimit } from './limit-check.js';
 import { findStartTask } from './start-at-task.js';
 import { unmatchedPatterns } from '../inventory/patterns.js';
 import { openRunVault, vaultFlagsOf } from './vault-options.js';
+import { moduleDirs } from './module-dirs.js';
 import { applyConfig, type OptionSource } from './run-config.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigFileError } from '../config/ansible-cfg.js';
@@ -44,28 +45,6 @@ export function inventorySources(flags: { inventory: string[] }): string[] {
   const env = process.env.ANSIBLE_INVENTORY;
   if (env) return env.split(',');
   return existsSync('/etc/ansible/hosts') ? ['/etc/ansible/hosts'] : [];
-}
-
-/**
- * Module folders, searched in this order (a later folder wins a name): -M (colon lists),
- * then beside each playbook `modules/` and `library/` (Ansible's name), then the
- * `library/` folder of each role in the playbook's `roles/` folder, as Ansible ships
- * modules with roles.
- */
-function moduleDirs(flags: RunFlags, playbooks: string[]): string[] {
-  const dirs = flags.modulePath.flatMap((p) => p.split(':')).filter(Boolean).map((d) => resolve(d));
-  const isDir = (d: string) => existsSync(d) && statSync(d).isDirectory();
-  const add = (dir: string) => {
-    if (isDir(dir) && !dirs.includes(dir)) dirs.push(dir);
-  };
-  for (const pb of playbooks) {
-    const base = dirname(resolve(pb));
-    add(resolve(base, 'modules'));
-    add(resolve(base, 'library'));
-    const roles = resolve(base, 'roles');
-    if (isDir(roles)) for (const role of readdirSync(roles).sort()) add(resolve(roles, role, 'library'));
-  }
-  return dirs;
 }
 
 /** How long an interrupted run may take to stop its commands and run its always: sections. */
@@ -102,7 +81,7 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
 
   let registry: ModuleRegistry;
   try {
-    registry = await ModuleRegistry.create(moduleDirs(flags, playbookFiles));
+    registry = await ModuleRegistry.create(moduleDirs(flags.modulePath, playbookFiles.map((pb) => dirname(resolve(pb)))));
   } catch (err) {
     if (err instanceof ModuleLoadError) throw new CliError(err.message, EXIT.BAD_OPTIONS);
     throw err;
@@ -113,12 +92,13 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
     isModule: (name: string) => registry.has(name),
     suggestModules: (name: string) => registry.suggest(name),
     freeFormOf: (name: string) => registry.info(name)?.freeForm,
+    moduleSignature: (name: string) => registry.signature(name),
     rolesPath: settings.rolesPath,
     gathering: settings.gathering,
     vault,
   };
   const playbooks: Playbook[] = [];
-  for (const file of playbookFiles) playbooks.push(await asCliError(() => loadPlaybook(resolve(file), loaderOptions)));
+  for (const file of playbookFiles) playbooks.push(await asCliError(() => loadPlaybook(resolve(file), loaderOptions), secrets));
 
   if (flags.startAtTask !== undefined) {
     const found = findStartTask(playbooks, flags.startAtTask);
@@ -134,7 +114,7 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
 
   const extraVars = parseExtraVars(flags.extraVars, vault);
   checkPlayHosts(playbooks, extraVars);
-  const inventory = await asCliError(() => loadInventory(inventorySources(flags), { vault }));
+  const inventory = await asCliError(() => loadInventory(inventorySources(flags), { vault }), secrets);
   if (flags.limit) {
     const limit = flags.limit;
     await asCliError(async () => checkLimit(inventory, limit, (m) => process.stderr.write(`[WARNING]: ${m}\n`)));
@@ -287,14 +267,17 @@ function checkPlayHosts(playbooks: Playbook[], extraVars: Record<string, unknown
   }
 }
 
-/** Loader errors carry positions and format themselves; show them without a stack. */
-async function asCliError<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Loader errors carry positions and format themselves; show them without a stack, and with
+ * vault-decrypted values masked (a message may quote a value: `got "..."`).
+ */
+async function asCliError<T>(fn: () => Promise<T>, secrets?: SecretRegistry): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     const e = err as Error & { file?: string; errors?: unknown[] };
     if (e && (e.name === 'PlaybookError' || e.name === 'InventoryError' || e.name === 'YAMLParseError')) {
-      throw new CliError(e.message, EXIT.BAD_OPTIONS);
+      throw new CliError(secrets ? secrets.maskString(e.message) : e.message, EXIT.BAD_OPTIONS);
     }
     throw err;
   }

@@ -6,7 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Task } from '../playbook/model.js';
-import { parseKeyValue } from '../playbook/kv.js';
+import { argumentMapping } from '../playbook/kv.js';
 import type { ModuleDefinition } from '../modules/api.js';
 import type { BecomeSpec, Transport } from '../transport/transport.js';
 import { UnreachableError } from '../transport/transport.js';
@@ -50,15 +50,7 @@ export function moduleFor(ctx: RunContext, task: Task): Promise<ModuleDefinition
 
 /** Arguments as a mapping: the `k=v` short form is parsed with the module's free-form key. */
 export function argsMapping(task: Task, module: ModuleDefinition<any>): Record<string, unknown> {
-  let args: Record<string, unknown>;
-  if (typeof task.args === 'string') args = parseKeyValue(task.args, module.freeForm);
-  else args = { ...task.args };
-  if (module.freeForm && '_raw_params' in args) {
-    const raw = args._raw_params;
-    delete args._raw_params;
-    if (raw !== undefined && raw !== '' && args[module.freeForm] === undefined) args[module.freeForm] = raw;
-  }
-  return args;
+  return argumentMapping(task.args, module.freeForm);
 }
 
 export function becomeFor(ctx: RunContext, scope: Scope, vars: Vars): BecomeSpec | undefined {

@@ -17,6 +17,7 @@ export async function importUserModule(file: string): Promise<unknown> {
     const data = {
       tsplayEntry: new URL('../index.js', import.meta.url).href,
       tsplayTesting: new URL('../testing/index.js', import.meta.url).href,
+      tsplayHelpers: new URL('../helpers/index.js', import.meta.url).href,
       // Resolved here: the loader thread resolves bare names from the hooks file's place.
       esbuild: import.meta.resolve('esbuild'),
     };

@@ -20,10 +20,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModuleDefinition } from './api.js';
 import { closest } from '../util/suggest.js';
 import { importUserModule } from './load-user-module.js';
+import { compileModuleSchema, SchemaError } from './validate-args.js';
 import { recordModuleFile } from './module-source.js';
 
 /** Ansible collections whose modules map onto ours by their short name. */
-const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.', 'openvswitch.openvswitch.'];
+export const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.', 'openvswitch.openvswitch.'];
 
 const BUILTIN_DIR = fileURLToPath(new URL('../../modules/', import.meta.url));
 
@@ -108,6 +109,18 @@ interface IndexEntry {
   name: string;
   aliases: string[];
   freeForm?: string;
+  schema: Record<string, unknown>;
+  /** The schema's fingerprint, as the build's precompiled validators record it. */
+  fingerprint: string;
+}
+
+/** What the playbook loader needs to check a task's arguments, without importing the module. */
+export interface ModuleSignature {
+  name: string;
+  schema: Record<string, unknown>;
+  freeForm: string | undefined;
+  /** From the build's index: saves hashing the schema to find its precompiled validator. */
+  fingerprint?: string;
 }
 
 /** A module known by name; `definition` is there once its file has been imported. */
@@ -116,6 +129,9 @@ interface Entry {
   freeForm: string | undefined;
   file?: string;
   definition?: ModuleDefinition<any>;
+  /** The argument schema (and its fingerprint) from the build's index, before the file is imported. */
+  schema?: Record<string, unknown>;
+  fingerprint?: string;
   builtin?: boolean;
   /** Why tasks using this name fail (the file did not load, or its name clashes). */
   problem?: string;
@@ -153,14 +169,16 @@ export class ModuleRegistry {
     const files = builtinFiles(BUILTIN_DIR, builtinIsSource);
     const index = builtinIsSource ? undefined : readIndex(files);
     if (index) {
-      for (const e of index) registry.addEntry({ name: e.name, freeForm: e.freeForm, file: join(BUILTIN_DIR, e.file), builtin: true }, e.aliases);
+      for (const e of index) registry.addEntry({ name: e.name, freeForm: e.freeForm, file: join(BUILTIN_DIR, e.file), schema: e.schema, fingerprint: e.fingerprint, builtin: true }, e.aliases);
     } else {
       for (const file of files) {
         const definition = await importDefinition(file);
         if (definition) registry.addEntry({ name: definition.name, freeForm: definition.freeForm, file, definition, builtin: true }, definition.aliases ?? []);
       }
     }
-    for (const dir of userDirs) await registry.addUserFolder(resolve(dir));
+    // tsplay's own modules/ (a command run in its repository finds it as ./modules) is not a user folder.
+    const own = new Set([BUILTIN_DIR, join(BUILTIN_DIR, '../../modules/')].map((d) => resolve(d)));
+    for (const dir of userDirs) if (!own.has(resolve(dir))) await registry.addUserFolder(resolve(dir));
     return registry;
   }
 
@@ -188,6 +206,17 @@ export class ModuleRegistry {
         continue;
       }
       recordModuleFile(definition, file);
+      // Strict mode now, so a schema mistake is reported at the start with the file, not
+      // when (or never, for an unknown keyword) a task uses the module.
+      try {
+        compileModuleSchema(definition);
+      } catch (err) {
+        if (!(err instanceof SchemaError)) throw err;
+        const problem = `${file}: ${err.message}`;
+        this.warnings.push(problem);
+        for (const name of [definition.name, ...(definition.aliases ?? [])]) this.addProblem(name, file, problem);
+        continue;
+      }
       this.addUser(definition, file);
     }
   }
@@ -195,11 +224,16 @@ export class ModuleRegistry {
   /** Add a user module, reporting a name that clashes with a built-in or another module. */
   private addUser(definition: ModuleDefinition<any>, file: string): void {
     const entry: Entry = { name: definition.name, freeForm: definition.freeForm, file, definition };
+    const names = [definition.name, ...(definition.aliases ?? [])];
+    if (definition.overrides && !names.some((n) => this.byName.get(n)?.builtin)) {
+      // A stale override (the built-in was renamed, or the module was) would hide nothing.
+      this.warnings.push(`module '${definition.name}' in ${file} says overrides: true, but no built-in module has its name or aliases; remove overrides or fix the name`);
+    }
     for (const name of [definition.name, ...(definition.aliases ?? [])]) {
       const existing = this.byName.get(name);
       let problem: string | undefined;
       if (existing?.builtin && !definition.overrides) {
-        problem = `module '${name}' in ${file} has the name of a built-in module; add overrides: true to its definition to replace the built-in, or rename it`;
+        problem = `module '${name}' in ${file} has the name of the built-in module in ${existing.file ?? 'tsplay'}; add overrides: true to its definition to replace the built-in, or rename it`;
       } else if (existing?.file && !existing.builtin && dirname(existing.file) === dirname(file)) {
         problem = `module '${name}' is defined twice in ${dirname(file)}: ${basename(existing.file)} and ${basename(file)}; rename or remove one`;
       } else if (existing?.file && !existing.builtin) {
@@ -236,6 +270,18 @@ export class ModuleRegistry {
     return undefined;
   }
 
+  /**
+   * Name, argument schema and free-form key, without importing the module: enough for the
+   * playbook loader to check literal arguments. Undefined for an unknown or unusable module
+   * (an unusable one fails the tasks that use it, at run time).
+   */
+  signature(name: string): ModuleSignature | undefined {
+    const e = this.entry(name);
+    if (!e || e.problem) return undefined;
+    if (e.definition) return { name: e.name, schema: e.definition.schema, freeForm: e.freeForm };
+    return e.schema ? { name: e.name, schema: e.schema, freeForm: e.freeForm, ...(e.fingerprint ? { fingerprint: e.fingerprint } : {}) } : undefined;
+  }
+
   /** A module's primary name and free-form key, without importing it (the playbook loader needs no more). */
   info(name: string): { name: string; freeForm: string | undefined } | undefined {
     const e = this.entry(name);
@@ -270,6 +316,11 @@ export class ModuleRegistry {
     if (e?.problem) throw new ModuleLoadError(e.problem);
     if (e && !e.definition) throw new Error(`module '${e.name}' is not imported yet: use resolve() or loadAll() first`);
     return e?.definition;
+  }
+
+  /** Is `name` the built-in module (not a custom module that replaced it)? */
+  isBuiltin(name: string): boolean {
+    return this.entry(name)?.builtin === true;
   }
 
   has(name: string): boolean {

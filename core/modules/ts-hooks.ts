@@ -1,6 +1,6 @@
 /**
  * Node module customization hooks (run in Node's loader thread) for user modules:
- * - resolve 'tsplay' and 'tsplay/testing' to this installation, so a module folder needs
+ * - resolve 'tsplay', 'tsplay/testing' and 'tsplay/helpers' to this installation, so a module folder needs
  *   no node_modules of its own;
  * - resolve a relative `./x.js` (or `.mjs`) import to `x.ts` (`.mts`) when only the
  *   TypeScript source exists, which is what tsc and vitest expect authors to write;
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 interface HookData {
   tsplayEntry: string;
   tsplayTesting: string;
+  tsplayHelpers: string;
   /** esbuild's entry, resolved by the main thread. */
   esbuild: string;
 }
@@ -31,6 +32,7 @@ const TS_FOR_JS: Record<string, string> = { '.js': '.ts', '.mjs': '.mts' };
 export async function resolve(specifier: string, context: { parentURL?: string }, next: Next<unknown>): Promise<unknown> {
   if (specifier === 'tsplay') return { url: data.tsplayEntry, shortCircuit: true };
   if (specifier === 'tsplay/testing') return { url: data.tsplayTesting, shortCircuit: true };
+  if (specifier === 'tsplay/helpers') return { url: data.tsplayHelpers, shortCircuit: true };
   const parent = context.parentURL;
   const ext = /\.m?js$/.exec(specifier)?.[0];
   if (ext && (specifier.startsWith('./') || specifier.startsWith('../')) && parent?.startsWith('file:')) {

@@ -15,6 +15,12 @@ export interface LoadOptions {
   suggestModules(name: string): string[];
   /** The module's free-form argument (`cmd` for command), if it takes free-form text. */
   freeFormOf?(module: string): string | undefined;
+  /**
+   * A module's name, argument schema and free-form key (the registry's `signature`): when
+   * given, literal task arguments are checked against the schema while loading. Undefined
+   * for a module that cannot be checked now (unknown, or a file that failed to load).
+   */
+  moduleSignature?(name: string): { name: string; schema: Record<string, unknown>; freeForm: string | undefined } | undefined;
   /** Extra directories searched for roles, after `roles/` beside the playbook. */
   rolesPath?: string[];
   /**

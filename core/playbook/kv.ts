@@ -148,3 +148,31 @@ export function parseKeyValue(raw: string, freeFormKey?: string, rawArgumentKeys
   }
   return options;
 }
+
+/**
+ * A task's arguments as a mapping, as the module receives them (before templating): the
+ * `k=v` short form parsed with the module's free-form key, and free-form text moved to
+ * that key (`command: ls` gives `{ cmd: 'ls' }`). The pre-run check and the executor share it.
+ */
+export function argumentMapping(args: Record<string, unknown> | string, freeForm: string | undefined): Record<string, unknown> {
+  const out = typeof args === 'string' ? parseKeyValue(args, freeForm) : { ...args };
+  if (freeForm && '_raw_params' in out) {
+    const raw = out._raw_params;
+    delete out._raw_params;
+    if (raw !== undefined && raw !== '' && out[freeForm] === undefined) out[freeForm] = raw;
+  }
+  return out;
+}
+
+/** Where each `k=v` word's key starts in `raw`, and where the free-form text starts (`_raw_params`). */
+export function argumentOffsets(raw: string, freeFormKey?: string, rawArgumentKeys: readonly string[] = RAW_ARGUMENT_KEYS): Map<string, number> {
+  const at = new Map<string, number>();
+  for (const word of splitArgs(raw)) {
+    const decoded = decodeEscapes(word.text);
+    const eq = decoded.includes('=') ? separatorIndex(decoded) : -1;
+    const key = eq > 0 ? decoded.slice(0, eq).trim() : undefined;
+    if (key !== undefined && (freeFormKey === undefined || rawArgumentKeys.includes(key))) at.set(key, word.start);
+    else if (!at.has('_raw_params')) at.set('_raw_params', word.start);
+  }
+  return at;
+}

@@ -8,6 +8,7 @@ import type { LoadContext } from './context.js';
 import { isFile } from './files.js';
 import { shortAction } from './keywords.js';
 import type { Block, IncludeTasks, LoopSpec, RoleContext, Task, TaskBase, TaskNode } from './model.js';
+import { checkLiteralArgs } from './check-args.js';
 import { actionCall, checkMeta, isAction, moduleCall, unknownTaskKey, withArgsKeyword } from './module-call.js';
 import { commonKeywords, isTemplate, toConditions, toIntegerOrTemplate, toMapping, toNames, toText } from './normalize.js';
 import { keywordsOf } from './schema-file.js';
@@ -229,6 +230,7 @@ export function buildTask(ctx: LoadContext, c: Cursor, scope: TaskScope, entity:
   if (!direct) return undefined;
   const call = withArgsKeyword(ctx, c, direct);
   checkMeta(ctx, c, call);
+  checkLiteralArgs(ctx, c, first, call, direct);
   recordNotify(ctx, c);
 
   const task: Task = { kind: 'task', ...baseOf(c, scope), module: call.module, moduleLoc: call.moduleLoc, args: call.args, notify: toNames(v.notify) };

@@ -132,6 +132,44 @@ export class SourceFile {
    * leads into merged (`<<`) or missing content falls back to the nearest enclosing node.
    */
   locate(path: readonly PathSegment[], at: 'key' | 'value' = 'value'): SourceLocation {
+    return this.positionOf(this.nodeAt(path, at));
+  }
+
+  /**
+   * Where character `offset` of the string at `path` was written: exact for plain and
+   * quoted scalars on one line and for `|` blocks (`copy: src=a srcc=b` points at `srcc`),
+   * the scalar's start for anything the text cannot be mapped back from (escapes, folding).
+   */
+  locateInString(path: readonly PathSegment[], offset: number): SourceLocation {
+    const node = this.nodeAt(path, 'value');
+    if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return this.positionOf(node);
+    const value = node.value;
+    const [start, end] = node.range;
+    const written = this.text.slice(start, end);
+    let abs: number | undefined;
+    if (written === value) abs = start + offset;
+    else if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && written.slice(1, -1) === value) abs = start + 1 + offset;
+    else if (node.type === 'BLOCK_LITERAL') abs = this.blockOffset(start, end, value, offset);
+    if (abs === undefined) return this.positionOf(node);
+    const pos = this.lines.linePos(abs);
+    return { file: this.file, line: pos.line, column: pos.col };
+  }
+
+  /** `|` block: value line k is source line k after the header, shifted by the indentation. */
+  private blockOffset(start: number, end: number, value: string, offset: number): number | undefined {
+    const before = value.slice(0, offset).split('\n');
+    const lineIndex = before.length - 1;
+    const column = before[lineIndex]!.length;
+    const sourceLines = this.text.slice(start, end).split('\n');
+    const content = sourceLines.slice(1);
+    const indent = /^ */.exec(content.find((l) => l.trim() !== '') ?? '')![0].length;
+    if (lineIndex >= content.length) return undefined;
+    let abs = start + sourceLines[0]!.length + 1;
+    for (let i = 0; i < lineIndex; i++) abs += content[i]!.length + 1;
+    return abs + indent + column;
+  }
+
+  private nodeAt(path: readonly PathSegment[], at: 'key' | 'value'): unknown {
     let node: unknown = this.doc.contents;
     let found: unknown = node;
     for (let i = 0; i < path.length; i++) {
@@ -158,7 +196,7 @@ export class SourceFile {
       } else break;
       found = node;
     }
-    return this.positionOf(found);
+    return found;
   }
 
   private deref(node: unknown): unknown {

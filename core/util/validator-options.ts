@@ -11,8 +11,16 @@ import type { Options } from 'ajv';
 /** Options for the playbook schema: every error, with the failing schema (for messages). */
 export const PLAYBOOK_AJV_OPTIONS: Options = { allErrors: true, verbose: true, allowUnionTypes: true, strictTypes: false, logger: false };
 
-/** Options for module argument schemas: every error, defaults filled in. */
-export const MODULE_AJV_OPTIONS: Options = { allErrors: true, useDefaults: true, strict: false };
+/**
+ * Options for module argument schemas: every error, defaults filled in, and ajv's strict
+ * mode, so an unknown keyword (`descripton`, `minLenght`), a keyword that does not apply
+ * to the declared type, or a `default` ajv would ignore is an error when the module loads
+ * rather than a check that silently never happens. Union types (`type: [string, integer]`)
+ * are how many arguments accept both forms. strictRequired is off: it rejects the usual
+ * `anyOf: [{required: [a]}, {required: [b]}]` because it does not look at the parent's
+ * `properties`; `requiredNotDeclared` (validate-args.ts) checks those names instead.
+ */
+export const MODULE_AJV_OPTIONS: Options = { allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true, logger: false };
 
 /** The kinds of files the playbook loader reads; each is a definition in the schema. */
 export const FILE_KINDS = ['playbook', 'tasksFile', 'handlersFile', 'roleMeta', 'varsFile'] as const;
