@@ -9,7 +9,7 @@
  */
 import PQueue from 'p-queue';
 import { isAbsolute, resolve } from 'node:path';
-import type { Block, Handler, IncludeRole, IncludeTasks, LoopSpec, Play, Task, TaskNode } from '../playbook/model.js';
+import type { Block, Handler, IncludeRole, IncludeTasks, LoopSpec, Play, RoleContext, Task, TaskNode } from '../playbook/model.js';
 import { PlaybookError } from '../playbook/errors.js';
 import { isFile } from '../playbook/files.js';
 import { TemplateError } from '../template/errors.js';
@@ -119,6 +119,7 @@ export async function runPlay(ctx: RunContext, play: Play): Promise<boolean> {
       extraHandlers: [],
     };
     state.playVars = await loadPlayVars(ctx, play, state);
+    Object.assign(state, playRoleVars(play));
     const playScope: Scope = { keywords: play, isPlay: true };
     if (play.gatherFacts) await gatherFacts(ctx, state, playScope);
     try {
@@ -261,6 +262,32 @@ async function resolveHostVarsFiles(ctx: RunContext, state: WalkState, hosts: Pl
     host.varsFilesVars = layer;
     host.varsFilesDone = true;
   }
+}
+
+/** The defaults and vars of every role the play lists, in order (see PlayState.roleDefaults). */
+function playRoleVars(play: Play): { roleDefaults: Vars; roleVars: Vars } {
+  const roles: RoleContext[] = [];
+  const walk = (nodes: TaskNode[]) => {
+    for (const n of nodes) {
+      if (n.role && !roles.includes(n.role)) roles.push(n.role);
+      if (n.kind === 'block') {
+        walk(n.block);
+        walk(n.rescue);
+        walk(n.always);
+      }
+    }
+  };
+  walk(play.preTasks);
+  walk(play.roleTasks);
+  walk(play.tasks);
+  walk(play.postTasks);
+  const roleDefaults: Vars = {};
+  const roleVars: Vars = {};
+  for (const r of roles) {
+    Object.assign(roleDefaults, r.defaults);
+    Object.assign(roleVars, r.vars);
+  }
+  return { roleDefaults, roleVars };
 }
 
 async function gatherFacts(ctx: RunContext, state: WalkState, scope: Scope): Promise<void> {

@@ -19,6 +19,13 @@ export interface PlayState {
   allHosts: string[];
   /** Play `vars:` and `vars_files:` merged (templates still raw). */
   playVars: Vars;
+  /**
+   * Defaults and vars of the roles the play lists (`roles:`, `import_role`), merged in order:
+   * Ansible exposes them to every task of the play (private_role_vars is off by default), the
+   * defaults at the lowest precedence and the vars above the play's own.
+   */
+  roleDefaults?: Vars;
+  roleVars?: Vars;
   hostvars: Vars;
   groups: Vars;
 }
@@ -59,12 +66,14 @@ export function taskVars(ctx: RunContext, state: PlayState, host: PlayHost, scop
   const role = scope?.role;
   const merged = mergeLayers(
     [
+      state.roleDefaults,
       role?.defaults,
       host.session.inventoryVars(ctx.inventory),
       factsLayer(host.session),
       host.publicRoleVars,
       state.playVars,
       host.varsFilesVars,
+      state.roleVars,
       role?.vars,
       role?.params,
       ...varLayers(scope),
