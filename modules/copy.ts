@@ -13,6 +13,7 @@ import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
 import { installFile, type InstallSpec } from './_lib/install-file.js';
 import { isVaultText } from '../core/vault/envelope.js';
 import { statPath } from './_lib/path-state.js';
+import { pythonJson } from '../core/util/python-json.js';
 
 interface CopyArgs extends AttrArgs {
   src?: string;
@@ -28,10 +29,10 @@ interface CopyArgs extends AttrArgs {
 
 const anyValue: JsonSchema = { type: ['string', 'number', 'boolean', 'array', 'object'] };
 
-/** Ansible's action plugin turns structured `content` into JSON text. */
+/** Ansible's action plugin turns structured `content` into JSON text with Python's json.dumps. */
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (typeof content === 'object') return JSON.stringify(content);
+  if (typeof content === 'object') return pythonJson(content, { ensureAscii: true });
   return String(content);
 }
 

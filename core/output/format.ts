@@ -2,6 +2,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { DiffEntry } from '../modules/api.js';
 import type { TaskResult } from '../executor/task-result.js';
+import { pythonJson } from '../util/python-json.js';
 
 export type Colour = 'green' | 'yellow' | 'red' | 'cyan' | 'magenta' | 'bold' | 'dim';
 const CODES: Record<Colour, string> = { green: '32', yellow: '33', red: '31', cyan: '36', magenta: '35', bold: '1', dim: '2' };
@@ -40,15 +41,6 @@ export function dumpResult(result: Record<string, unknown>, indent?: number): st
   }
   const sorted = sortKeys(shown);
   return indent ? JSON.stringify(sorted, null, indent) : pythonJson(sorted);
-}
-
-/** Compact JSON with Python's default separators, as json.dumps writes it. */
-function pythonJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`).join(', ')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** Unified diff (files) or before/after text, as `--diff` prints under a task. */

@@ -103,18 +103,19 @@ function renderSegments(segments: Segment[], vars: Vars): string {
 }
 
 /**
- * A single mustache with whitespace around it (`"{{ x }}\n"`) is text, whitespace kept, as
- * in Ansible: `content: "{{ port }}\n"` writes `8080` and its newline. The one exception is
- * Ansible's too (ansible_eval_concat turns text that starts with `[` or `{` back into data):
- * a list or mapping with only trailing whitespace stays a list or mapping.
+ * A single mustache with whitespace around it (`"{{ x }}\n"`), as ansible-core 2.14 renders it
+ * (compared side by side in test/compat): text keeps the whitespace (`content: "{{ s }}\n"`
+ * writes the newline); with only trailing whitespace any other value keeps its type (Jinja
+ * drops the final newline and Ansible's concat returns the single value as it is, so
+ * `content: "{{ port }}\n"` writes `8080` with no newline); with leading whitespace it is text.
  */
 function keepAround(native: (vars: Vars) => unknown, [before, after]: [string, string]): Compiled {
   const text = (vars: Vars) => before + toText(native(vars)) + after;
   return {
     native: (vars) => {
       const value = native(vars);
-      if (before === '' && value !== null && typeof value === 'object') return value;
-      return before + toText(value) + after;
+      if (typeof value === 'string' || before !== '') return before + toText(value) + after;
+      return value;
     },
     text,
   };

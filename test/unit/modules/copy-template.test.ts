@@ -46,7 +46,7 @@ new ModuleTester({ module: copy, framework: { describe, it } }).run('copy', {
     { name: 'binary bytes from a controller file', args: { src: '{{ root }}/src/blob', dest: '{{ root }}/blob' }, files: { 'src/blob': BIN }, assert: ({ root }) => expect(readFileSync(join(root, 'blob')).equals(BIN)).toBe(true) },
     { name: 'more than one dd block', args: { src: '{{ root }}/src/big', dest: '{{ root }}/big' }, files: { 'src/big': BIGGISH }, assert: ({ root }) => expect(readFileSync(join(root, 'big')).equals(BIGGISH)).toBe(true) },
     { name: 'the diff shows old and new content', args: { content: 'new\n', dest: '{{ root }}/conf' }, files: { conf: 'old\n' }, diff: [{ before: 'old\n', after: 'new\n', afterHeader: 'dynamically generated' }] },
-    { name: 'structured content becomes JSON', args: { content: { a: [1, 2] }, dest: '{{ root }}/conf' }, files: { conf: 'old\n' }, expectFiles: { conf: '{"a":[1,2]}' } },
+    { name: 'structured content becomes JSON as json.dumps writes it (Ansible)', args: { content: { a: [1, 2], b: 'é' }, dest: '{{ root }}/conf' }, files: { conf: 'old\n' }, expectFiles: { conf: '{"a": [1, 2], "b": "\\u00e9"}' } },
     {
       name: 'only fixes mode/owner when the content is already right (the file is not rewritten)',
       args: { content: 'same', dest: '{{ root }}/f', mode: 'u=rw,g=r,o=r', owner: 'nobody', group: 'nogroup' },
