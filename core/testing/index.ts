@@ -25,6 +25,7 @@ import { resolve } from 'node:path';
 
 export interface RunModuleOptions {
   check?: boolean;
+  /** As `--diff`: off unless asked, like the CLI (a module must not return a diff then). */
   diff?: boolean;
   vars?: Record<string, unknown>;
   transport?: Transport;
@@ -56,7 +57,7 @@ export async function runModuleLocally(
     transport,
     host: { name: transport.host, vars },
     check: options.check ?? false,
-    diff: options.diff ?? true,
+    diff: options.diff ?? false,
     ...(options.become ? { become: options.become } : {}),
     facts: runtime.facts,
     predicted: runtime.predicted,
