@@ -21,7 +21,8 @@ DEBOOTSTRAP_STAMP=$STATE/debootstrap.stamp
 #   mariadb-server  the database of the snapshot-backup and compute-node playbooks (installed
 #   xfsprogs        disabled; the hosts that play a database server start it) and its XFS disk
 #   cron            crond and `crontab`, as CentOS 7 has them (the cron module manages user crontabs)
-BASE_DEBIAN_PACKAGES="iptables mariadb-client mariadb-server xfsprogs cron"
+#   zip unzip       archive/unarchive with format zip, as on CentOS 7 (Ansible's unarchive needs unzip too)
+BASE_DEBIAN_PACKAGES="iptables mariadb-client mariadb-server xfsprogs cron zip unzip"
 BASE_PKG_ROOT=$STATE/base-packages
 BASE_PKG_STAMP=$STATE/base-packages.stamp
 
