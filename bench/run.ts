@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { lineChart, type Series } from './lib/chart.js';
 import { measureExtras, type Extras } from './lib/extras.js';
-import { BenchHosts, benchHostAddress, type BootTiming, type HostKind } from './lib/hosts.js';
+import { BENCH_MAX_HOSTS, BenchHosts, benchHostAddress, type BootTiming, type HostKind } from './lib/hosts.js';
 import { measure, removeControllerGroups, type Measurement } from './lib/measure.js';
 import { fmt, ratio, summarize, type Summary } from './lib/stats.js';
 import {
@@ -59,7 +59,7 @@ interface SizeResult {
 
 function parseHosts(v: string): number[] {
   const list = v.split(',').map((s) => Number(s.trim()));
-  if (list.some((n) => !Number.isInteger(n) || n < 1 || n > 151)) throw new InvalidArgumentError('a comma list of host counts from 1 to 151, e.g. 10,50,100');
+  if (list.some((n) => !Number.isInteger(n) || n < 1 || n > BENCH_MAX_HOSTS)) throw new InvalidArgumentError(`a comma list of host counts from 1 to ${BENCH_MAX_HOSTS}, e.g. 10,50,100`);
   return list;
 }
 

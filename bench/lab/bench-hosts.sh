@@ -1,8 +1,9 @@
 #!/bin/bash
 # The benchmark's own lab hosts, beside (never instead of) the regular lab's: names
-# bench1..benchN, addresses 198.18.0.100.. on the lab bridge tsplaybr0, network
-# namespaces tsplay-benchN, state under /var/lib/tsplay-lab/bench (overlays, host keys,
-# known_hosts), the lab's base image and client key. Needs root.
+# bench1..benchN (N up to 1000), addresses 198.18.4.10.. on their own bridge tsplaybench0
+# (198.18.4.0/22, inside the lab's blackholed 198.18.0.0/15), network namespaces
+# tsplay-benchN, state under /var/lib/tsplay-lab/bench (overlays, host keys, known_hosts),
+# the lab's base image and client key. Needs root.
 #
 #   bench-hosts.sh up N [--kind light|nspawn]   start bench1..benchN (prints JSON timings)
 #   bench-hosts.sh reset                        the same hosts on fresh overlays (JSON timings)
@@ -33,14 +34,25 @@ BASE_ROOT=$MAIN_STATE/base
 LAB_KEY=$MAIN_STATE/ssh/id_ed25519
 MAIN_REPO=$MAIN_STATE/repo
 RPM_REPO=$MAIN_REPO
-BENCH_FIRST_OCTET=100
-BENCH_MAX_HOSTS=151          # .100 .. .250
+# Our own bridge and a /22: a thousand hosts do not fit the lab's /24, and a Linux bridge
+# takes at most 1024 ports. net.sh reads these names.
+BRIDGE=tsplaybench0
+BRIDGE_IP=198.18.4.1
+BRIDGE_PREFIX_LEN=22
+BENCH_FIRST_OFFSET=10        # bench1 = 198.18.4.10, bench1000 = 198.18.7.241
+BENCH_MAX_HOSTS=1000
 
 host_names() { local i; for ((i = 1; i <= $1; i++)); do echo "bench$i"; done; }
-host_index() {
+host_number() {
   [[ $1 =~ ^bench([0-9]+)$ ]] || die "not a bench host name: '$1'"
-  echo $(( BENCH_FIRST_OCTET - FIRST_HOST_OCTET + BASH_REMATCH[1] - 1 ))
+  echo "${BASH_REMATCH[1]}"
 }
+# Offset of the host's address from 198.18.4.0 (bench/lib/hosts.ts computes the same).
+host_offset() { echo $(( BENCH_FIRST_OFFSET + $(host_number "$1") - 1 )); }
+host_index() { host_number "$1"; }
+host_ip() { local o; o=$(host_offset "$1"); echo "198.18.$(( 4 + o / 256 )).$(( o % 256 ))"; }
+# Locally administered and distinct from the lab's 02:18:00:00:...: 02:18:01:<nic>:<offset>.
+host_mac() { local o; o=$(host_offset "$1"); printf '02:18:01:%02x:%02x:%02x' "$2" $(( o / 256 )) $(( o % 256 )); }
 host_veth() { echo "tsb-$1"; }
 existing_hosts() {
   local d
@@ -62,13 +74,19 @@ bench_stop() {
   esac
 }
 
-# The bridge: the regular lab's, when it is up; else we create it the same way and note
-# that we did, so `down` removes it only then (and only when nothing else is attached).
+# Our bridge (net_bridge_up also keeps the /15 blackhole route in place). A thousand
+# neighbours on one bridge overflow the kernel's default ARP table (gc_thresh3 = 1024).
 bridge_ensure() {
-  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
-    mkdir -p "$STATE"; touch "$STATE/bridge-created-by-bench"
-  fi
+  raise_sysctl net.ipv4.neigh.default.gc_thresh1 4096
+  raise_sysctl net.ipv4.neigh.default.gc_thresh2 8192
+  raise_sysctl net.ipv4.neigh.default.gc_thresh3 16384
   net_bridge_up
+}
+
+# Removes only our bridge; the blackhole route stays while the regular lab's bridge exists.
+bridge_remove() {
+  ip link del "$BRIDGE" 2>/dev/null || true
+  ip link show tsplaybr0 >/dev/null 2>&1 || ip route del blackhole "$BLACKHOLE_NET" 2>/dev/null || true
 }
 
 # nspawn hosts get the repository at $STATE/repo (the supervisor derives that path); a
@@ -83,40 +101,36 @@ seed_nspawn_repo_link() {
 # Waits for every host's sshd banner; prints the ms since $1 when the last one answered.
 wait_banners() {
   local start=$1; shift
-  local dir name last=0 t
-  dir=$(mktemp -d)
-  one() {
-    local deadline=$(( $(date +%s) + 120 ))
-    until host_ssh_banner "$1"; do
-      [ "$(date +%s)" -lt "$deadline" ] || return 1
-      sleep 0.05
-    done
-    now_ms > "$dir/$1"
-  }
-  # Our own pids, not parallel_each's `wait -n`: that would also reap the light hosts
-  # started from this shell.
-  local pids=() p failed=0
-  for name in "$@"; do one "$name" & pids+=($!); done
-  for p in "${pids[@]}"; do wait "$p" || failed=1; done
-  [ "$failed" = 0 ] || die "some bench hosts did not answer on ssh within 120 s"
-  for name in "$@"; do t=$(cat "$dir/$name"); [ "$t" -gt "$last" ] && last=$t; done
-  rm -rf "$dir"
-  echo $(( last - start ))
+  local name
+  for name in "$@"; do host_ip "$name"; done \
+    | python3 "$(dirname "${BASH_SOURCE[0]}")/wait-banners.py" "$start" 180 \
+    || die "some bench hosts did not answer on ssh within 180 s"
 }
 
+START_KIND=
+start_one() {
+  local name=$1
+  host_prepare "$name" "$START_KIND"
+  net_host_add "$name"
+  bench_running "$name" && return 0
+  rm -f "$(host_dir "$name")/stop"
+  "kind_${START_KIND}_start" "$name"
+}
+
+# Hosts start 16 at a time (mounts, namespaces and veths are mostly waiting on the kernel):
+# a thousand one by one took minutes.
 start_hosts() {
   local kind=$1; shift
-  local start name ready
+  local start ready
   start=$(now_ms)
-  for name in "$@"; do
-    host_prepare "$name" "$kind"
-    net_host_add "$name"
-  done
-  for name in "$@"; do
-    bench_running "$name" && continue
-    rm -f "$(host_dir "$name")/stop"
-    "kind_${kind}_start" "$name"
-  done
+  START_KIND=$kind
+  if [ "$kind" = light ]; then
+    parallel_each 16 start_one "$@" || die "some bench hosts did not start"
+  else
+    # nspawn hosts boot through the lab's supervisor, which is not safe to start in parallel.
+    local name; for name in "$@"; do start_one "$name"; done
+  fi
+  log "${#}: hosts started in $(elapsed "$start")"
   ready=$(wait_banners "$start" "$@")
   printf '{"hosts":%d,"kind":"%s","sshReadyMs":%d}\n' "$#" "$kind" "$ready"
 }
@@ -163,10 +177,19 @@ remove_one() {
 }
 
 reset_one() {
-  local dir
+  local dir i
   dir=$(host_dir "$1")
-  bench_stop "$1"
-  host_teardown "$1"
+  if [ "$(host_kind "$1")" = light ]; then
+    # A light host keeps its namespace and veth: only its processes, overlay and cgroups
+    # (the per-run CPU figures) are renewed; at 1,000 hosts that halves a reset.
+    light_host_stop "$1"
+    for ((i = 0; i < 30; i++)); do host_mounted "$1" || break; umount "$dir/root" 2>/dev/null || sleep 0.1; done
+    if host_mounted "$1"; then umount -l "$dir/root" || die "cannot unmount $dir/root"; fi
+    cg_remove "$1"
+  else
+    bench_stop "$1"
+    host_teardown "$1"
+  fi
   rm -rf "$dir/upper" "$dir/work" "$dir/root" "$dir/console.log"
 }
 
@@ -175,7 +198,9 @@ cmd_reset() {
   mapfile -t hosts < <(existing_hosts)
   [ ${#hosts[@]} -gt 0 ] || die "reset: no bench hosts exist"
   kind=$(host_kind "${hosts[0]}")
+  local t0; t0=$(now_ms)
   parallel_each 32 reset_one "${hosts[@]}"
+  log "reset: ${#hosts[@]} hosts stopped in $(elapsed "$t0")"
   bridge_ensure
   if [ "$kind" = nspawn ]; then
     for name in "${hosts[@]}"; do
@@ -190,11 +215,7 @@ cmd_down() {
   mapfile -t hosts < <(existing_hosts)
   [ ${#hosts[@]} -eq 0 ] || parallel_each 32 remove_one "${hosts[@]}"
   rm -f "$STATE/repo"
-  if [ -e "$STATE/bridge-created-by-bench" ]; then
-    # Only when nothing else (the regular lab came up meanwhile?) is attached to it.
-    if [ -z "$(ip -o link show master "$BRIDGE" 2>/dev/null)" ]; then net_bridge_down; fi
-    rm -f "$STATE/bridge-created-by-bench"
-  fi
+  bridge_remove
   log "bench hosts down: ${#hosts[@]} removed"
 }
 

@@ -14,8 +14,13 @@ export interface BootTiming {
   sshReadyMs: number;
 }
 
+/** The most bench hosts bench-hosts.sh starts (its /22 holds them; a bridge takes 1024 ports). */
+export const BENCH_MAX_HOSTS = 1000;
+
+/** benchN's address: 198.18.4.10 upwards on the bench's own /22 (as bench-hosts.sh's host_ip). */
 export function benchHostAddress(i: number): string {
-  return `198.18.0.${99 + i}`;
+  const offset = 10 + i - 1;
+  return `198.18.${4 + Math.floor(offset / 256)}.${offset % 256}`;
 }
 
 export class BenchHosts {

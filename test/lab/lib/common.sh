@@ -38,6 +38,7 @@ CLOUD_HOST_DIR=$STATE/cloud-host
 BRIDGE=tsplaybr0
 SUBNET_PREFIX=198.18.0
 BRIDGE_IP=$SUBNET_PREFIX.1
+BRIDGE_PREFIX_LEN=24
 FIRST_HOST_OCTET=10
 # The cloud host sits below the numbered hosts (.10 and up) and the benchmark's (.100 and up).
 CLOUD_NAME=cloud

@@ -1,4 +1,5 @@
-# Lab networking, all on this machine: a bridge $BRIDGE with $BRIDGE_IP/24, and per host a
+# Lab networking, all on this machine: a bridge $BRIDGE with $BRIDGE_IP/$BRIDGE_PREFIX_LEN
+# (/24 for the lab; the benchmark's own bridge is larger), and per host a
 # network namespace with eth0 (a veth into the bridge, the host's only address) and eth1
 # (a veth whose peer "eth1-peer" stays in the same namespace: a spare NIC for playbooks,
 # e.g. the OVS port of br-ex). A blackhole route for all of 198.18.0.0/15 keeps every
@@ -32,7 +33,7 @@ net_bridge_up() {
     ip link add "$BRIDGE" type bridge || die "cannot create bridge $BRIDGE"
   fi
   disable_ipv6 "" "$BRIDGE"
-  ip addr replace "$BRIDGE_IP/24" dev "$BRIDGE"
+  ip addr replace "$BRIDGE_IP/$BRIDGE_PREFIX_LEN" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   ip route replace blackhole "$BLACKHOLE_NET"
 }
@@ -63,7 +64,7 @@ net_host_add() {
   disable_ipv6 "" "$veth"
   ip link set "$veth" master "$BRIDGE" up
   ip -n "$ns" link set lo up
-  ip -n "$ns" addr add "$ip/24" dev eth0
+  ip -n "$ns" addr add "$ip/$BRIDGE_PREFIX_LEN" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" link add eth1 address "$(host_mac "$name" 1)" type veth peer name eth1-peer
   ip -n "$ns" link set eth1 up
