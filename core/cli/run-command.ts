@@ -23,6 +23,7 @@ import { progressReporter } from '../output/progress.js';
 import { terminalStepper } from './step.js';
 import { CliError } from './errors.js';
 import { EXIT } from './main.js';
+import { forksLimitError, openFilesLimit } from '../executor/connection-budget.js';
 import { parseExtraVars } from './extra-vars.js';
 import { promptSecret } from './prompt.js';
 import type { RunFlags } from './program.js';
@@ -75,6 +76,10 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
   for (const pb of playbookFiles) {
     if (!existsSync(pb)) throw new CliError(`the playbook: ${pb} could not be found`, EXIT.BAD_OPTIONS);
   }
+  // Before anything runs: forks the open-files limit cannot serve would end in EMFILE on
+  // some hosts part-way through the run.
+  const forksError = forksLimitError(flags.forks, openFilesLimit());
+  if (forksError) throw new CliError(forksError, EXIT.BAD_OPTIONS);
 
   // Vault secrets first, as ansible-playbook asks for them: every file read below may need them.
   const vault = await openRunVault(vaultFlagsOf(flags), secrets);

@@ -9,6 +9,7 @@ import { LocalTransport } from '../transport/local.js';
 import type { ConnectionSpec, ExecOptions, ExecResult, HeldOptions, Transport } from '../transport/transport.js';
 import type { HeldProcess } from '../transport/held-process.js';
 import { UnreachableError } from '../transport/transport.js';
+import { ConnectionBudget, connectionCap, openFilesLimit, type Budgeted } from './connection-budget.js';
 
 export interface ConnectionDefaults {
   remoteUser?: string;
@@ -20,6 +21,11 @@ export interface ConnectionDefaults {
   forks?: number;
   /** host_key_checking from ansible.cfg / ANSIBLE_HOST_KEY_CHECKING (a host's variable wins). */
   hostKeyChecking?: 'strict' | 'off' | 'accept-new';
+  /**
+   * Most remote connections open at once (also TSPLAY_MAX_CONNECTIONS); by default what the
+   * open-files limit leaves (see connection-budget.ts). Idle ones are closed to make room.
+   */
+  maxOpenConnections?: number;
 }
 
 function str(v: unknown): string | undefined {
@@ -63,28 +69,44 @@ export function runsOnController(spec: ConnectionSpec & { connection: string }):
   return a === 'localhost' || a === '::1' || /^127\.\d+\.\d+\.\d+$/.test(a) || a === '0.0.0.0';
 }
 
-/** Connects on first exec; an unreachable host stays unreachable for the rest of the run. */
-class LazyTransport implements Transport {
+/**
+ * Connects on first exec; an unreachable host stays unreachable for the rest of the run.
+ * With a budget (remote hosts), an idle connection may be closed to make room for another
+ * host's and is opened again by its next command.
+ */
+class LazyTransport implements Transport, Budgeted {
   private connecting?: Promise<void>;
+  private running = 0;
+  /** Set once a held session or tunnel used this connection: it is never closed for room. */
+  pinned = false;
   constructor(
     readonly host: string,
     /** Known before connecting, so a guard never depends on whether a command ran yet. */
     readonly local: boolean,
     private readonly open: () => Promise<Transport>,
+    private readonly budget?: ConnectionBudget,
   ) {}
   private inner?: Transport;
 
   connect(): Promise<void> {
     this.connecting ??= (async () => {
+      await this.budget?.makeRoom();
       this.inner = await this.open();
       await this.inner.connect();
+      this.budget?.opened(this);
     })();
     return this.connecting;
   }
 
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
-    await this.connect();
-    return this.inner!.exec(command, options);
+    this.running++;
+    this.budget?.busy(this);
+    try {
+      await this.connect();
+      return await this.inner!.exec(command, options);
+    } finally {
+      if (--this.running === 0) this.budget?.idle(this);
+    }
   }
 
   async interrupt(): Promise<void> {
@@ -92,29 +114,47 @@ class LazyTransport implements Transport {
   }
 
   async openHeld(command: string, options?: HeldOptions): Promise<HeldProcess> {
+    this.pinned = true;
     await this.connect();
     if (!this.inner!.openHeld) throw new Error(`${this.host}: its connection type cannot hold sessions`);
     return this.inner!.openHeld(command, options);
   }
 
   async openTcpTunnel(host: string, port: number): Promise<Duplex> {
+    this.pinned = true;
     await this.connect();
     if (!this.inner!.openTcpTunnel) throw new Error(`${this.host}: its connection type cannot open TCP tunnels`);
     return this.inner!.openTcpTunnel(host, port);
+  }
+
+  closeForBudget(): Promise<void> {
+    return this.close();
   }
 
   async close(): Promise<void> {
     const inner = this.inner;
     this.connecting = undefined;
     this.inner = undefined;
+    this.budget?.closed(this);
     if (inner) await inner.close();
   }
 }
 
+function maxConnectionsFromEnv(): number | undefined {
+  const v = Number(process.env.TSPLAY_MAX_CONNECTIONS);
+  return Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
 export class ConnectionManager {
   private readonly transports = new Map<string, Transport>();
+  /** Remote connections only: a local "connection" holds no socket. */
+  readonly budget: ConnectionBudget;
 
-  constructor(private readonly defaults: ConnectionDefaults) {}
+  constructor(private readonly defaults: ConnectionDefaults) {
+    this.budget = new ConnectionBudget(
+      defaults.maxOpenConnections ?? maxConnectionsFromEnv() ?? connectionCap(defaults.forks ?? 25, openFilesLimit()),
+    );
+  }
 
   /**
    * The transport for `host`, created from its variables on first request. `remoteUser` is
@@ -127,7 +167,8 @@ export class ConnectionManager {
     const key = `${host}\0${spec.user ?? ''}`;
     let t = this.transports.get(key);
     if (!t) {
-      t = new LazyTransport(host, runsOnController(spec), () => openTransport(spec, this.defaults));
+      const local = spec.connection === 'local';
+      t = new LazyTransport(host, runsOnController(spec), () => openTransport(spec, this.defaults), local ? undefined : this.budget);
       this.transports.set(key, t);
     }
     return t;
