@@ -8,9 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { defineModule, type HeldSessionHandle, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
-import { markerEnd, markerStatement, mysqlClientCommand, parseStatementOutput, statement, withoutMarker, type MysqlLogin, type StatementOutput } from './_lib/mysql-session-client.js';
+import { LOGIN_DOC_NOTES, LOGIN_PROPERTIES, type LoginArgs } from './_lib/mysql-client.js';
+import { markerEnd, markerStatement, parseStatementOutput, sessionCommand, statement, withoutMarker, type StatementOutput } from './_lib/mysql-session-client.js';
 
-interface Args extends MysqlLogin {
+interface Args extends LoginArgs {
   name: string;
   state: 'present' | 'absent';
   query?: string | string[];
@@ -34,13 +35,7 @@ export default defineModule<Args>({
         oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }],
       },
       timeout: { type: 'integer', minimum: 1, default: 60, description: 'Seconds a statement may take, also its lock_wait_timeout (a lock it waits for longer fails it)' },
-      login_user: { type: 'string', minLength: 1 },
-      login_password: { type: 'string', description: 'Given to the client on a pipe, never on its command line' },
-      login_host: { type: 'string', minLength: 1 },
-      login_port: { type: 'integer', minimum: 1, maximum: 65535 },
-      login_unix_socket: { type: 'string', minLength: 1, pattern: '^/' },
-      config_file: { type: 'string', minLength: 1, pattern: '^[^-]', description: 'An option file the client reads as well (the client reads ~/.my.cnf by itself)' },
-      connect_timeout: { type: 'integer', minimum: 1 },
+      ...LOGIN_PROPERTIES,
     },
   },
   docs: {
@@ -55,7 +50,7 @@ export default defineModule<Args>({
       'its locks. See docs/held-sessions.md.',
     ].join('\n'),
     notes: [
-      'Login arguments as community.mysql: login_user, login_password, login_host, login_port, login_unix_socket, config_file.',
+      ...LOGIN_DOC_NOTES,
       'Reports changed whenever it opens a session, runs statements or ends a session.',
       'Check mode opens nothing: it logs in once with `SELECT 1` to prove the session could be opened, and predicts.',
     ],
@@ -85,6 +80,7 @@ export default defineModule<Args>({
 
 async function run(ctx: ModuleContext<Args>): Promise<ModuleResult> {
   const a = ctx.args;
+  // Masked from the start: an ending task that opens nothing may still be given the password.
   if (a.login_password !== undefined) ctx.secret(a.login_password);
   const queries = a.query === undefined ? [] : Array.isArray(a.query) ? a.query : [a.query];
   let statements: string[];
@@ -136,13 +132,13 @@ async function run(ctx: ModuleContext<Args>): Promise<ModuleResult> {
 /** Start the client and wait until it is logged in (its first reply), with the statement timeout set. */
 async function open(ctx: ModuleContext<Args>): Promise<HeldSessionHandle> {
   const a = ctx.args;
-  const { command, stdinPrefix } = mysqlClientCommand(a);
+  const { command, stdinPrefix } = sessionCommand(ctx);
   const nonce = randomBytes(8).toString('hex');
   const setup = `SET SESSION lock_wait_timeout = ${a.timeout};\n${markerStatement(nonce)}`;
   const session = await ctx.sessions.open(a.name, KIND, command, { stdin: `${stdinPrefix}${setup}`, label: `mysql session ${a.name}` });
   let reply: string;
   try {
-    reply = await session.reply(undefined, markerEnd(nonce), { timeoutMs: (a.connect_timeout ?? a.timeout) * 1000 + 5000 });
+    reply = await session.reply(undefined, markerEnd(nonce), { timeoutMs: a.connect_timeout * 1000 + 5000 });
   } catch (err) {
     await session.end();
     const output = (err as { output?: string }).output?.trim();
@@ -216,8 +212,8 @@ async function end(ctx: ModuleContext<Args>, session: HeldSessionHandle | undefi
 
 /** Check mode: log in once, as the session would, so a wrong socket or password fails here too. */
 async function probeLogin(ctx: ModuleContext<Args>): Promise<void> {
-  const { command, stdinPrefix } = mysqlClientCommand(ctx.args);
+  const { command, stdinPrefix } = sessionCommand(ctx);
   const r = await ctx.run(command, { stdin: `${stdinPrefix}SELECT 1;\n` });
   const out = parseStatementOutput(r.stdout);
-  if (r.rc !== 0 || out.errors.length) ctx.fail(`could not open mysql session ${ctx.args.name}: ${(out.errors.join('; ') || r.stdout.trim() || `mysql exited with status ${r.rc}`)}`);
+  if (r.rc !== 0 || out.errors.length) ctx.fail(`could not open mysql session ${ctx.args.name}: ${(out.errors.join('; ') || r.stdout.trim() || r.stderr.trim() || `mysql exited with status ${r.rc}`)}`);
 }

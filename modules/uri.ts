@@ -1,14 +1,14 @@
 /**
  * `uri`: an HTTP request, as Ansible's uri module makes it: from the controller by default,
  * or from the host through its SSH connection (`api_via: host`, a TCP tunnel), with the
- * HTTP client of the OpenStack modules. Nothing runs on the host unless `creates`,
+ * controller's HTTP client (core/http, shared with the OpenStack modules). Nothing runs on the host unless `creates`,
  * `removes` or `dest` need it (one command to check, one to write).
  */
 import { STATUS_CODES } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { defineModule, type ModuleResult } from '../core/modules/api.js';
-import { HttpClient } from '../core/openstack/http.js';
-import { OpenStackUnreachableError, RequestAbortedError } from '../core/openstack/errors.js';
+import { HttpClient } from '../core/http/client.js';
+import { HttpUnreachableError, RequestAbortedError } from '../core/http/errors.js';
 import { InterruptedError } from '../core/transport/transport.js';
 import { resolveAliases, withAliases } from './_lib/args.js';
 import { attrSchema, parseAttrs, type AttrArgs } from './_lib/file-attrs.js';
@@ -220,7 +220,7 @@ export default defineModule<UriArgs>({
       });
     } catch (err) {
       if (err instanceof RequestAbortedError || ctx.signal.aborted) throw new InterruptedError(ctx.host.name, `interrupted: ${(err as Error).message}`);
-      if (err instanceof OpenStackUnreachableError) {
+      if (err instanceof HttpUnreachableError) {
         const msg = `Request failed: ${err.message}`;
         return ctx.fail(`Status code was -1 and not [${a.status_code.join(', ')}]: ${msg}`, { status: -1, url: a.url, elapsed: Math.floor((Date.now() - started) / 1000) });
       }

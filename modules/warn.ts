@@ -12,6 +12,7 @@ interface WarnArgs {
 export default defineModule<WarnArgs>({
   name: 'warn',
   controllerOnly: true,
+  tsplayOnly: true,
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -28,6 +29,7 @@ export default defineModule<WarnArgs>({
       '',
       "Ansible has no such module (its playbooks use `debug`, whose message is easy to miss); a module's",
       '`warnings` result is what ansible-playbook prints as `[WARNING]`, and `warn` returns exactly that.',
+      'Being tsplay\'s own, it has no collection name: `ansible.builtin.warn` is an unknown module, as in Ansible.',
     ].join('\n'),
     examples: [
       '- name: Say why nova will emulate instead of using KVM',

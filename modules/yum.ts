@@ -176,8 +176,9 @@ class YumRun {
       // Repository files that earlier tasks would write: from packages (rdo-release), and
       // written directly (copy, ini_set, yum_repository: the xen-c6 repo of seed 000 step 12).
       const paths = new Set([...(ctx.predicted.get<string[]>(REPOS_NS, 'files') ?? []), ...REPOSDIRS.flatMap((d) => ctx.predicted.filesIn(d).filter(isRepoFile))]);
-      const overlay = [...paths].flatMap((path) => {
+      const overlay = [...paths].flatMap((path): Array<{ path: string; content: string | null }> => {
         const content = ctx.predicted.file(path);
+        if (content === 'absent') return [{ path, content: null }];
         return Buffer.isBuffer(content) ? [{ path, content: content.toString('utf8') }] : [];
       });
       if (overlay.length) this.o = { ...o, repoOverlay: overlay };

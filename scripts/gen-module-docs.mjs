@@ -54,8 +54,10 @@ export function renderDoc(def) {
     '',
     `<!-- Generated from modules/${def.name}.ts by scripts/gen-module-docs.mjs: edit the module's docs, then re-run it. -->`,
     '',
-    `Also available as \`ansible.builtin.${def.name}\`${def.aliases?.length ? `, ${def.aliases.map((a) => `\`${a}\``).join(', ')}` : ''}.`,
   ];
+  // A module Ansible does not have answers to no ansible.builtin name (ModuleDefinition.tsplayOnly).
+  const otherNames = [...(def.tsplayOnly ? [] : [`ansible.builtin.${def.name}`]), ...(def.aliases ?? [])];
+  if (otherNames.length) lines.push(`Also available as ${otherNames.map((a) => `\`${a}\``).join(', ')}.`);
   const traits = [];
   if (def.controllerOnly) traits.push('runs in the controller only (no connection to the host)');
   if (def.freeForm) traits.push(`takes free-form text as \`${def.freeForm}\` (\`${def.name}: ...\`)`);

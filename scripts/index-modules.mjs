@@ -13,7 +13,7 @@ const index = [];
 for (const file of readdirSync(dir).filter((f) => (f.endsWith('.js') || f.endsWith('.mjs')) && !f.startsWith('_') && !f.startsWith('.')).sort()) {
   const def = (await import(pathToFileURL(join(dir, file)).href)).default;
   if (!def || typeof def.name !== 'string' || typeof def.run !== 'function') throw new Error(`${join(dir, file)}: no module definition as its default export`);
-  index.push({ file, name: def.name, aliases: def.aliases ?? [], ...(def.freeForm ? { freeForm: def.freeForm } : {}), schema: def.schema, fingerprint: fingerprint(JSON.stringify(def.schema)) });
+  index.push({ file, name: def.name, aliases: def.aliases ?? [], ...(def.freeForm ? { freeForm: def.freeForm } : {}), ...(def.tsplayOnly ? { tsplayOnly: true } : {}), schema: def.schema, fingerprint: fingerprint(JSON.stringify(def.schema)) });
 }
 writeFileSync(join(dir, '_index.json'), `${JSON.stringify(index, null, 1)}\n`);
 console.log(`indexed ${index.length} built-in modules`);

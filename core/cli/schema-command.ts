@@ -31,6 +31,7 @@ export async function schemaCommand(playbooks: string[], flags: { modulePath: st
       aliases: def.aliases ?? [],
       schema: def.schema,
       freeForm: def.freeForm,
+      tsplayOnly: def.tsplayOnly,
       short: def.docs.short,
       description: def.docs.description,
       ...(file && !builtin ? { file } : {}),

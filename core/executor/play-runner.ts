@@ -346,6 +346,17 @@ async function runBlock(ctx: RunContext, state: WalkState, block: Block, scope: 
   }
 }
 
+/**
+ * An include (include_tasks, include_role) whose `when:` is false for this host: Ansible
+ * reports and counts it like any skipped task. Whether it was skipped.
+ */
+function skippedInclude(ctx: RunContext, scope: Scope, host: PlayHost, vars: Vars, info: TaskInfo): boolean {
+  if (allConditions(scope).every((c) => evaluateCondition(c, vars))) return false;
+  ctx.events.hostResult?.(host.name, info, { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' }, {});
+  ctx.stats.skipped(host.name);
+  return true;
+}
+
 async function runInclude(ctx: RunContext, state: WalkState, node: IncludeTasks, scope: Scope, hosts: PlayHost[]): Promise<void> {
   const info: TaskInfo = { name: node.name ?? 'include_tasks', loc: node.loc, isHandler: false, module: 'include_tasks', noLog: false };
   if (!tagsSelect(allTags(scope), ctx.options.tags, ctx.options.skipTags)) return;
@@ -356,12 +367,7 @@ async function runInclude(ctx: RunContext, state: WalkState, node: IncludeTasks,
   for (const host of hosts) {
     const vars = taskVars(ctx, state, host, scope);
     try {
-      if (!allConditions(scope).every((c) => evaluateCondition(c, vars))) {
-        // Ansible reports (and counts) a skipped include like any skipped task.
-        ctx.events.hostResult?.(host.name, info, { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' }, {});
-        ctx.stats.skipped(host.name);
-        continue;
-      }
+      if (skippedInclude(ctx, scope, host, vars, info)) continue;
       const items: Array<{ vars: Vars | undefined; label: string | undefined }> = [];
       if (node.loop) {
         for (const item of loopItems(ctx, node.loop, vars, info.name)) items.push(item);
@@ -423,11 +429,7 @@ async function runIncludeRole(ctx: RunContext, state: WalkState, node: IncludeRo
   for (const host of hosts) {
     const vars = taskVars(ctx, state, host, scope);
     try {
-      if (!allConditions(scope).every((c) => evaluateCondition(c, vars))) {
-        ctx.events.hostResult?.(host.name, info, { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' }, {});
-        ctx.stats.skipped(host.name);
-        continue;
-      }
+      if (skippedInclude(ctx, scope, host, vars, info)) continue;
       const items = node.loop ? loopItems(ctx, node.loop, vars, info.name) : [{ vars: undefined, label: undefined }];
       for (const item of items) {
         const v = item.vars ? overlay(vars, item.vars) : vars;

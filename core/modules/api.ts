@@ -260,6 +260,12 @@ export interface ModuleDefinition<Args = Record<string, unknown>> {
   freeForm?: string;
   /** Runs only in the controller (debug, set_fact, assert): no connection is opened for it. */
   controllerOnly?: boolean;
+  /**
+   * tsplay's own module, which Ansible does not have (`warn`): it answers to its name and
+   * aliases only, never to a collection name such as `ansible.builtin.NAME`, so a playbook
+   * that says ansible.builtin cannot come to depend on something ansible-playbook lacks.
+   */
+  tsplayOnly?: boolean;
   /** False when the module cannot predict its result: it is reported skipped in check mode. */
   supportsCheckMode?: boolean;
   /**

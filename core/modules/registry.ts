@@ -109,6 +109,7 @@ interface IndexEntry {
   name: string;
   aliases: string[];
   freeForm?: string;
+  tsplayOnly?: boolean;
   schema: Record<string, unknown>;
   /** The schema's fingerprint, as the build's precompiled validators record it. */
   fingerprint: string;
@@ -133,6 +134,8 @@ interface Entry {
   schema?: Record<string, unknown>;
   fingerprint?: string;
   builtin?: boolean;
+  /** No collection name (ansible.builtin...) reaches it: see ModuleDefinition.tsplayOnly. */
+  tsplayOnly?: boolean;
   /** Why tasks using this name fail (the file did not load, or its name clashes). */
   problem?: string;
   /** The stack of the load failure, shown at -vvv. */
@@ -169,11 +172,11 @@ export class ModuleRegistry {
     const files = builtinFiles(BUILTIN_DIR, builtinIsSource);
     const index = builtinIsSource ? undefined : readIndex(files);
     if (index) {
-      for (const e of index) registry.addEntry({ name: e.name, freeForm: e.freeForm, file: join(BUILTIN_DIR, e.file), schema: e.schema, fingerprint: e.fingerprint, builtin: true }, e.aliases);
+      for (const e of index) registry.addEntry({ name: e.name, freeForm: e.freeForm, file: join(BUILTIN_DIR, e.file), schema: e.schema, fingerprint: e.fingerprint, builtin: true, tsplayOnly: e.tsplayOnly === true }, e.aliases);
     } else {
       for (const file of files) {
         const definition = await importDefinition(file);
-        if (definition) registry.addEntry({ name: definition.name, freeForm: definition.freeForm, file, definition, builtin: true }, definition.aliases ?? []);
+        if (definition) registry.addEntry({ name: definition.name, freeForm: definition.freeForm, file, definition, builtin: true, tsplayOnly: definition.tsplayOnly === true }, definition.aliases ?? []);
       }
     }
     // tsplay's own modules/ (a command run in its repository finds it as ./modules) is not a user folder.
@@ -255,7 +258,7 @@ export class ModuleRegistry {
   }
 
   add(module: ModuleDefinition<any>): void {
-    this.addEntry({ name: module.name, freeForm: module.freeForm, definition: module }, module.aliases ?? []);
+    this.addEntry({ name: module.name, freeForm: module.freeForm, definition: module, tsplayOnly: module.tsplayOnly === true }, module.aliases ?? []);
   }
 
   private addEntry(entry: Entry, aliases: readonly string[]): void {
@@ -266,7 +269,11 @@ export class ModuleRegistry {
   private entry(name: string): Entry | undefined {
     const direct = this.byName.get(name);
     if (direct) return direct;
-    for (const prefix of FQCN_PREFIXES) if (name.startsWith(prefix)) return this.byName.get(name.slice(prefix.length));
+    for (const prefix of FQCN_PREFIXES) {
+      if (!name.startsWith(prefix)) continue;
+      const e = this.byName.get(name.slice(prefix.length));
+      return e?.tsplayOnly ? undefined : e;
+    }
     return undefined;
   }
 

@@ -23,15 +23,11 @@ export class OpenStackApiError extends Error {
   }
 }
 
-/** The API could not be reached at all (refused, timed out, tunnel refused). */
-export class OpenStackUnreachableError extends Error {
-  override name = 'OpenStackUnreachableError';
-}
-
-/** A request abandoned because the task's signal fired (its timeout, or the run's interrupt). */
-export class RequestAbortedError extends Error {
-  override name = 'RequestAbortedError';
-}
+/**
+ * The API could not be reached at all (refused, timed out, tunnel refused), and a request the
+ * task's signal abandoned: the HTTP client's errors (core/http), by the names this code uses.
+ */
+export { HttpUnreachableError as OpenStackUnreachableError, RequestAbortedError } from '../http/errors.js';
 
 /**
  * The API's message from an error body: Keystone `{"error": {"message"}}`, Cinder

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { cloudSecrets, type ResolvedCloud } from './cloud-config.js';
 import { apiMessage, OpenStackApiError, OpenStackConfigError, RequestAbortedError } from './errors.js';
-import { HttpClient, type HttpRequest, type TunnelOpener } from './http.js';
+import { HttpClient, type HttpRequest, type TunnelOpener } from '../http/client.js';
 import { authRequestBody, credentialKey, findEndpoint, identityBase, parseTokenResponse, type TokenInfo } from './keystone.js';
 import { formatMicroversion, negotiateMicroversion, serverRange, versionDocumentUrl, type Microversion } from './microversion.js';
 

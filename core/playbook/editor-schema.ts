@@ -21,6 +21,8 @@ export interface EditorModule {
   description?: string | undefined;
   /** Where a custom module comes from (shown in its description). */
   file?: string | undefined;
+  /** No collection-name (ansible.builtin.NAME) pattern for it: see ModuleDefinition.tsplayOnly. */
+  tsplayOnly?: boolean | undefined;
 }
 
 export type SchemaRoot = 'playbook' | 'tasks' | 'handlers';
@@ -119,7 +121,7 @@ export function editorSchema(base: PlaybookSchema, modules: readonly EditorModul
     definitions[id] = moduleDefinition(m);
     const ref = { $ref: `#/definitions/${id}` };
     for (const name of [m.name, ...m.aliases]) moduleProps[name] = ref;
-    fqcn[`^(${prefixes})\\.(${[m.name, ...m.aliases].map(escape).join('|')})$`] = ref;
+    if (!m.tsplayOnly) fqcn[`^(${prefixes})\\.(${[m.name, ...m.aliases].map(escape).join('|')})$`] = ref;
   }
   for (const entity of ['task', 'handler'] as const) {
     const def = definitions[entity]!;

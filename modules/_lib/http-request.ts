@@ -2,10 +2,10 @@
  * What `uri` sends and how it reads the answer, as Ansible's uri/fetch_url do: request
  * bodies encoded like Python (json.dumps, urlencode), redirects by the `follow_redirects`
  * policy, Basic auth sent up front or after a 401 challenge, and the response turned into
- * Ansible's result keys. The HTTP itself is core/openstack's HttpClient (node:http, direct
- * or through the host's SSH connection), shared with the OpenStack modules.
+ * Ansible's result keys. The HTTP itself is core/http's HttpClient (node:http, direct or
+ * through the host's SSH connection), shared with the OpenStack modules.
  */
-import type { HttpClient, HttpResponse } from '../../core/openstack/http.js';
+import type { HttpClient, HttpResponse } from '../../core/http/client.js';
 
 /** Python's json.dumps(value): ', ' and ': ' separators, non-ASCII as \uXXXX. */
 export function pythonJsonDumps(value: unknown): string {

@@ -1,16 +1,21 @@
 /**
- * Running the `mysql` client on the target for `mysql_db` and `mysql_user`: the connection
- * arguments every community.mysql module shares (schema, defaults), and one command per
- * call that logs in without putting the password anywhere `ps` or the disk could show it.
+ * Running the `mysql` client on the target, shared by every MySQL module (`mysql_db` and
+ * `mysql_user` one command per call, `mysql_session` a client held open): the connection
+ * arguments of community.mysql (schema, defaults), how the client is started so that it
+ * logs in without putting the password anywhere `ps` or the disk could show it, and what
+ * its errors mean. The held session's own protocol (statements, markers, replies) is in
+ * mysql-session-client.ts.
  *
  * stdin carries `[client]` options (login_user, login_password...) followed by the SQL. The
- * script reads exactly the options' bytes with dd into a shell variable and hands them to
+ * script reads exactly the options' bytes with dd into a shell variable (no more, so the SQL
+ * after them stays on stdin, also for a session that goes on reading it) and hands them to
  * mysql as `--defaults-file=/dev/fd/3` through a here-document, after `!include` lines for
  * the host's global option files and `config_file` (default ~/.my.cnf) - so those still
  * apply, and the login arguments, read last, win. mysql then reads the SQL from the rest of
  * stdin. The command line holds only the fixed script.
  */
 import type { JsonSchema, ModuleContext } from '../../core/modules/api.js';
+import { quote } from '../../core/transport/shell-quote.js';
 import { clientOptions, SESSION_PREAMBLE, unescapeBatch, type LoginOptions } from './mysql.js';
 
 export interface LoginArgs {
@@ -43,20 +48,21 @@ export const LOGIN_DOC_NOTES = [
 /** Exit status of the script when no mysql client is installed. */
 export const NO_CLIENT = 127;
 
-function configWord(ctx: ModuleContext<unknown>, file: string): string | null {
+function configWord(file: string): string | null {
   if (file === '') return null;
   if (file === '~') return '"$HOME"';
-  if (file.startsWith('~/')) return `"$HOME"/${ctx.quote(file.slice(2))}`;
-  return ctx.quote(file);
+  if (file.startsWith('~/')) return `"$HOME"/${quote(file.slice(2))}`;
+  return quote(file);
 }
 
 /**
- * The script: reads `optionBytes` bytes of options from stdin, defines `m` (mysql with
- * those options, batch output) and `d` (mysqldump with them), then runs `body`, which calls
- * them and may read the rest of stdin (the SQL).
+ * The script: reads `optionBytes` bytes of options from stdin, defines `with_login PROGRAM
+ * ARGS...` (a client program with those options), `m` (mysql with them, batch output without
+ * column names) and `d` (mysqldump with them), then runs `body`, which calls them and may
+ * read the rest of stdin (the SQL).
  */
-export function clientScript(ctx: ModuleContext<unknown>, optionBytes: number, configFile: string, body: string): string {
-  const cfg = configWord(ctx, configFile);
+export function clientScript(optionBytes: number, configFile: string, body: string): string {
+  const cfg = configWord(configFile);
   return [
     'set -u',
     'PATH="$PATH:/usr/bin:/usr/local/bin:/usr/sbin"',
@@ -98,15 +104,28 @@ export interface MysqlResult {
   stderr: string;
 }
 
-/** Run `body` with the login options and `sql` on stdin (SESSION_PREAMBLE first). */
-export async function runMysql(ctx: ModuleContext<LoginArgs>, body: string, sql: string): Promise<MysqlResult> {
+/**
+ * The command that runs `body` (see clientScript) logged in as `a` says, and the input that
+ * must come first on its stdin: the option text, before any SQL. The password is registered
+ * as a secret with the context, so no output or log shows it.
+ */
+export function loginCommand(ctx: ModuleContext<LoginArgs>, body: string): { command: string; stdinPrefix: Buffer } {
   const a = ctx.args;
   if (a.login_password !== undefined) ctx.secret(a.login_password);
   const options = Buffer.from(clientOptions(loginOptions(a)), 'utf8');
-  const input = Buffer.concat([options, Buffer.from(`${SESSION_PREAMBLE}\n${sql}\n`, 'utf8')]);
-  const res = await ctx.run(clientScript(ctx, options.length, a.config_file, body), { stdin: input, timeoutMs: (a.connect_timeout + 120) * 1000 });
+  return { command: clientScript(options.length, a.config_file, body), stdinPrefix: options };
+}
+
+/** Run `body` with the login options and `sql` on stdin (SESSION_PREAMBLE first). */
+export async function runMysql(ctx: ModuleContext<LoginArgs>, body: string, sql: string): Promise<MysqlResult> {
+  const { command, stdinPrefix } = loginCommand(ctx, body);
+  const input = Buffer.concat([stdinPrefix, Buffer.from(`${SESSION_PREAMBLE}\n${sql}\n`, 'utf8')]);
+  const res = await ctx.run(command, { stdin: input, timeoutMs: (ctx.args.connect_timeout + 120) * 1000 });
   return { rc: res.rc, stdout: res.stdout, stderr: res.stderr };
 }
+
+/** An error line of the client: `ERROR 1064 (42000) at line 3: ...`. */
+export const ERROR_LINE = /^ERROR \d+ \([0-9A-Z]{5}\)(?: at line \d+)?: .*$/;
 
 /** Whether mysql failed to reach a server (as opposed to a refused login or bad SQL). */
 export function isConnectError(stderr: string): boolean {

@@ -18,11 +18,12 @@ export interface ManagerOptions {
   confFile?: string;
   releasever?: string;
   /**
-   * Check mode: repository files that earlier tasks would install (rdo-release's
-   * rdo-release.repo), given to dnf/yum through an extra reposdir so that the dry run
-   * resolves packages from repositories that do not exist yet. See `withRepoOverlay`.
+   * Check mode: repository files as earlier tasks would leave them (rdo-release's
+   * rdo-release.repo, a yum_repository task's file; `content: null` for one they would
+   * remove), so that the dry run resolves packages from the repositories the real run will
+   * have. See `withRepoOverlay`.
    */
-  repoOverlay?: Array<{ path: string; content: string }>;
+  repoOverlay?: Array<{ path: string; content: string | null }>;
 }
 
 /** Stands for the overlay directory in an argv; rendered as the shell variable holding it. */
@@ -45,15 +46,23 @@ export function renderArgv(args: string[]): string {
 }
 
 /**
- * Run `script` with the predicted repository files written to a temporary directory
- * (skipping any the host already has), and remove it afterwards whatever the script did.
+ * Run `script` with the repository directories as earlier tasks of the dry run would leave
+ * them: each of REPOSDIRS is copied to a temporary directory (`$tsplay_repos/N`, which
+ * managerArgs makes the only reposdirs), then the predicted files are written over the host's
+ * (a file an earlier task changes is read as it will be, not as it is) and the predicted
+ * removals removed. The copies go afterwards, whatever the script did.
  */
-export function withRepoOverlay(script: string, o: Pick<ManagerOptions, 'repoOverlay'>): string {
+export function withRepoOverlay(script: string, o: Pick<ManagerOptions, 'repoOverlay'>, reposdirs: readonly string[] = REPOSDIRS): string {
   if (!o.repoOverlay?.length) return script;
+  const cleanExit = '{ rm -rf -- "$tsplay_repos"; exit 1; }';
   const lines = ['tsplay_repos=$(mktemp -d /tmp/tsplay-repos.XXXXXXXX) || exit 1'];
+  reposdirs.forEach((dir, i) => lines.push(`mkdir -- "$tsplay_repos"/${i} && { [ ! -d ${quote(dir)} ] || cp -pR -- ${quote(dir)}/. "$tsplay_repos"/${i}/; } || ${cleanExit}`));
   for (const f of o.repoOverlay) {
-    const base = f.path.slice(f.path.lastIndexOf('/') + 1);
-    lines.push(`[ -e ${quote(f.path)} ] || printf '%s' ${quote(f.content)} > "$tsplay_repos"/${quote(base)}`);
+    const slash = f.path.lastIndexOf('/');
+    const i = reposdirs.indexOf(f.path.slice(0, slash));
+    if (i < 0) continue; // not a directory dnf/yum reads repositories from
+    const target = `"$tsplay_repos"/${i}/${quote(f.path.slice(slash + 1))}`;
+    lines.push(f.content === null ? `rm -f -- ${target}` : `printf '%s' ${quote(f.content)} > ${target} || ${cleanExit}`);
   }
   lines.push(`(\n${script}\n)`, 'tsplay_rc=$?', 'rm -rf -- "$tsplay_repos"', 'exit $tsplay_rc');
   return lines.join('\n');
@@ -71,7 +80,8 @@ export function managerArgs(mgr: PackageManager, o: ManagerOptions): string[] {
   if (o.enablerepo.length) args.push(`--enablerepo=${o.enablerepo.join(',')}`);
   for (const e of o.exclude) args.push(`--exclude=${e}`);
   if (o.disableGpgCheck) args.push('--nogpgcheck');
-  if (o.repoOverlay?.length) args.push(`--setopt=reposdir=${[...REPOSDIRS, OVERLAY_TOKEN].join(',')}`);
+  // The copies withRepoOverlay makes of REPOSDIRS, with the earlier tasks' predicted files in them.
+  if (o.repoOverlay?.length) args.push(`--setopt=reposdir=${REPOSDIRS.map((_, i) => `${OVERLAY_TOKEN}/${i}`).join(',')}`);
   return args;
 }
 

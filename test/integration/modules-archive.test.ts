@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import archive from '../../modules/archive.js';
-import { openLab, type Lab } from './modules-lab.js';
+import { openLab, removeScratchDir, scratchDir, type Lab } from './modules-lab.js';
 
 const HOST = 'compute5';
 let lab: Lab;
@@ -12,14 +12,13 @@ let dir: string;
 
 beforeAll(async () => {
   lab = await openLab();
-  if (!lab.hosts.includes(HOST)) throw new Error(`${HOST} is not in the lab inventory`);
-  dir = (await lab.out(HOST, 'mktemp -d /tmp/tsplay-archive.XXXXXX')).trim();
+  dir = await scratchDir(lab, HOST, 'archive');
   await lab.out(HOST, `mkdir -p ${dir}/etc/app/sub ${dir}/out && echo a > ${dir}/etc/app/a.conf && echo b > ${dir}/etc/app/sub/b`);
 }, 120_000);
 
 afterAll(async () => {
   if (!lab) return;
-  await lab.sh(HOST, `rm -rf -- '${dir}'`);
+  await removeScratchDir(lab, HOST, dir);
   await lab.close();
 });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fetch from '../../modules/fetch.js';
-import { openLab, type Lab } from './modules-lab.js';
+import { openLab, removeScratchDir, scratchDir, type Lab } from './modules-lab.js';
 
 const HOST = 'compute5';
 let lab: Lab;
@@ -17,8 +17,7 @@ let out: string;
 
 beforeAll(async () => {
   lab = await openLab();
-  if (!lab.hosts.includes(HOST)) throw new Error(`${HOST} is not in the lab inventory`);
-  dir = (await lab.out(HOST, 'mktemp -d /tmp/tsplay-fetch.XXXXXX')).trim();
+  dir = await scratchDir(lab, HOST, 'fetch');
   await lab.out(HOST, `printf 'a = 1\\n' > ${dir}/app.conf && head -c 20000000 /dev/urandom > ${dir}/big.bin`);
   out = mkdtempSync(join(tmpdir(), 'tsplay-fetched-'));
 }, 120_000);
@@ -26,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
   if (!lab) return;
-  await lab.sh(HOST, `rm -rf -- '${dir}'`);
+  await removeScratchDir(lab, HOST, dir);
   await lab.close();
 });
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import find from '../../modules/find.js';
-import { openLab, type Lab } from './modules-lab.js';
+import { openLab, removeScratchDir, scratchDir, type Lab } from './modules-lab.js';
 
 const HOST = 'compute5';
 let lab: Lab;
@@ -12,8 +12,7 @@ let dir: string;
 
 beforeAll(async () => {
   lab = await openLab();
-  if (!lab.hosts.includes(HOST)) throw new Error(`${HOST} is not in the lab inventory`);
-  dir = (await lab.out(HOST, 'mktemp -d /tmp/tsplay-find.XXXXXX')).trim();
+  dir = await scratchDir(lab, HOST, 'find');
   await lab.out(
     HOST,
     [
@@ -30,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!lab) return;
-  await lab.sh(HOST, `rm -rf -- '${dir}'`);
+  await removeScratchDir(lab, HOST, dir);
   await lab.close();
 });
 

@@ -14,6 +14,8 @@ import { ConnectionManager } from '../../core/executor/connections.js';
 import { runModuleLocally } from '../../core/testing/index.js';
 import { openLab, snapshot, type Lab } from './modules-lab.js';
 
+/** Its own host: the test installs and removes mariadb-server, which must not touch the shared opctl. */
+const HOST = 'compute4';
 const CNF = '/etc/my.cnf.d/server.cnf';
 const DIR = '/etc/tsplay-it-ini';
 let lab: Lab;
@@ -27,7 +29,8 @@ async function configValue(file: string, section: string, option: string): Promi
 
 beforeAll(async () => {
   lab = await openLab();
-  host = lab.hosts.includes('opctl') ? 'opctl' : lab.hosts[0]!;
+  if (!lab.hosts.includes(HOST)) throw new Error(`no lab host ${HOST} in inventories/lab: this test needs it (it installs and removes packages there)`);
+  host = HOST;
   await lab.sh(host, `dnf -y -q remove mariadb-server >/dev/null 2>&1; rm -rf ${DIR} /etc/my.cnf.d; true`);
 }, 300_000);
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import knownHosts from '../../modules/known_hosts.js';
-import { openLab, type Lab } from './modules-lab.js';
+import { openLab, removeScratchDir, scratchDir, type Lab } from './modules-lab.js';
 
 const HOST = 'compute5';
 const ED = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBKSKgzgmqfmLX2Z4eX7Ivbyi1wRIG+3tT76wWzLqmW8';
@@ -14,13 +14,12 @@ let dir: string;
 
 beforeAll(async () => {
   lab = await openLab();
-  if (!lab.hosts.includes(HOST)) throw new Error(`${HOST} is not in the lab inventory`);
-  dir = (await lab.out(HOST, 'mktemp -d /tmp/tsplay-kh.XXXXXX')).trim();
+  dir = await scratchDir(lab, HOST, 'kh');
 }, 120_000);
 
 afterAll(async () => {
   if (!lab) return;
-  await lab.sh(HOST, `rm -rf -- '${dir}'`);
+  await removeScratchDir(lab, HOST, dir);
   await lab.close();
 });
 

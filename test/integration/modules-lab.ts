@@ -123,3 +123,19 @@ export async function snapshot(lab: Lab, host: string): Promise<string> {
     ].join('; echo ==; '),
   );
 }
+
+/**
+ * A fresh scratch directory for one test file on `host` (which must be in the lab):
+ * `/tmp/tsplay-NAME.XXXXXX`, made by mktemp there. Remove it with `removeScratchDir`.
+ */
+export async function scratchDir(lab: Lab, host: string, name: string): Promise<string> {
+  if (!lab.hosts.includes(host)) throw new Error(`${host} is not in the lab inventory`);
+  return (await lab.out(host, `mktemp -d /tmp/tsplay-${name}.XXXXXX`)).trim();
+}
+
+/** afterAll's half of `scratchDir`: the directory and all in it; nothing when there is none. */
+export async function removeScratchDir(lab: Lab, host: string, dir: string | undefined): Promise<void> {
+  // Only what scratchDir made: an unset or odd value must never become `rm -rf` of something else.
+  if (!dir || !/^\/tmp\/tsplay-[\w-]+\.\w{6}$/.test(dir)) return;
+  await lab.sh(host, `rm -rf -- '${dir}'`);
+}

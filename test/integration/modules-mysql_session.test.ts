@@ -53,7 +53,7 @@ describe('mysql_session on a real MariaDB', () => {
     expect(await sessions()).toBe('tsplay_bk\tSleep');
     expect(await insert('while-locked')).toBe('blocked');
     const ps = await lab.out(HOST, 'ps -eo args; cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n"');
-    expect(ps).toContain('mysql --defaults-extra-file=/dev/fd/3');
+    expect(ps).toContain('mysql --defaults-file=/dev/fd/3 --batch --unbuffered');
     expect(ps).not.toContain("$(quotes)");
 
     // A later task in the same session: results, and a failed statement that keeps it.

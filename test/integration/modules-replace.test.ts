@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import replace from '../../modules/replace.js';
-import { openLab, type Lab } from './modules-lab.js';
+import { openLab, removeScratchDir, scratchDir, type Lab } from './modules-lab.js';
 
 const HOST = 'compute5';
 let lab: Lab;
@@ -13,13 +13,12 @@ let dir: string;
 
 beforeAll(async () => {
   lab = await openLab();
-  if (!lab.hosts.includes(HOST)) throw new Error(`${HOST} is not in the lab inventory`);
-  dir = (await lab.out(HOST, 'mktemp -d /tmp/tsplay-replace.XXXXXX')).trim();
+  dir = await scratchDir(lab, HOST, 'replace');
 }, 120_000);
 
 afterAll(async () => {
   if (!lab) return;
-  await lab.sh(HOST, `rm -rf -- '${dir}'`);
+  await removeScratchDir(lab, HOST, dir);
   await lab.close();
 });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import unarchive from '../../modules/unarchive.js';
-import { openLab, type Lab } from './modules-lab.js';
+import { openLab, removeScratchDir, scratchDir, type Lab } from './modules-lab.js';
 
 const HOST = 'compute5';
 let lab: Lab;
@@ -17,8 +17,7 @@ let local: string;
 
 beforeAll(async () => {
   lab = await openLab();
-  if (!lab.hosts.includes(HOST)) throw new Error(`${HOST} is not in the lab inventory`);
-  dir = (await lab.out(HOST, 'mktemp -d /tmp/tsplay-unarchive.XXXXXX')).trim();
+  dir = await scratchDir(lab, HOST, 'unarchive');
   await lab.out(HOST, `mkdir ${dir}/dest ${dir}/dest2`);
   local = mkdtempSync(join(tmpdir(), 'tsplay-unarchive-'));
   mkdirSync(join(local, 'app'));
@@ -29,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   rmSync(local, { recursive: true, force: true });
   if (!lab) return;
-  await lab.sh(HOST, `rm -rf -- '${dir}'`);
+  await removeScratchDir(lab, HOST, dir);
   await lab.close();
 });
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import uri from '../../modules/uri.js';
-import { openLab, type Lab } from './modules-lab.js';
+import { openLab, removeScratchDir, scratchDir, type Lab } from './modules-lab.js';
 
 const HOST = 'compute5';
 const PORT = 18080;
@@ -15,9 +15,8 @@ let address: string;
 
 beforeAll(async () => {
   lab = await openLab();
-  if (!lab.hosts.includes(HOST)) throw new Error(`${HOST} is not in the lab inventory`);
   address = String(lab.inventory.varsFor(HOST).ansible_host);
-  dir = (await lab.out(HOST, 'mktemp -d /tmp/tsplay-uri.XXXXXX')).trim();
+  dir = await scratchDir(lab, HOST, 'uri');
   await lab.out(HOST, `mkdir ${dir}/www ${dir}/local && printf '{"ok": true}' > ${dir}/www/status.json && printf 'only here\\n' > ${dir}/local/secret.txt`);
   // One server for everyone (controller requests), one on loopback only (tunnel requests).
   await lab.out(HOST, `cd ${dir}/www && setsid python3 -m http.server ${PORT} --bind 0.0.0.0 >/dev/null 2>&1 & echo $! > ${dir}/pid1`);
@@ -28,7 +27,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!lab) return;
-  await lab.sh(HOST, `kill $(cat ${dir}/pid1 ${dir}/pid2) 2>/dev/null; rm -rf -- '${dir}'`);
+  await lab.sh(HOST, `kill $(cat ${dir}/pid1 ${dir}/pid2) 2>/dev/null; true`);
+  await removeScratchDir(lab, HOST, dir);
   await lab.close();
 });
 

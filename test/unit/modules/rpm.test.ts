@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   batchedQueryArgs,
@@ -141,15 +143,40 @@ describe('check-mode repository overlay', () => {
   };
 
   it('points dnf at the overlay directory through the shell variable, whatever the quoting', () => {
-    expect(renderArgv(managerArgs('dnf', o))).toBe(`dnf --setopt=reposdir=/etc/yum.repos.d,/etc/yum/repos.d,/etc/distro.repos.d,"$tsplay_repos"`);
+    expect(renderArgv(managerArgs('dnf', o))).toBe(`dnf --setopt=reposdir="$tsplay_repos"/0,"$tsplay_repos"/1,"$tsplay_repos"/2`);
     expect(renderArgv(['a b', 'c'])).toBe(`'a b' c`);
   });
 
   it('writes the predicted files byte for byte, keeps the script exit status, and cleans up', async () => {
-    const script = withRepoOverlay('cat "$tsplay_repos"/tsplay-test-overlay.repo; echo "$tsplay_repos" > /dev/stderr; exit 7', o);
+    const script = withRepoOverlay('cat "$tsplay_repos"/0/tsplay-test-overlay.repo; echo "$tsplay_repos" > /dev/stderr; exit 7', o);
     const res = await new LocalTransport('localhost').exec(script);
     expect(res.rc).toBe(7);
     expect(res.stdout).toBe(o.repoOverlay[0]!.content);
     expect(existsSync(res.stderr.trim())).toBe(false);
+  });
+
+  it("a file the host has and an earlier task changes is read as it will be; a predicted removal is gone; the host's other files stay", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-reposdir-'));
+    try {
+      writeFileSync(join(dir, 'xen-c6.repo'), '[xen-c6]\nenabled=0\n');
+      writeFileSync(join(dir, 'old.repo'), '[old]\n');
+      writeFileSync(join(dir, 'base.repo'), '[base]\n');
+      const overlay = {
+        repoOverlay: [
+          { path: join(dir, 'xen-c6.repo'), content: '[xen-c6]\nenabled=1\n' },
+          { path: join(dir, 'old.repo'), content: null },
+          { path: join(dir, 'new.repo'), content: '[new]\n' },
+        ],
+      };
+      const script = withRepoOverlay('cd "$tsplay_repos"/0 && ls && cat xen-c6.repo', overlay, [dir]);
+      const res = await new LocalTransport('localhost').exec(script);
+      expect(res.stderr).toBe('');
+      expect(res.stdout).toBe('base.repo\nnew.repo\nxen-c6.repo\n[xen-c6]\nenabled=1\n');
+      // The host's directory itself is untouched.
+      expect(readFileSync(join(dir, 'xen-c6.repo'), 'utf8')).toBe('[xen-c6]\nenabled=0\n');
+      expect(existsSync(join(dir, 'old.repo'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The OpenStack HTTP client against a real local HTTP server: direct and through a
+ * The HTTP client (core/http, used by uri and the OpenStack modules) against a real local HTTP server: direct and through a
  * transport's TCP tunnel (the local transport's, a plain socket), streamed request bodies,
  * the timeout, and a refused port. Keystone/Glance/Cinder themselves are tested against
  * the lab cloud (test/integration/modules-glance_image.test.ts).
@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient } from '../../../core/openstack/http.js';
-import { OpenStackUnreachableError, RequestAbortedError } from '../../../core/openstack/errors.js';
+import { HttpClient } from '../../../core/http/client.js';
+import { HttpUnreachableError, RequestAbortedError } from '../../../core/http/errors.js';
 import { LocalTransport } from '../../../core/transport/local.js';
 
 let server: Server;
@@ -59,7 +59,7 @@ describe('HttpClient', () => {
   it('a request that outlives its timeout fails, naming the URL and the limit', async () => {
     const c = new HttpClient({ verify: true });
     const err = await c.request({ method: 'GET', url: `${base}/slow`, timeoutMs: 300 }).catch((e: Error) => e);
-    expect(err).toBeInstanceOf(OpenStackUnreachableError);
+    expect(err).toBeInstanceOf(HttpUnreachableError);
     expect((err as Error).message).toBe(`GET ${base}/slow: no complete answer within 0.3 s`);
     c.close();
   });

@@ -1,6 +1,6 @@
 /**
- * The HTTP client of the OpenStack modules, on node:http/https rather than the global
- * fetch: fetch (undici inside Node) takes neither a CA file nor "do not verify" per request,
+ * The HTTP client of the modules that speak HTTP from the controller (uri, the OpenStack
+ * modules), on node:http/https rather than the global fetch: fetch (undici inside Node) takes neither a CA file nor "do not verify" per request,
  * nor a ready-made socket, and the SSH tunnel path needs exactly that. One client per
  * credentials-and-path; keep-alive sockets are reused across tasks (idle ones do not keep
  * the process alive). Every request is bounded by a timeout; bodies may be streams, so an
@@ -10,7 +10,7 @@ import { request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders, t
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex, Readable } from 'node:stream';
-import { OpenStackUnreachableError, RequestAbortedError } from './errors.js';
+import { HttpUnreachableError, RequestAbortedError } from './errors.js';
 
 /** Opens a TCP connection to host:port somewhere else (the SSH tunnel). */
 export type TunnelOpener = (host: string, port: number) => Promise<Duplex>;
@@ -111,7 +111,7 @@ export class HttpClient {
       const signal = req.signal;
       const onAbort = () => fail(new RequestAbortedError(`${req.method} ${url.origin}${url.pathname} abandoned: ${String((signal?.reason as Error)?.message ?? 'aborted')}`));
       const timer = setTimeout(
-        () => fail(new OpenStackUnreachableError(`${req.method} ${url.origin}${url.pathname}: no complete answer within ${req.timeoutMs / 1000} s${tunnel ? ` (through ${tunnel.via})` : ''}`)),
+        () => fail(new HttpUnreachableError(`${req.method} ${url.origin}${url.pathname}: no complete answer within ${req.timeoutMs / 1000} s${tunnel ? ` (through ${tunnel.via})` : ''}`)),
         req.timeoutMs,
       );
       const headers: Record<string, string> = { ...(req.headers ?? {}) };
@@ -157,7 +157,7 @@ export class HttpClient {
       });
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
-      r.on('error', (err: NodeJS.ErrnoException) => fail(err instanceof OpenStackUnreachableError ? err : new OpenStackUnreachableError(describeNetError(err, url, tunnel?.via))));
+      r.on('error', (err: NodeJS.ErrnoException) => fail(err instanceof HttpUnreachableError ? err : new HttpUnreachableError(describeNetError(err, url, tunnel?.via))));
       if (typeof body === 'function') {
         const stream = body();
         stream.on('error', (err) => fail(err));
