@@ -130,7 +130,8 @@ export default defineModule<UnarchiveArgs>({
     let input: { parts: Array<{ file: string; size: number }> } | undefined;
     let src = a.src;
     if (a.remote_src) {
-      setArchive = `a=${q(a.src)}\n[ -f "$a" ] || { echo nosrc; exit 0; }`;
+      // unzip and zipinfo have no `--`: a relative name starting with '-' gets './' (security.md).
+      setArchive = `a=${q(a.src.startsWith('-') ? `./${a.src}` : a.src)}\n[ -f "$a" ] || { echo nosrc; exit 0; }`;
     } else {
       src = ctx.findFile('files', a.src);
       let size: number;
@@ -230,6 +231,9 @@ async function zip(ctx: ModuleContext<UnarchiveArgs>, body: string, desired: Des
   const cleanup = temporary ? `rm -f -- ${q(read.archive)}` : '';
   try {
     result.handler = 'ZipArchive';
+    // unzip reads a word starting with '-' as an option wherever it stands.
+    const optionLike = [...a.include, ...a.exclude].find((p) => p.startsWith('-'));
+    if (optionLike) ctx.fail(`include/exclude pattern '${optionLike}' starts with '-': unzip would read it as an option (write it as '[-]${optionLike.slice(1)}')`);
     const members = selectMembers(read.members, a.include, a.exclude);
     const files = selectMembers(read.names.map((name) => ({ name })), a.include, a.exclude).map((m) => m.name);
     const cmp = compareZip(members, read.dest, read.crcs, {
