@@ -155,35 +155,34 @@ export default defineModule<AptArgs>({
   },
 });
 
+/** The package work of one task: read once, decide in the controller, transact once. */
 async function packages(ctx: ModuleContext<AptArgs>, specs: AptSpec[], state: string, o: AptOptions & { lists?: string }, result: ModuleResult): Promise<ModuleResult> {
   const a = ctx.args;
-  {
-    if (!specs.length && !a.deb && !a.autoremove) {
-      return { ...result, msg: 'no packages given', rc: 0 };
-    }
-    const installed = await readState(ctx, specs, a.deb);
-    let action: AptAction;
-    let targets: string[];
-    if (state === 'absent') {
-      action = specs.length ? 'remove' : 'autoremove';
-      targets = specs.filter((s) => effective(ctx, installed.pkgs, s.name, a.purge).length > 0).map((s) => s.name);
-      if (!targets.length && specs.length) return { ...result, msg: 'no package to remove', rc: 0, changes: emptyChanges() };
-    } else {
-      action = specs.length || a.deb ? 'install' : 'autoremove';
-      targets = specs
-        .filter((s) => {
-          if (state === 'latest') return true;
-          return !effective(ctx, installed.pkgs, s.name).some((p) => versionMatches(s, p.version));
-        })
-        .map((s) => s.spec);
-      if (a.deb) {
-        const deb = installed.deb!;
-        if (!effective(ctx, installed.pkgs, deb.name).some((p) => p.version === deb.version)) targets.push(a.deb);
-      }
-      if (!targets.length && action === 'install') return { ...result, msg: 'all packages are already installed', rc: 0, changes: emptyChanges() };
-    }
-    return transact(ctx, action, targets, o, installed.pkgs, result);
+  if (!specs.length && !a.deb && !a.autoremove) {
+    return { ...result, msg: 'no packages given', rc: 0 };
   }
+  const installed = await readState(ctx, specs, a.deb);
+  let action: AptAction;
+  let targets: string[];
+  if (state === 'absent') {
+    action = specs.length ? 'remove' : 'autoremove';
+    targets = specs.filter((s) => effective(ctx, installed.pkgs, s.name, a.purge).length > 0).map((s) => s.name);
+    if (!targets.length && specs.length) return { ...result, msg: 'no package to remove', rc: 0, changes: emptyChanges() };
+  } else {
+    action = specs.length || a.deb ? 'install' : 'autoremove';
+    targets = specs
+      .filter((s) => {
+        if (state === 'latest') return true;
+        return !effective(ctx, installed.pkgs, s.name).some((p) => versionMatches(s, p.version));
+      })
+      .map((s) => s.spec);
+    if (a.deb) {
+      const deb = installed.deb!;
+      if (!effective(ctx, installed.pkgs, deb.name).some((p) => p.version === deb.version)) targets.push(a.deb);
+    }
+    if (!targets.length && action === 'install') return { ...result, msg: 'all packages are already installed', rc: 0, changes: emptyChanges() };
+  }
+  return transact(ctx, action, targets, o, installed.pkgs, result);
 }
 
 function emptyChanges(): { installed: string[]; upgraded: string[]; removed: string[] } {
@@ -252,10 +251,10 @@ async function readState(ctx: ModuleContext<AptArgs>, specs: AptSpec[], deb: str
 }
 
 /** ONE command: simulate, and (not in check mode) run the same transaction. */
-async function transact(ctx: ModuleContext<AptArgs>, action: AptAction, targets: string[], o: AptOptions, before: DpkgPackage[], result: ModuleResult): Promise<ModuleResult> {
+async function transact(ctx: ModuleContext<AptArgs>, action: AptAction, targets: string[], o: AptOptions & { lists?: string }, before: DpkgPackage[], result: ModuleResult): Promise<ModuleResult> {
   // apt-get install needs a path to look like one: ./x.deb or /x.deb, never a bare name.
   const words = targets.map((t) => (t.endsWith('.deb') && !t.startsWith('/') ? `./${t}` : t));
-  const lists = (o as { lists?: string }).lists;
+  const lists = o.lists;
   const sim = aptGetCommand(action, words, o, true);
   const script = [
     ENV,

@@ -9,10 +9,12 @@
  * runs `unzip -o` only when something differs. owner/group/mode are then applied to the
  * members where they differ. Check mode runs the same comparisons and extracts nothing.
  */
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { defineModule, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { applyPlan } from './_lib/apply-plan.js';
 import { attrSchema, parseAttrs, type AttrArgs, type DesiredAttrs } from './_lib/file-attrs.js';
+import { fetchCommand, FetchArgumentError, redactUrl } from './_lib/fetch-url.js';
 import { resultingMode } from './_lib/file-mode.js';
 import { attrTargets, hasAttrs, memberAttrOps, memberStatSection, parseMemberStats } from './_lib/member-attrs.js';
 import { parseTarOutput, tarSection } from './_lib/tar-archive.js';
@@ -28,6 +30,7 @@ interface UnarchiveArgs extends AttrArgs {
   include: string[];
   keep_newer: boolean;
   extra_opts: string[];
+  validate_certs: boolean;
 }
 
 const list = { type: 'array', items: { type: 'string' }, default: [] };
@@ -39,7 +42,7 @@ export default defineModule<UnarchiveArgs>({
     additionalProperties: false,
     required: ['src', 'dest'],
     properties: {
-      src: { type: 'string', minLength: 1, description: "The archive: a controller file (role files/, then beside the playbook), or with remote_src a file on the host." },
+      src: { type: 'string', minLength: 1, description: "The archive: a controller file (role files/, then beside the playbook), or with remote_src a file on the host or a URL the host downloads." },
       dest: { type: 'string', pattern: '^/', description: 'Existing directory on the host to unpack into.' },
       remote_src: { type: 'boolean', default: false, description: 'src is already on the host.' },
       creates: { type: 'string', description: 'A path on the host: when it exists, nothing is done.' },
@@ -48,6 +51,7 @@ export default defineModule<UnarchiveArgs>({
       include: { ...list, description: 'Only these members (tar member names, or fnmatch patterns for zip).' },
       keep_newer: { type: 'boolean', default: false, description: 'Do not replace files newer than the archive\'s (tar --keep-newer-files; for zip, newer files are left out).' },
       extra_opts: { ...list, description: "More options for tar (e.g. ['--strip-components=1']) or unzip." },
+      validate_certs: { type: 'boolean', default: true, description: 'With an https URL as src: check the server certificate.' },
       ...attrSchema,
     },
   },
@@ -93,6 +97,12 @@ export default defineModule<UnarchiveArgs>({
       '    extra_opts: [--strip-components=1]',
       '    list_files: true',
       '',
+      '- name: Straight from a web server, downloaded by the host',
+      '  unarchive:',
+      '    src: https://releases.example.com/theme-2.1.zip',
+      '    dest: /usr/share/openstack-dashboard/themes',
+      '    remote_src: true',
+      '',
       '- name: Only once, leaving the samples out',
       '  unarchive:',
       '    src: data.zip',
@@ -110,7 +120,8 @@ export default defineModule<UnarchiveArgs>({
       diff: "With --diff: tar's differences, or Ansible's itemized lines for zip ('>f++++++.?? new', '.f..t....?? touched').",
     },
     notes: [
-      'Not supported yet: URLs as src (download with get_url first, then remote_src), validate_certs, io_buffer_size, zstd tar archives.',
+      'A URL as src needs remote_src: true, as in Ansible: the host downloads it (curl, wget, or bash for plain http) into a temporary file; credentials in the URL go to the download on stdin and are masked in the result.',
+      'Not supported yet: io_buffer_size, zstd tar archives.',
       'A tar difference only in contents (same size and time) is not a change, as in Ansible; for zip the CRC-32 is compared, as in Ansible.',
       'A zip archive from the controller takes two commands (read and compare, then unzip or remove the temporary copy); owner/group/mode that differ after unpacking take one more.',
       'include and exclude are mutually exclusive, as in Ansible. For zip they are fnmatch patterns on member names; for tar they are tar patterns.',
@@ -119,7 +130,8 @@ export default defineModule<UnarchiveArgs>({
   async run(ctx) {
     const a = ctx.args;
     const q = ctx.quote;
-    if (/^[a-z]+:\/\//i.test(a.src)) ctx.fail('unarchive: URLs as src are not supported; download with get_url first, then unarchive with remote_src: true');
+    const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(a.src);
+    if (isUrl && !a.remote_src) ctx.fail(`src '${redactUrl(a.src)}' is a URL: set remote_src: true to have ${ctx.host.name} download it (as Ansible's unarchive)`);
     if (a.include.length && a.exclude.length) ctx.fail('parameters are mutually exclusive: exclude|include');
     const desired = parseAttrs(ctx, a);
     if (a.creates !== undefined) {
@@ -129,7 +141,21 @@ export default defineModule<UnarchiveArgs>({
     let setArchive: string;
     let input: { parts: Array<{ file: string; size: number }> } | undefined;
     let src = a.src;
-    if (a.remote_src) {
+    let fetchInput: Buffer | undefined;
+    if (isUrl) {
+      // The host downloads it (curl, wget or bash) into a temporary file with an unguessable
+      // name; credentials in the URL reach the download on stdin, never in the command.
+      const file = `/tmp/.tsplay-unarchive-${randomBytes(8).toString('hex')}`;
+      let fetch;
+      try {
+        fetch = fetchCommand(a.src, file, { timeout: 600, validateCerts: a.validate_certs });
+      } catch (err) {
+        if (err instanceof FetchArgumentError) return ctx.fail(err.message);
+        throw err;
+      }
+      setArchive = `a=${q(file)}\ntrap 'rm -f -- "$a"' EXIT\n(umask 077; ${fetch.command}) || { echo "download of ${redactUrl(a.src).replace(/[^\w:/.@%+-]/g, '_')} failed" >&2; exit 1; }`;
+      fetchInput = fetch.stdin;
+    } else if (a.remote_src) {
       // unzip and zipinfo have no `--`: a relative name starting with '-' gets './' (security.md).
       setArchive = `a=${q(a.src.startsWith('-') ? `./${a.src}` : a.src)}\n[ -f "$a" ] || { echo nosrc; exit 0; }`;
     } else {
@@ -159,8 +185,9 @@ export default defineModule<UnarchiveArgs>({
       // Ansible tries its zip handler first: whatever unzip can list is a zip archive.
       'if command -v unzip >/dev/null 2>&1 && unzip -l "$a" >/dev/null 2>&1; then',
       '  command -v zipinfo >/dev/null 2>&1 || { echo nozipinfo; exit 0; }',
-      '  trap - EXIT',
       zipReadScript(a.dest),
+      // Read in full: keep the temporary copy for the unzip command, which removes it.
+      '  trap - EXIT',
       '  exit 0',
       'fi',
       `[ "$(head -c 2 "$a")" = PK ] && ! command -v unzip >/dev/null 2>&1 && { echo nounzip; exit 0; }`,
@@ -178,8 +205,8 @@ export default defineModule<UnarchiveArgs>({
         ...(attrs ? { statSection: memberStatSection(a.dest, q, `${tarNames} | awk '{ print } /\\// { split($0, p, "/"); if (!seen[p[1]]++) print p[1] }'`) } : {}),
       }),
     ].join('\n');
-    const res = await ctx.run(script, input ? { stdin: input } : {});
-    if (res.rc !== 0) ctx.fail(`could not read ${a.src} on ${ctx.host.name}: ${res.stderr.trim() || `exit ${res.rc}`}`);
+    const res = await ctx.run(script, input ? { stdin: input } : fetchInput?.length ? { stdin: fetchInput } : {});
+    if (res.rc !== 0) ctx.fail(`could not read ${redactUrl(a.src)} on ${ctx.host.name}: ${res.stderr.trim() || `exit ${res.rc}`}`);
     const cut = res.stdout.indexOf('\0');
     const first = (cut < 0 ? res.stdout : res.stdout.slice(0, cut)).trim();
     if (first === 'nosrc') ctx.fail(`Source '${a.src}' does not exist`);
@@ -188,7 +215,8 @@ export default defineModule<UnarchiveArgs>({
     const result: ModuleResult = { changed: false, src, dest: a.dest, ...destInfo(first) };
     const head = body.trim().split(/\s/)[0];
     if (head === 'nozipinfo' || head === 'nounzip') ctx.fail(`Failed to find handler for "${a.src}": unable to find required 'unzip' or 'zipinfo' binary in the path of ${ctx.host.name} (install unzip)`);
-    if (head === 'zip') return zip(ctx, body, desired, result);
+    if (isUrl) result.src = redactUrl(a.src);
+    if (head === 'zip') return zip(ctx, body, desired, result, !a.remote_src || isUrl);
     return tar(ctx, body, desired, result);
   },
 });
@@ -223,11 +251,10 @@ async function tar(ctx: ModuleContext<UnarchiveArgs>, body: string, desired: Des
   return result;
 }
 
-async function zip(ctx: ModuleContext<UnarchiveArgs>, body: string, desired: DesiredAttrs, result: ModuleResult): Promise<ModuleResult> {
+async function zip(ctx: ModuleContext<UnarchiveArgs>, body: string, desired: DesiredAttrs, result: ModuleResult, temporary: boolean): Promise<ModuleResult> {
   const a = ctx.args;
   const q = ctx.quote;
   const read = parseZipRead(body);
-  const temporary = !a.remote_src;
   const cleanup = temporary ? `rm -f -- ${q(read.archive)}` : '';
   try {
     result.handler = 'ZipArchive';

@@ -222,6 +222,8 @@ export function compareZip(members: ZipMember[], dest: Map<string, DestEntry>, c
 export function zipReadScript(dest: string): string {
   const q = quote;
   return [
+    // Absolute before the cd into dest below (a remote src may be relative to the login directory).
+    'case $a in /*) ;; *) a=$PWD/$a;; esac',
     'echo "zip $(id -u) $(id -g) $(umask) $(id -un) $(id -gn) $a"',
     'printf "\\0"',
     'zipinfo -1 "$a"',

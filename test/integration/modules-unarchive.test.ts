@@ -71,4 +71,21 @@ describe('unarchive on a lab host', () => {
     // No temporary copy of the archive is left on the host.
     expect(await lab.out(HOST, `grep -l 'echo hi' /tmp/tmp.* 2>/dev/null | wc -l`)).toBe('0\n');
   });
+
+  it('a URL with remote_src: compute5 downloads it itself (no curl or wget there: bash over /dev/tcp), then nothing changes', async () => {
+    // A web server on the host's own loopback, serving the zip archive copied there.
+    await lab.out(HOST, `mkdir ${dir}/www ${dir}/url && cd ${dir}/zip && zip -qr ${dir}/www/app.zip app`);
+    const pid = (await lab.out(HOST, `cd ${dir}/www && { setsid python3 -m http.server --bind 127.0.0.1 18080 >/dev/null 2>&1 < /dev/null & echo $!; }`)).trim();
+    try {
+      await lab.out(HOST, 'for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18080) 2>/dev/null && break; sleep 0.1; done');
+      const args = { src: 'http://127.0.0.1:18080/app.zip', dest: `${dir}/url`, remote_src: true, list_files: true };
+      expect(await lab.run(HOST, unarchive, args, { check: true })).toMatchObject({ changed: true, handler: 'ZipArchive' });
+      expect(await lab.run(HOST, unarchive, args)).toMatchObject({ changed: true, handler: 'ZipArchive', files: expect.arrayContaining(['app/run.sh']) });
+      expect(await lab.out(HOST, `${dir}/url/app/run.sh`)).toBe('hi\n');
+      expect((await lab.run(HOST, unarchive, args)).changed).toBe(false);
+      expect(await lab.out(HOST, 'ls -a /tmp | grep -c "^.tsplay-unarchive-" || true')).toBe('0\n');
+    } finally {
+      await lab.sh(HOST, `kill ${pid}`);
+    }
+  });
 });

@@ -5,7 +5,9 @@
  * results compared task by task with Ansible's unarchive (skipped without ansible-playbook).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import unarchive from '../../../modules/unarchive.js';
@@ -141,6 +143,37 @@ describe('unarchive of a zip archive', () => {
     expect([st.mode & 0o777, st.uid]).toEqual([0o600, 1]);
     expect(statSync(join(dir, 'dest', 'app')).mode & 0o777).toBe(0o600);
     for (const check of [true, false]) expect((await run(unarchive, args, { check })).changed).toBe(false);
+  });
+
+  it('a URL as src with remote_src: the host downloads it (zip and tar), then nothing changes; nothing is left in /tmp', async () => {
+    const tgz = join(dir, 'app.tgz');
+    execFileSync('tar', ['-czf', tgz, '-C', join(dir, 'src'), 'app']);
+    const server = createServer((req, res) => {
+      const file = req.url === '/app.zip' ? zipFile : req.url === '/app.tgz' ? tgz : undefined;
+      if (!file) return void res.writeHead(404).end();
+      res.writeHead(200).end(readFileSync(file));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const leftovers = () => readdirSync('/tmp').filter((f) => f.startsWith('.tsplay-unarchive-'));
+    try {
+      for (const [name, handler] of [['app.zip', 'ZipArchive'], ['app.tgz', 'TgzArchive']] as const) {
+        const dest = join(dir, `dest-${name}`);
+        mkdirSync(dest);
+        const args = { src: `${base}/${name}`, dest, remote_src: true };
+        expect(await run(unarchive, args, { check: true })).toMatchObject({ changed: true, handler });
+        expect(await run(unarchive, args)).toMatchObject({ changed: true, handler, src: args.src });
+        expect(readFileSync(join(dest, 'app', 'README'), 'utf8')).toBe('hello\n');
+        expect((await run(unarchive, args)).changed).toBe(false);
+      }
+      expect(leftovers()).toEqual([]);
+      const missing = await run(unarchive, { src: `${base}/nope.zip`, dest: join(dir, 'dest'), remote_src: true });
+      expect(missing.msg).toMatch(/download of http:\/\/127\.0\.0\.1:\d+\/nope\.zip failed/);
+      expect((await run(unarchive, { src: `${base}/app.zip`, dest: join(dir, 'dest') })).msg).toMatch(/is a URL: set remote_src: true/);
+      expect(leftovers()).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 
   it('clear failures', async () => {
