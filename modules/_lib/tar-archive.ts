@@ -15,16 +15,29 @@ export interface TarOptions {
   extraOpts: string[];
   /** Extract when the comparison finds differences (false in check mode). */
   extract: boolean;
+  /** owner/group/mode the task sets itself: tar's differences in them do not count (Ansible). */
+  owner?: string;
+  group?: string;
+  mode?: boolean;
+  /** Report the members' state after extracting (for owner/group/mode): a 5th section. */
+  statSection?: string;
+}
+
+/** What the task sets itself, so tar's differences in it do not mean "not unarchived". */
+export interface Ignored {
+  owner?: boolean;
+  group?: boolean;
+  mode?: boolean;
 }
 
 /** Ansible's filter of `tar --diff` output: the lines that mean "not unarchived". */
-export function tarDifferences(diffOutput: string, asRoot: boolean): string[] {
+export function tarDifferences(diffOutput: string, asRoot: boolean, ignored: Ignored = {}): string[] {
   return diffOutput.split('\n').filter((line) => {
     if (/: : Warning: Cannot stat: No such file or directory$/.test(line)) return false;
     return (
-      (asRoot && /: Uid differs$/.test(line)) ||
-      (asRoot && /: Gid differs$/.test(line)) ||
-      /: Mode differs$/.test(line) ||
+      (asRoot && !ignored.owner && /: Uid differs$/.test(line)) ||
+      (asRoot && !ignored.group && /: Gid differs$/.test(line)) ||
+      (!ignored.mode && /: Mode differs$/.test(line)) ||
       /: Mod time differs$/.test(line) ||
       /: Warning: Cannot stat: No such file or directory$/.test(line) ||
       /: Invalid owner/.test(line) ||
@@ -34,25 +47,28 @@ export function tarDifferences(diffOutput: string, asRoot: boolean): string[] {
 }
 
 /** The same filter as a grep on the host, so the host decides to extract in the same command. */
-const HOST_FILTER = `grep -v -E ': : Warning: Cannot stat: No such file or directory$' | grep -E '(: Mode differs|: Mod time differs|: Warning: Cannot stat: No such file or directory)$|: Invalid (owner|group)'"$root_re"`;
+function hostFilter(ignored: Ignored): string {
+  const kinds = ['Mod time differs', 'Warning: Cannot stat: No such file or directory', ...(ignored.mode ? [] : ['Mode differs'])];
+  const ids = [...(ignored.owner ? [] : ['U']), ...(ignored.group ? [] : ['G'])];
+  const rootRe = ids.length ? `[ "$(id -u)" = 0 ] && root_re='|: [${ids.join('')}]id differs$' || root_re=''` : "root_re=''";
+  return `${rootRe}; grep -v -E ': : Warning: Cannot stat: No such file or directory$' | grep -E '(: ${kinds.join('|: ')})$|: Invalid (owner|group)'"$root_re"`;
+}
 
 /**
- * The host script. `setArchive` sets $a to the archive on the host (a temp file filled from
- * stdin, or the remote source). Output sections, NUL-separated: status words, the listing,
- * the diff output, the extraction's output.
+ * The tar part of the host script, once "$a" is the archive on the host and dest exists.
+ * Output sections, NUL-separated: status words, the listing, the diff output, the
+ * extraction's output, and (with `statSection`) the members' state afterwards.
  */
-export function tarScript(setArchive: string, o: TarOptions): string {
+export function tarSection(o: TarOptions): string {
   const q = quote;
-  const common = [...o.extraOpts.map(q), ...(o.keepNewer ? ['--keep-newer-files'] : []), ...o.excludes.map((e) => q(`--exclude=${e}`))].join(' ');
+  const ids = [...(o.owner ? [q(`--owner=${o.owner}`)] : []), ...(o.group ? [q(`--group=${o.group}`)] : [])];
+  const common = [...o.extraOpts.map(q), ...ids, ...(o.keepNewer ? ['--keep-newer-files'] : []), ...o.excludes.map((e) => q(`--exclude=${e}`))].join(' ');
   const files = o.include.length ? ` -- ${o.include.map(q).join(' ')}` : '';
+  const ignored: Ignored = { owner: !!o.owner, group: !!o.group, mode: !!o.mode };
   return [
-    'export LC_ALL=C LANG=C',
-    setArchive,
-    `[ -d ${q(o.dest)} ] || { echo nodest; exit 0; }`,
     'z=none',
     'for f in -z -j -J ""; do if tar -t $f -f "$a" >/dev/null 2>&1; then z=$f; break; fi; done',
     '[ "$z" = none ] && { echo unknown; exit 0; }',
-    '[ "$(id -u)" = 0 ] && root_re="|: [UG]id differs$" || root_re=""',
     // uid first: the flag may be empty.
     'echo "tar $(id -u) $z"',
     'printf "\\0"',
@@ -62,31 +78,35 @@ export function tarScript(setArchive: string, o: TarOptions): string {
     'printf "%s\\n" "$d"',
     'printf "\\0"',
     o.extract
-      ? `if printf "%s\\n" "$d" | ${HOST_FILTER} >/dev/null; then tar --extract -C ${q(o.dest)} $z ${common} -f "$a"${files} 2>&1; echo "rc=$?"; fi`
+      ? `if printf "%s\\n" "$d" | { ${hostFilter(ignored)}; } >/dev/null; then tar --extract -C ${q(o.dest)} $z ${common} -f "$a"${files} 2>&1; echo "rc=$?"; fi`
       : 'true',
+    ...(o.statSection ? ['printf "\\0"', o.statSection] : []),
   ].join('\n');
 }
 
 export interface TarOutcome {
-  status: 'nodest' | 'unknown' | 'tar';
+  status: 'tar' | 'unknown';
   /** -z, -j, -J or '' (plain tar). */
   flag: string;
   files: string[];
   differences: string[];
+  /** The members' state section (NUL-separated records), when asked for. */
+  stats: string;
   /** Extraction ran: its output and exit status. */
   extracted?: { out: string; rc: number };
 }
 
-export function parseTarOutput(stdout: string): TarOutcome {
-  const [head = '', listing = '', diff = '', extract = ''] = stdout.split('\0');
+export function parseTarOutput(stdout: string, ignored: Ignored = {}): TarOutcome {
+  const [head = '', listing = '', diff = '', extract = '', ...stats] = stdout.split('\0');
   const words = head.trim().split(' ');
-  if (words[0] !== 'tar') return { status: words[0] === 'nodest' ? 'nodest' : 'unknown', flag: '', files: [], differences: [] };
+  if (words[0] !== 'tar') return { status: 'unknown', flag: '', files: [], differences: [], stats: '' };
   const out: TarOutcome = {
     status: 'tar',
     flag: words[2] ?? '',
     files: listing.split('\n').filter(Boolean),
     // Owner differences count only for root, as in Ansible (and in the host's own filter).
-    differences: tarDifferences(diff, words[1] === '0'),
+    differences: tarDifferences(diff, words[1] === '0', ignored),
+    stats: stats.join('\0'),
   };
   const m = /rc=(\d+)\s*$/.exec(extract);
   if (m) out.extracted = { out: extract.slice(0, m.index), rc: Number(m[1]) };

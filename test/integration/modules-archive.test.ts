@@ -1,6 +1,7 @@
 /**
  * archive on a lab host (compute5): a directory packed once (check mode predicts from the
- * same build-and-compare, in /tmp), then left alone until a file changes.
+ * same build-and-compare, in /tmp), then left alone until a file changes; a zip archive of
+ * a glob with the host's zip, owned and moded as asked, its sources removed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import archive from '../../modules/archive.js';
@@ -34,5 +35,16 @@ describe('archive on a lab host', () => {
     expect((await lab.run(HOST, archive, args, { check: true })).changed).toBe(true);
     expect((await lab.run(HOST, archive, args)).changed).toBe(true);
     expect(await lab.out(HOST, `tar -xzOf ${dir}/out/app.tar.gz app/a.conf`)).toBe('changed\n');
+  });
+
+  it('zip of a glob with exclusion_patterns, owner/group/mode, remove; then nothing left to do', async () => {
+    await lab.out(HOST, `mkdir -p ${dir}/logs && cd ${dir}/logs && echo 1 > a.log && echo 2 > b.log && echo 3 > c.log.gz`);
+    const args = { path: `${dir}/logs/*.log*`, exclusion_patterns: ['*.gz'], dest: `${dir}/out/logs.zip`, format: 'zip', owner: 'nobody', group: 'nogroup', mode: '0640', remove: true };
+    expect(await lab.run(HOST, archive, args, { check: true })).toMatchObject({ changed: true, dest_state: 'archive' });
+    expect(await lab.out(HOST, `ls ${dir}/logs; ls ${dir}/out`)).toBe('a.log\nb.log\nc.log.gz\napp.tar.gz\n');
+    expect(await lab.run(HOST, archive, args)).toMatchObject({ changed: true, dest_state: 'archive', owner: 'nobody', group: 'nogroup', mode: '0640', archived: [`${dir}/logs/a.log`, `${dir}/logs/b.log`] });
+    expect(await lab.out(HOST, `stat -c '%U %G %a' ${dir}/out/logs.zip; zipinfo -1 ${dir}/out/logs.zip; ls -A ${dir}/logs`)).toBe('nobody nogroup 640\na.log\nb.log\n');
+    expect(await lab.run(HOST, archive, { ...args, path: `${dir}/out/logs.zip`, remove: false, format: 'gz', dest: `${dir}/out/logs.zip.gz` })).toMatchObject({ changed: true, dest_state: 'compress' });
+    expect((await lab.run(HOST, archive, { ...args, path: `${dir}/out/logs.zip`, remove: false, format: 'gz', dest: `${dir}/out/logs.zip.gz` })).changed).toBe(false);
   });
 });

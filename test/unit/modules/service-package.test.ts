@@ -41,9 +41,12 @@ describe('service', () => {
 });
 
 describe('package', () => {
-  it('refuses a host whose package manager is not dnf/yum (this Debian controller: apt)', async () => {
-    const r = await run(pkg, { name: 'curl', state: 'present' });
-    expect(r).toMatchObject({ failed: true, msg: "package: localhost uses 'apt' (ansible_pkg_mgr); tsplay's package module drives dnf and yum only" });
+  it('runs the apt module on this Debian controller (ansible_pkg_mgr apt), and refuses other managers', async () => {
+    // Check mode, and a package every Debian system has: nothing can change here.
+    const r = await run(pkg, { name: 'dpkg', state: 'present' }, { check: true });
+    expect(r).toMatchObject({ changed: false, msg: 'all packages are already installed' });
+    const z = await run(pkg, { name: 'curl', state: 'present' }, { vars: { ansible_pkg_mgr: 'zypper' } });
+    expect(z).toMatchObject({ failed: true, msg: "package: localhost uses 'zypper' (ansible_pkg_mgr); tsplay's package module drives dnf, yum and apt only" });
   });
 
   it('requires state as Ansible does, and passes backend arguments through to yum', async () => {
