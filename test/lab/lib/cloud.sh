@@ -73,7 +73,7 @@ EOF
 
 # The given numbered hosts, plus the cloud host when it exists (for down and status).
 with_cloud_if_exists() {
-  printf '%s\n' "$@"
+  [ $# -eq 0 ] || printf '%s\n' "$@"   # no hosts: no empty name (status and down would choke on it)
   if cloud_exists; then echo "$CLOUD_NAME"; fi
 }
 
