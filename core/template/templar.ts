@@ -4,6 +4,8 @@
  * Each distinct template is prepared once and cached: scanned for Jinja-style
  * mustaches (mustache-scan.ts), parsed and checked (handlebars-ast.ts), then either
  * reduced to text-and-variable segments or compiled by Handlebars (handlebars-env.ts).
+ * Text with plain `{{ var }}` mustaches only goes straight to those segments
+ * (plain-template.ts), so Handlebars is loaded only by a template that needs it.
  * A value that is exactly one `{{ ... }}` keeps its native type (list, number,
  * mapping, boolean); anything else renders to a string.
  */
