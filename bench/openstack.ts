@@ -7,19 +7,25 @@
  * Workload `snapshots`: openstack.cloud.volume_snapshot, one loop of N snapshots of one
  * volume (type fake), run by ansible-playbook (Debian's ansible 7.7 = openstack.cloud 1.10.0,
  * python3-openstacksdk 0.101.0) and by tsplay (cinder_snapshot under the same name).
- * Workload `images`: openstack.cloud.image with N images from one file; Debian's collection
- * cannot run it with Debian's openstacksdk (see the result's notes), so only tsplay's figures.
+ * Workload `images`: openstack.cloud.image with N images from one file.
  *
- * Debian's openstack.cloud 1.10.0 refuses openstacksdk > 0.98.999 outright; the benchmark
- * runs Ansible from a copy of the collection with only that version ceiling raised (written
- * into the temporary directory; the system's copy is not touched), and says so in the results.
+ * Debian's openstack.cloud 1.10.0 does not run as shipped with Debian's openstacksdk 0.101.0;
+ * the benchmark runs Ansible from a copy of the collection (written into the temporary
+ * directory; the system's copy is not touched) with two patches, both stated in the results:
+ *  - its openstacksdk version ceiling raised from 0.98.999 (every task fails without it);
+ *  - its image module passing `protected` to the SDK under the SDK's own name `is_protected`.
+ *    The SDK sends unknown keyword arguments as image properties converted to strings, and
+ *    keeps booleans only for the keys it knows (`is_protected`, `tags`), so `protected=False`
+ *    became `"protected": "False"`, which Glance refuses with a 400 on create and update.
+ *    The module always sends it (its default is false; `protected: null` is sent as null, also
+ *    a 400), so no task argument avoids it.
  * Both tools read clouds.yaml/secure.yaml through OS_CLIENT_CONFIG_FILE/OS_CLIENT_SECURE_FILE.
  * Between runs every snapshot/image the workload made is deleted through the API directly.
  * Writes bench/results/<date>-openstack.{json,md}.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
@@ -133,15 +139,21 @@ function playbook(dir: string, workload: Workload, items: number, imageFile: str
   return file;
 }
 
-/** Debian's collection with only its openstacksdk version ceiling raised, in `dir`. */
+/** Replace exactly `count` occurrences of `from` in `file`, or fail saying the file is not as expected. */
+function patchFile(file: string, from: string, to: string, count: number): void {
+  const text = readFileSync(file, 'utf8');
+  const found = text.split(from).length - 1;
+  if (found !== count) throw new Error(`${file}: expected ${count} occurrence(s) of ${JSON.stringify(from)}, found ${found}: not the collection this benchmark patches`);
+  writeFileSync(file, text.split(from).join(to));
+}
+
+/** Debian's collection with the two patches of the header comment, in `dir`. */
 function patchedCollection(dir: string): string {
   const root = join(dir, 'collections');
   const target = join(root, 'ansible_collections', 'openstack', 'cloud');
   cpSync(SYSTEM_COLLECTION, target, { recursive: true });
-  const file = join(target, 'plugins', 'module_utils', 'openstack.py');
-  const text = readFileSync(file, 'utf8');
-  if (!text.includes("MAXIMUM_SDK_VERSION = '0.98.999'")) throw new Error(`${file}: the version ceiling is not where this benchmark expects it`);
-  writeFileSync(file, text.replace("MAXIMUM_SDK_VERSION = '0.98.999'", "MAXIMUM_SDK_VERSION = '0.101.999'"));
+  patchFile(join(target, 'plugins', 'module_utils', 'openstack.py'), "MAXIMUM_SDK_VERSION = '0.98.999'", "MAXIMUM_SDK_VERSION = '0.101.999'", 1);
+  patchFile(join(target, 'plugins', 'modules', 'image.py'), "protected=self.params['protected'],", "is_protected=self.params['protected'],", 2);
   return root;
 }
 
@@ -166,6 +178,7 @@ async function main(): Promise<void> {
   if (spawnSync('ansible-playbook', ['--version']).status !== 0 || !existsSync(SYSTEM_COLLECTION)) {
     throw new Error("Debian's ansible and python3-openstacksdk are needed: apt-get install ansible python3-openstacksdk");
   }
+  const loadAtStart = loadavg().map((l) => l.toFixed(2)).join(', ');
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-bench-openstack-'));
   const api = await adminApi();
   const volumeId = await ensureVolume(api);
@@ -223,9 +236,9 @@ async function main(): Promise<void> {
   removeControllerGroups();
   rmSync(dir, { recursive: true, force: true });
 
-  const cell = (w: Workload, t: Tool, p: Phase): Summary | null => {
+  const cell = (w: Workload, t: Tool, p: Phase, of: 'wallS' | 'cpuS' = 'wallS'): Summary | null => {
     const ok = rows.filter((r) => r.workload === w && r.tool === t && r.phase === p && r.failed === 0);
-    return summarize(ok.map((r) => r.wallS));
+    return summarize(ok.map((r) => r[of] ?? NaN));
   };
   const lines = [
     `# OpenStack modules: tsplay vs ansible-playbook (${new Date().toISOString().slice(0, 16)} UTC)`,
@@ -243,13 +256,30 @@ async function main(): Promise<void> {
       lines.push(`| ${w} | ${p === 'first' ? 'first run' : 'idempotent run'} | ${fmt(t)} | ${fmt(a)} | ${x ? `${x.toFixed(1)}x` : '-'} |`);
     }
   }
+  // Wall time on a shared machine drifts with its load; the controller's CPU (user + sys of the
+  // tool's process tree) does not, so it is reported beside it.
+  lines.push('', 'Controller CPU seconds (user + sys of the whole process tree), same runs:', '', '| workload | phase | tsplay | ansible-playbook | ansible / tsplay |', '| --- | --- | --- | --- | --- |');
+  for (const [w] of plan) {
+    for (const p of ['first', 'second'] as const) {
+      const t = cell(w, 'tsplay', p, 'cpuS');
+      const a = cell(w, 'ansible', p, 'cpuS');
+      const x = ratio(a, t);
+      lines.push(`| ${w} | ${p === 'first' ? 'first run' : 'idempotent run'} | ${fmt(t)} | ${fmt(a)} | ${x ? `${x.toFixed(1)}x` : '-'} |`);
+    }
+  }
+  lines.push('', `Load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs).`);
   const v = versions();
   lines.push('', `Versions: ${v.ansible}; ${v.collection}; openstacksdk ${v.openstacksdk}; tsplay ${v.tsplay}.`);
-  lines.push("Ansible ran from a copy of Debian's openstack.cloud with its openstacksdk version ceiling raised from 0.98.999 to 0.101.999 (Debian ships 0.101.0; unpatched, every task fails with 'Incompatible openstacksdk library found').");
+  lines.push(
+    '',
+    "Ansible ran from a copy of Debian's openstack.cloud 1.10.0 with two patches (the system's copy untouched):",
+    "- plugins/module_utils/openstack.py: `MAXIMUM_SDK_VERSION = '0.98.999'` -> `'0.101.999'` (Debian ships openstacksdk 0.101.0; unpatched, every task fails with 'Incompatible openstacksdk library found').",
+    "- plugins/modules/image.py, both calls (`create_image`, `update_image_properties`): `protected=self.params['protected']` -> `is_protected=self.params['protected']`. openstacksdk 0.101 turns keyword arguments it does not know into image properties converted to strings (`_make_v2_image_params`; only `is_protected` and `tags` stay as they are), so `protected=False` went to Glance as `\"protected\": \"False\"` and every create and update failed with `400: 'False' is not of type 'boolean'`. The module always sends it (default false; `protected: null` goes as null, also a 400), so no task argument avoids it.",
+  );
   if (notes.length) lines.push('', 'Failures:', ...notes.map((n) => `- ${n}`));
   const stamp = new Date().toISOString().slice(0, 16).replace(':', '');
   const base = join(REPO, 'bench', 'results', `${stamp}-openstack`);
-  writeFileSync(`${base}.json`, JSON.stringify({ items: opts.items, runs: opts.runs, versions: v, rows, notes }, null, 2));
+  writeFileSync(`${base}.json`, JSON.stringify({ items: opts.items, runs: opts.runs, versions: v, loadAtStart, loadAtEnd: loadavg(), rows, notes }, null, 2));
   writeFileSync(`${base}.md`, `${lines.join('\n')}\n`);
   process.stdout.write(`${lines.join('\n')}\n\nwritten: ${base}.{json,md}\n`);
 }

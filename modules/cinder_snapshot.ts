@@ -202,8 +202,22 @@ async function run(ctx: ModuleContext<SnapshotArgs>): Promise<ModuleResult> {
   };
 }
 
-/** The volume by id, else by name (unique in the project). */
+/**
+ * The volume, looked up once per task on a host: the items of a loop (`name: "{{ item }}"`)
+ * snapshot the same volume, and a volume's id, name and size do not change under a snapshot.
+ * Keyed by the volume argument and the session (items may use other credentials).
+ */
 async function findVolume(ctx: ModuleContext<SnapshotArgs>, session: TaskSession): Promise<CinderVolume> {
+  const key = `cinder_snapshot:volume:${ctx.args.volume}`;
+  const cached = ctx.taskCache.get(key) as { session: unknown; volume: CinderVolume } | undefined;
+  if (cached?.session === session.shared) return cached.volume;
+  const volume = await lookUpVolume(ctx, session);
+  ctx.taskCache.set(key, { session: session.shared, volume });
+  return volume;
+}
+
+/** The volume by id, else by name (unique in the project). */
+async function lookUpVolume(ctx: ModuleContext<SnapshotArgs>, session: TaskSession): Promise<CinderVolume> {
   const v = ctx.args.volume;
   if (looksLikeId(v)) {
     const r = await session.request<{ volume: CinderVolume }>('cinder', { method: 'GET', path: `/volumes/${v}`, accept: [404] });

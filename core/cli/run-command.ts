@@ -66,9 +66,9 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
   }
   const flags = settings.flags;
   const secrets = new SecretRegistry();
-  let log: ReturnType<typeof createLogger>;
+  let log: Awaited<ReturnType<typeof createLogger>>;
   try {
-    log = createLogger(flags.logFile ?? process.env.TSPLAY_LOG, secrets);
+    log = await createLogger(flags.logFile ?? process.env.TSPLAY_LOG, secrets);
   } catch (err) {
     if (err instanceof LogFileError) throw new CliError(`${flags.logFile ? '--log-file' : 'TSPLAY_LOG'}: ${err.message}`, EXIT.BAD_OPTIONS);
     throw err;

@@ -31,6 +31,8 @@ export interface ContextOptions<Args> {
   signal?: AbortSignal;
   facts: FactCache;
   predicted: PredictedState;
+  /** Shared by the loop items and retries of one task on one host; a fresh one when absent (one call). */
+  taskCache?: Map<string, unknown>;
   /** The host's held sessions (HostRuntime); a throwaway registry when absent (tests of one module call). */
   sessions?: HeldSessions;
   /** The task's name, recorded with the sessions it opens. */
@@ -133,6 +135,7 @@ export function createModuleContext<Args>(o: ContextOptions<Args>): ModuleContex
     evaluate: o.evaluate,
     predicted: o.predicted,
     facts: o.facts,
+    taskCache: o.taskCache ?? new Map(),
     log: o.log,
     signal,
     call(name, args) {

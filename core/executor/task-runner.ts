@@ -253,6 +253,8 @@ async function runWithVars(
     return { result: failed(`${(err as Error).message} (${where(task)})`) };
   }
 
+  // ctx.taskCache: one for all the items (and retries) of this task on this host.
+  const taskCache = new Map<string, unknown>();
   const run = async (itemVars: Vars): Promise<TaskResult> => {
     let become: BecomeSpec | undefined;
     let environment: Record<string, string> | undefined;
@@ -291,6 +293,7 @@ async function runWithVars(
         interrupted: ctx.interrupt.aborted,
         facts: (delegatedTo ? ctx.sessions.get(delegatedTo) ?? host.session : host.session).runtime.facts,
         predicted: host.session.runtime.predicted,
+        taskCache,
         sessions: host.session.runtime.sessions,
         taskName: info.name,
         log: ctx.log.child({ host: host.name, task: info.name }),

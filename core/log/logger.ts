@@ -5,8 +5,9 @@
  */
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { SecretRegistry } from './redact.js';
+import { silentLogger } from './silent-logger.js';
 
 /** The log file cannot be opened: a message for the user, raised before anything runs. */
 export class LogFileError extends Error {
@@ -46,9 +47,11 @@ function openLogFile(file: string): number {
   }
 }
 
-export function createLogger(file: string | undefined, secrets: SecretRegistry): Logger {
-  if (!file) return pino({ level: 'silent' });
+/** pino is loaded only when there is a log file to write (silent-logger.ts says why). */
+export async function createLogger(file: string | undefined, secrets: SecretRegistry): Promise<Logger> {
+  if (!file) return silentLogger();
   const fd = openLogFile(file);
+  const { default: pino } = await import('pino');
   return pino(
     {
       level: process.env.TSPLAY_LOG_LEVEL ?? 'info',

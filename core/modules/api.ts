@@ -219,6 +219,12 @@ export interface ModuleContext<Args> {
   evaluate(expression: string): unknown;
   readonly predicted: PredictedState;
   readonly facts: FactCache;
+  /**
+   * Shared by the invocations of this task on this host (its loop items and retries), gone
+   * when the task ends there: for what cannot change while the task runs, read once instead
+   * of once per item (cinder_snapshot's volume). Prefix keys with the module's name.
+   */
+  readonly taskCache: Map<string, unknown>;
   readonly log: Logger;
   readonly connection: HostConnection;
   /** Processes held open across tasks on this host (docs/held-sessions.md). */

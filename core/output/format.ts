@@ -1,5 +1,6 @@
 /** Text helpers shared by the printers: banners, colours, result dumps and diffs. */
-import { createTwoFilesPatch } from 'diff';
+// Only the patch maker (4 files) rather than the package index (19): this module loads with every run.
+import { createTwoFilesPatch } from 'diff/lib/patch/create.js';
 import type { DiffEntry } from '../modules/api.js';
 import type { TaskResult } from '../executor/task-result.js';
 import { pythonJson } from '../util/python-json.js';

@@ -17,13 +17,26 @@
  * Lookups see own properties only (getters included), like Handlebars' default
  * prototype-access protection.
  */
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import { evalNode, parseExpression } from './expression.js';
 import { TemplateError } from './errors.js';
 import { applyFilter, filterNames, findFilter } from './filters.js';
 import type { Scope } from './globals.js';
 import { defined, isUndefined, member, resolvePath, Undefined } from './undefined.js';
 import { compare, equals, isMapping, toText, truthy, typeName } from './values.js';
+
+/**
+ * Handlebars itself is loaded on first use, synchronously (it is CommonJS): most runs render
+ * only plain `{{ var }}` and Jinja templates, which never need it (plain-template.ts,
+ * jinja.ts), and loading it is a noticeable part of a run's start-up.
+ */
+const requireFromHere = createRequire(import.meta.url);
+let loaded: typeof Handlebars | undefined;
+function handlebars(): typeof Handlebars {
+  loaded ??= requireFromHere('handlebars') as typeof Handlebars;
+  return loaded;
+}
 
 type HelperOptions = Handlebars.HelperOptions & { data?: Record<string, unknown>; name?: string };
 type Helper = (this: unknown, ...args: any[]) => unknown;
@@ -217,7 +230,7 @@ export class HandlebarsEnvironment {
   readonly helperNames: ReadonlySet<string>;
 
   constructor() {
-    this.hb = Handlebars.create();
+    this.hb = handlebars().create();
     (this.hb as any).JavaScriptCompiler = createCompiler((this.hb as any).JavaScriptCompiler);
     this.helpers = buildHelpers(this.hb);
     // Helpers are passed per render (only those a template uses): Handlebars wraps every

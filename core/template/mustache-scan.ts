@@ -81,15 +81,40 @@ function hbsString(src: string): string {
 
 type Kind = 'hbs' | 'expr';
 
+/**
+ * True when Handlebars cannot parse `{{content}}` as a value mustache, known without loading
+ * it: a `|` outside its string and `[segment]` literals is a block-parameter delimiter to its
+ * lexer, which a plain mustache never accepts (`{{ x | default(1) }}`, Ansible's most common
+ * form). Content with a backslash is left to Handlebars: its literals treat escapes
+ * differently from Jinja's.
+ */
+function pipeOutsideLiterals(content: string): boolean {
+  if (content.includes('\\')) return false;
+  let close: string | undefined;
+  for (const c of content) {
+    if (close) {
+      if (c === close) close = undefined;
+    } else if (c === '"' || c === "'") close = c;
+    else if (c === '[') close = ']';
+    else if (c === '|') return true;
+  }
+  return false;
+}
+
+function notHandlebars(content: string): Kind {
+  // Not Handlebars. The expression parser's message is the readable one to report.
+  if (parsesAsExpression(content)) return 'expr';
+  const shown = content.length > 60 ? `${content.slice(0, 59)}…` : content;
+  throw new TemplateError(`cannot parse {{ ${shown} }}: ${expressionError(content)}`);
+}
+
 function classifyValue(content: string, hb: HandlebarsSyntax): Kind {
+  if (pipeOutsideLiterals(content)) return notHandlebars(content);
   let program: hbs.AST.Program;
   try {
     program = hb.parse(`{{${content}}}`);
   } catch {
-    // Not Handlebars. The expression parser's message is the readable one to report.
-    if (parsesAsExpression(content)) return 'expr';
-    const shown = content.length > 60 ? `${content.slice(0, 59)}…` : content;
-    throw new TemplateError(`cannot parse {{ ${shown} }}: ${expressionError(content)}`);
+    return notHandlebars(content);
   }
   const m = program.body[0] as hbs.AST.MustacheStatement | undefined;
   if (!m || program.body.length !== 1 || m.type !== 'MustacheStatement') return 'hbs';

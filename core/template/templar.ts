@@ -4,6 +4,8 @@
  * Each distinct template is prepared once and cached: scanned for Jinja-style
  * mustaches (mustache-scan.ts), parsed and checked (handlebars-ast.ts), then either
  * reduced to text-and-variable segments or compiled by Handlebars (handlebars-env.ts).
+ * Text with plain `{{ var }}` mustaches only goes straight to those segments
+ * (plain-template.ts), so Handlebars is loaded only by a template that needs it.
  * A value that is exactly one `{{ ... }}` keeps its native type (list, number,
  * mapping, boolean); anything else renders to a string.
  */
@@ -14,6 +16,7 @@ import { CAPTURE_HELPER, HandlebarsEnvironment, type CaptureBox } from './handle
 import { compileJinja, hasJinjaSyntax, renderJinja } from './jinja.js';
 import { renderJinjaFile } from './jinja-file.js';
 import { scanTemplate, type ScanResult } from './mustache-scan.js';
+import { plainTemplate, type PlainTemplate } from './plain-template.js';
 import type { Scope } from './globals.js';
 import { defined, member, resolvePath, Undefined } from './undefined.js';
 import { UnsafeText } from './unsafe.js';
@@ -121,9 +124,33 @@ function keepAround(native: (vars: Vars) => unknown, [before, after]: [string, s
   };
 }
 
+/** What compileScanned makes of the same template through Handlebars (plain-template.ts says why it is the same). */
+function compilePlain(plain: PlainTemplate): Compiled {
+  if (!plain.single) {
+    const segments = plain.segments;
+    return { text: (vars) => renderSegments(segments, vars) };
+  }
+  const parts = plain.single.parts;
+  const native = (vars: Vars) => defined(resolvePath(vars, parts));
+  const compiled = { native, text: (vars: Vars) => toText(native(vars)) };
+  return plain.around ? keepAround(native, plain.around) : compiled;
+}
+
 export class Templar {
-  private readonly env = new HandlebarsEnvironment();
+  private handlebarsEnv?: HandlebarsEnvironment;
   private readonly cache = new Map<string, Compiled>();
+
+  /** Made (and Handlebars loaded) by the first template that needs Handlebars. */
+  private get env(): HandlebarsEnvironment {
+    this.handlebarsEnv ??= new HandlebarsEnvironment();
+    return this.handlebarsEnv;
+  }
+
+  /** The scanner's view of Handlebars, made only when the scanner asks it something. */
+  private readonly syntax = {
+    parse: (source: string) => this.env.parse(source),
+    isHelper: (name: string) => this.env.isHelper(name),
+  };
 
   /** The isolated Handlebars instance (tests spy on its `compile`). */
   get handlebars(): HandlebarsEnvironment['hb'] {
@@ -231,7 +258,10 @@ export class Templar {
       const compiled = compileJinja(template);
       return { text: (vars) => renderJinja(compiled, scopeOf(vars)) };
     }
-    const scan = scanTemplate(template, this.env);
+    // Text and plain `{{ var }}` mustaches, the most common kind: read without Handlebars.
+    const plain = plainTemplate(template);
+    if (plain) return compilePlain(plain);
+    const scan = scanTemplate(template, this.syntax);
     const compiled = this.compileScanned(scan);
     return scan.around && compiled.native ? keepAround(compiled.native, scan.around) : compiled;
   }

@@ -152,6 +152,25 @@ describe('cinder_snapshot on the lab cloud', () => {
     expect((await run({ volume: vol.name, name, state: 'absent' })).changed).toBe(true);
   });
 
+  it('the items of one task read the volume once (ctx.taskCache); another task reads it again', async () => {
+    const vol = volumes.fake;
+    const taskCache = new Map<string, unknown>();
+    const item = (n: number) => lab.run(HOST, cinderSnapshot, { cloud: 'lab', volume: vol.name, name: `${P}-item-${n}` }, { taskCache });
+    expect(await item(1)).toMatchObject({ changed: true, failed: false, volume_id: vol.id });
+    // Renamed behind the task's back: its next item still has the volume it read, by id;
+    // a new task looks the old name up and does not find it.
+    const volumeUrl = `${direct.url('volumev3')}/volumes/${vol.id}`;
+    expect((await direct.call('PUT', volumeUrl, { volume: { name: `${vol.name}-renamed` } })).status).toBe(200);
+    try {
+      expect(await item(2)).toMatchObject({ changed: true, failed: false, volume_id: vol.id });
+      expect(await run({ volume: vol.name, name: `${P}-item-3` })).toMatchObject({ failed: true, msg: `volume '${vol.name}' not found in project ${direct.projectId} (by name or id)` });
+    } finally {
+      await direct.call('PUT', volumeUrl, { volume: { name: vol.name } });
+    }
+    expect((await names(vol.id)).filter((n) => n.includes('-item-'))).toEqual([`${P}-item-1`, `${P}-item-2`]);
+    for (const n of [1, 2]) expect((await run({ volume: vol.name, name: `${P}-item-${n}`, state: 'absent' })).changed).toBe(true);
+  });
+
   it('an unknown volume fails the task, naming it', async () => {
     const r = await run({ volume: `${P}-nope`, name: 'x' });
     expect(r.failed).toBe(true);

@@ -26,7 +26,7 @@ export interface Lab {
   /** Commands sent to `host` so far through `run` (round trips). */
   execs(host: string): number;
   /** Run a module on `host` (check/diff as a run with -C/-D would). */
-  run(host: string, module: ModuleDefinition<any>, args: Record<string, unknown>, o?: { check?: boolean; diff?: boolean; runtime?: HostRuntime }): Promise<TaskResult>;
+  run(host: string, module: ModuleDefinition<any>, args: Record<string, unknown>, o?: { check?: boolean; diff?: boolean; runtime?: HostRuntime; taskCache?: Map<string, unknown> }): Promise<TaskResult>;
   /** A plain shell command on `host` (independent verification). */
   sh(host: string, command: string): Promise<ExecResult>;
   /** stdout of a command that must succeed. */
@@ -78,6 +78,7 @@ export async function openLab(): Promise<Lab> {
         facts: runtime.facts,
         predicted: runtime.predicted,
         sessions: runtime.sessions,
+        ...(o.taskCache ? { taskCache: o.taskCache } : {}),
         log,
         findFile: (_kind, name) => name,
         render: (t) => t,

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { loadInventory } from '../../../core/inventory/load.js';
 import { ModuleRegistry } from '../../../core/modules/registry.js';
+import type { ModuleDefinition } from '../../../core/modules/api.js';
 import { loadPlaybook, loadRole, loadTaskFile, loadVarsFile } from '../../../core/playbook/load.js';
 import { Templar } from '../../../core/template/templar.js';
 import { runPlaybooks } from '../../../core/executor/run-playbooks.js';
@@ -26,6 +27,8 @@ export async function runYaml(
   inventory: string,
   options: Partial<ExecutorOptions> = {},
   files: Record<string, string> = {},
+  /** Modules of the test itself, added to a registry of their own. */
+  extraModules: ModuleDefinition<any>[] = [],
 ): Promise<Recorded> {
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-exec-'));
   writeFileSync(join(dir, 'site.yml'), playbook);
@@ -34,7 +37,8 @@ export async function runYaml(
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), content);
   }
-  const reg = await (registry ??= ModuleRegistry.create());
+  const reg = extraModules.length ? await ModuleRegistry.create() : await (registry ??= ModuleRegistry.create());
+  for (const m of extraModules) reg.add(m);
   const loaderOptions = { isModule: (n: string) => reg.has(n), suggestModules: (n: string) => reg.suggest(n), freeFormOf: (n: string) => reg.get(n)?.freeForm };
   const pb = await loadPlaybook(join(dir, 'site.yml'), loaderOptions);
   const inv = await loadInventory([join(dir, 'hosts.ini')]);
