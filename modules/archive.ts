@@ -72,7 +72,8 @@ export default defineModule<ArchiveArgs>({
       '    path: /var/log/packstack.log',
     ].join('\n'),
     returns: {
-      state: "'archive', 'compress', 'incomplete' (some paths were missing) or 'absent'.",
+      dest_state: "'archive', 'compress', 'incomplete' (some paths were missing) or 'absent'.",
+      state: "The archive file's state, as for the file module: 'file', or 'absent' (check mode, not written yet).",
       dest: 'The archive.',
       archived: 'The paths packed.',
       missing: 'Paths that did not exist.',
@@ -102,6 +103,7 @@ export default defineModule<ArchiveArgs>({
     if (!dest) ctx.fail('Error, must specify "dest" when archiving multiple files or trees');
     const result: ModuleResult = { changed: false, dest, arcroot: root, expanded_paths: a.path, expanded_exclude_paths: a.exclude_path, missing, archived: [] };
     if (!present.length) {
+      result.dest_state = 'absent';
       result.state = 'absent';
       return result;
     }
@@ -117,12 +119,12 @@ export default defineModule<ArchiveArgs>({
         .join('; ');
       build = `(cd -- ${q(root)} && { ${members}; } | tar --no-recursion --null -T - -c ${FLAG[a.format]} -f "$t") || exit 1`;
       compare = `new=$(tar -tv --full-time -f "$t" | sort); old=$([ -f ${q(dest!)} ] && tar -tv --full-time -f ${q(dest!)} 2>/dev/null | sort)`;
-      result.state = missing.length ? 'incomplete' : 'archive';
+      result.dest_state = missing.length ? 'incomplete' : 'archive';
     } else {
       const c = COMPRESSOR[a.format]!;
       build = `${c} -c < ${q(present[0]!)} > "$t" || exit 1`;
       compare = `new=$(sha1sum < ${q(present[0]!)}); old=$([ -f ${q(dest!)} ] && ${c} -dc < ${q(dest!)} 2>/dev/null | sha1sum)`;
-      result.state = 'compress';
+      result.dest_state = 'compress';
     }
     const res = await ctx.run(
       [
@@ -130,13 +132,15 @@ export default defineModule<ArchiveArgs>({
         `trap 'rm -f -- "$t"' EXIT`,
         build,
         compare,
-        'if [ "$new" = "$old" ]; then echo same; exit 0; fi',
-        'echo differs',
-        ctx.check ? 'exit 0' : `chmod 0644 -- "$t" && mv -f -- "$t" ${q(dest!)} && trap - EXIT`,
+        `if [ "$new" = "$old" ]; then echo same; else echo differs${ctx.check ? '' : `; chmod 0644 -- "$t" && mv -f -- "$t" ${q(dest!)} && trap - EXIT || exit 1`}; fi`,
+        // The result's `state` is the archive file's, as Ansible's path info gives it.
+        `if [ -e ${q(dest!)} ]; then echo file; else echo absent; fi`,
       ].join('\n'),
     );
     if (res.rc !== 0) ctx.fail(`Error when writing archive at ${dest}: ${res.stderr.trim() || `exit ${res.rc}`}`);
-    result.changed = res.stdout.trim() === 'differs';
+    const [verdict, destState] = res.stdout.trim().split('\n');
+    result.changed = verdict === 'differs';
+    result.state = destState;
     result.archived = present;
     if (ctx.check && result.changed) ctx.predicted.setFile(dest!, 'exists');
     return result;
