@@ -72,8 +72,8 @@ export default defineModule<ArchiveArgs>({
       '    path: /var/log/packstack.log',
     ].join('\n'),
     returns: {
-      dest_state: "'archive', 'compress', 'incomplete' (some paths were missing) or 'absent'.",
-      state: "The archive file's state, as for the file module: 'file', or 'absent' (check mode, not written yet).",
+      dest_state: "'archive', 'compress', 'incomplete' (some paths were missing) or 'absent' (also in check mode, as in Ansible).",
+      state: "The archive file's state, as for the file module: 'file' (missing in check mode when the archive does not exist yet, as in Ansible).",
       dest: 'The archive.',
       archived: 'The paths packed.',
       missing: 'Paths that did not exist.',
@@ -140,8 +140,15 @@ export default defineModule<ArchiveArgs>({
     if (res.rc !== 0) ctx.fail(`Error when writing archive at ${dest}: ${res.stderr.trim() || `exit ${res.rc}`}`);
     const [verdict, destState] = res.stdout.trim().split('\n');
     result.changed = verdict === 'differs';
-    result.state = destState;
-    result.archived = present;
+    if (ctx.check) {
+      // As Ansible's check mode: nothing archived, the archive's state not looked at, and
+      // the file's state only when it exists (no `state` key otherwise).
+      result.dest_state = 'absent';
+      if (destState === 'file') result.state = destState;
+    } else {
+      result.state = destState;
+      result.archived = present;
+    }
     if (ctx.check && result.changed) ctx.predicted.setFile(dest!, 'exists');
     return result;
   },
