@@ -97,8 +97,8 @@ export default defineModule<ArchiveArgs>({
       '    path: /var/log/packstack.log',
     ].join('\n'),
     returns: {
-      state: "'archive', 'compress', 'incomplete' (some paths were missing) or 'absent'.",
-      dest_state: 'The same, under the name Ansible returns it.',
+      dest_state: "'archive', 'compress', 'incomplete' (some paths were missing) or 'absent' (also in check mode, as in Ansible).",
+      state: "The archive file's state, as for the file module: 'file' (missing in check mode when the archive does not exist yet, as in Ansible).",
       dest: 'The archive.',
       archived: 'The paths packed: each member added, by its path on the host (zip: files only), as Ansible lists them.',
       missing: 'Paths that did not exist.',
@@ -109,7 +109,6 @@ export default defineModule<ArchiveArgs>({
     },
     notes: [
       'A directory path is packed as its contents (DIR/...), without an entry for DIR itself, as Ansible does.',
-      "`state` is the archive's state ('archive'...), where Ansible's `state` is the file state ('file'): read `dest_state`, which both return.",
       'With `remove`, deleting the sources is reported as a change even when the archive was already up to date (Ansible then says unchanged).',
       "zip archives are made with `zip -X` (no extra timestamps or uid/gid fields), like Python's zipfile that Ansible uses: the same member names, modes and CRC-32s, not the same bytes.",
     ],
@@ -208,10 +207,18 @@ export default defineModule<ArchiveArgs>({
       : present;
     const destState = statLine ? parseStat(dest, statLine) : undefined;
     if (!present.length) {
-      result.state = destState ? (/\.(tar|tar\.(gz|bz2|xz)|tgz|tbz2|zip)$/i.test(posix.basename(dest)) ? 'archive' : 'compress') : 'absent';
-    } else if (asArchive) result.state = missing.length ? 'incomplete' : 'archive';
-    else result.state = 'compress';
-    result.dest_state = result.state;
+      result.dest_state = destState ? (/\.(tar|tar\.(gz|bz2|xz)|tgz|tbz2|zip)$/i.test(posix.basename(dest)) ? 'archive' : 'compress') : 'absent';
+    } else if (asArchive) result.dest_state = missing.length ? 'incomplete' : 'archive';
+    else result.dest_state = 'compress';
+    // `state` is the archive file's, as Ansible's path info gives it. Ansible's check mode
+    // archives nothing and does not look at the archive: dest_state 'absent', no `archived`
+    // members, and a `state` only when the file exists.
+    if (destState) result.state = 'file';
+    else if (!ctx.check) result.state = 'absent';
+    if (ctx.check) {
+      result.dest_state = 'absent';
+      result.archived = [];
+    }
     if (ctx.check && outcome === 'differs') ctx.predicted.setFile(dest, 'exists');
     if (ctx.check && a.remove) for (const p of present) ctx.predicted.setFile(p, 'absent');
     if (destState && hasAttrs(desired) && !(ctx.check && outcome === 'differs' && !statLine)) {

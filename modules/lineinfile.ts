@@ -106,7 +106,8 @@ export default defineModule<LineinfileArgs>({
   async run(ctx) {
     const a = resolveAliases(ctx, ALIASES);
     requireArg(ctx, a, 'path', ALIASES.path);
-    mutuallyExclusive(ctx, a, ['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']);
+    // backrefs has a default (false); only a true one conflicts, as Ansible counts only given arguments.
+    mutuallyExclusive(ctx, { ...a, backrefs: a.backrefs || undefined }, ['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']);
     if (a.state === 'present') {
       if (a.backrefs && a.regexp === undefined) ctx.fail('regexp is required with backrefs=true');
       if (a.line === undefined) ctx.fail('line is required with state=present');

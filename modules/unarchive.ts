@@ -136,7 +136,8 @@ export default defineModule<UnarchiveArgs>({
     const desired = parseAttrs(ctx, a);
     if (a.creates !== undefined) {
       const res = await ctx.run(`[ -e ${q(a.creates)} ]`);
-      if (res.rc === 0) return { changed: false, src: a.src, dest: a.dest, msg: `skipped, since ${a.creates} exists`, stdout: `skipped, since ${a.creates} exists` };
+      // Ansible's unarchive action reports the task skipped (recap skipped=1), not ok.
+      if (res.rc === 0) return { changed: false, skipped: true, src: a.src, dest: a.dest, msg: `skipped, since ${a.creates} exists`, stdout: `skipped, since ${a.creates} exists` };
     }
     let setArchive: string;
     let input: { parts: Array<{ file: string; size: number }> } | undefined;

@@ -9,6 +9,7 @@
  * deal with them (`default`, `mandatory`).
  */
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import YAML from 'yaml';
 import { quote as shellQuote } from '../transport/shell-quote.js';
 import { compilePythonRegex, groupSelector, replacer } from '../util/python-regex.js';
@@ -415,6 +416,9 @@ const FILTERS: Record<string, FilterSpec> = {
   basename: { fn: (v) => pyBasename(str(v, 'basename')) },
   dirname: { fn: (v) => pyDirname(str(v, 'dirname')) },
   splitext: { fn: (v) => pySplitext(str(v, 'splitext')) },
+  // Python's os.path.relpath(path, start): relative paths are taken from the working
+  // directory, the same path is '.'.
+  relpath: { params: ['start'], fn: (v, p) => posix.relative(posix.resolve(str(p.start ?? '.', 'relpath')), posix.resolve(str(v, 'relpath'))) || '.' },
   // Python's os.path.join: an absolute component starts over.
   path_join: {
     fn: (v) =>

@@ -137,15 +137,20 @@ function literal(p: string): boolean {
   return !/[*?[]/.test(p) && !p.startsWith('~');
 }
 
+/** ansible-core 2.14's words for a command its creates/removes guard did not run. */
+export function skipMessage(check: boolean, guard: 'creates' | 'removes', path: string): string {
+  return `${check ? 'Would' : 'Did'} not run command since '${path}' ${guard === 'creates' ? 'exists' : 'does not exist'}`;
+}
+
 function predictGuards(ctx: ModuleContext<GuardArgs>): ModuleResult | undefined {
   const a = ctx.args;
   if (!ctx.check) return undefined;
   const resolve = (p: string) => guardPath(a, p);
   if (a.creates && literal(a.creates) && predictedExistence(ctx, resolve(a.creates)) === true) {
-    return { changed: false, msg: `${a.creates} exists, matching creates option`, rc: 0 };
+    return { changed: false, msg: skipMessage(true, 'creates', a.creates), stdout: `skipped, since ${a.creates} exists`, stdout_lines: [`skipped, since ${a.creates} exists`], rc: 0 };
   }
   if (a.removes && literal(a.removes) && predictedExistence(ctx, resolve(a.removes)) === false) {
-    return { changed: false, msg: `${a.removes} does not exist, matching removes option`, rc: 0 };
+    return { changed: false, msg: skipMessage(true, 'removes', a.removes), stdout: `skipped, since ${a.removes} does not exist`, stdout_lines: [`skipped, since ${a.removes} does not exist`], rc: 0 };
   }
   return undefined;
 }
@@ -188,7 +193,7 @@ export async function runGuarded(ctx: ModuleContext<GuardArgs>, spec: CommandSpe
     case 'creates':
       return {
         changed: false,
-        msg: `${a.creates} exists, matching creates option`,
+        msg: skipMessage(ctx.check, 'creates', a.creates!),
         stdout: `skipped, since ${a.creates} exists`,
         stdout_lines: [`skipped, since ${a.creates} exists`],
         stderr: '',
@@ -199,7 +204,7 @@ export async function runGuarded(ctx: ModuleContext<GuardArgs>, spec: CommandSpe
     case 'removes':
       return {
         changed: false,
-        msg: `${a.removes} does not exist, matching removes option`,
+        msg: skipMessage(ctx.check, 'removes', a.removes!),
         stdout: `skipped, since ${a.removes} does not exist`,
         stdout_lines: [`skipped, since ${a.removes} does not exist`],
         stderr: '',

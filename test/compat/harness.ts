@@ -9,13 +9,17 @@
  *  - `check`: `--check` on a fresh copy (nothing may change; the recap predicts).
  *
  * Absolute paths of the copy in file contents are replaced with `<DIR>`, so the two copies
- * compare equal. A case is a folder under test/compat/cases/ with `playbook.yml`, optional
+ * compare equal. Archives and compressed files (by their magic bytes) compare by what they
+ * hold, not their bytes: gzip and tar headers carry the time they were written, which differs
+ * between two runs of anything.
+ *
+ * A case is a folder under test/compat/cases/ with `playbook.yml`, optional
  * `inventory.ini` (default: localhost with the local connection) and any files it needs;
  * an optional `compat.yml` may say `skip: [again, check]` for a run that makes no sense, and
  * `known_difference: <why, and where it is documented>` for a case whose results differ.
  */
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, cpSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -88,20 +92,29 @@ export function parseRecap(stdout: string): Record<string, Record<string, number
 
 const IGNORED = new Set(['inventory.ini', 'compat.yml', '.ansible']);
 
-/** Every file and directory under `dir`: mode and content (base64, `<DIR>` for the copy's path). */
+/** Every file and directory under `dir`: mode and content (`<DIR>` for the copy's path); a symbolic link: its target. */
 export function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       if (IGNORED.has(name) || name.endsWith('.retry')) continue;
       const p = join(d, name);
-      const st = statSync(p);
       const key = relative(dir, p);
+      if (lstatSync(p).isSymbolicLink()) {
+        out[key] = `link -> ${readlinkSync(p).split(dir).join('<DIR>')}`;
+        continue;
+      }
+      const st = statSync(p);
       const mode = (st.mode & 0o7777).toString(8);
       if (st.isDirectory()) {
         out[`${key}/`] = `dir ${mode}`;
         walk(p);
       } else {
+        const packed = unpacked(p);
+        if (packed) {
+          for (const [member, value] of Object.entries(packed)) out[`${key}!${member}`] = value;
+          continue;
+        }
         const text = readFileSync(p, 'utf8').split(dir).join('<DIR>');
         out[key] = `${mode} ${text}`;
       }
@@ -109,6 +122,49 @@ export function snapshot(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+const COMPRESSION: Array<[string, Buffer, string]> = [
+  ['gzip', Buffer.from([0x1f, 0x8b]), 'gzip'],
+  ['bzip2', Buffer.from('BZh'), 'bzip2'],
+  ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), 'xz'],
+];
+
+/**
+ * What a tar archive or a compressed file holds, for comparing (null: neither): the format
+ * (compression and whether it is a tar), then each member's mode and content as `snapshot`
+ * gives them. Member times, owners and order are left out: they record when and how the
+ * archive was written, not what it holds.
+ */
+function unpacked(file: string): Record<string, string> | null {
+  const head = Buffer.alloc(512);
+  const fd = openSync(file, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, 512, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const compression = COMPRESSION.find(([, magic]) => n >= magic.length && head.subarray(0, magic.length).equals(magic));
+  const plainTar = n >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+  if (!compression && !plainTar) return null;
+  let data: Buffer = readFileSync(file);
+  if (compression) {
+    const r = spawnSync(compression[2], ['-dc'], { input: data, maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) return { '': `${compression[0]} (unreadable)` };
+    data = r.stdout;
+  }
+  const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar';
+  const format = `${compression?.[0] ?? 'plain'} ${isTar ? 'tar' : 'file'}`;
+  if (!isTar) return { '': `${format} ${data.toString('utf8')}` };
+  const into = mkdtempSync(join(tmpdir(), 'tsplay-compat-archive-'));
+  try {
+    const r = spawnSync('tar', ['-xf', '-', '-C', into, '--no-same-owner'], { input: data, maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) return { '': `${format} (unreadable: ${r.stderr.toString().trim()})` };
+    return { '': format, ...snapshot(into) };
+  } finally {
+    rmSync(into, { recursive: true, force: true });
+  }
 }
 
 function prepare(name: string): string {

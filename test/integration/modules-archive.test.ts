@@ -28,7 +28,7 @@ describe('archive on a lab host', () => {
     const args = { path: `${dir}/etc/app`, dest: `${dir}/out/app.tar.gz` };
     expect((await lab.run(HOST, archive, args, { check: true })).changed).toBe(true);
     expect(await lab.out(HOST, `ls -A ${dir}/out`)).toBe('');
-    expect(await lab.run(HOST, archive, args)).toMatchObject({ changed: true, state: 'archive', arcroot: `${dir}/etc/` });
+    expect(await lab.run(HOST, archive, args)).toMatchObject({ changed: true, dest_state: 'archive', state: 'file', arcroot: `${dir}/etc/` });
     expect(await lab.out(HOST, `tar -tzf ${dir}/out/app.tar.gz | sort`)).toBe('app/a.conf\napp/sub/\napp/sub/b\n');
     for (const check of [true, false]) expect((await lab.run(HOST, archive, args, { check })).changed).toBe(false);
     await lab.out(HOST, `echo changed > ${dir}/etc/app/a.conf && touch -d '2 days ago' ${dir}/etc/app/a.conf`);

@@ -35,7 +35,7 @@ describe('archive', () => {
   it('check predicts, the run writes, the second run changes nothing; a touched file changes it', async () => {
     const args = { path: join(dir, 'etc', 'nova'), dest: join(dir, 'out', 'nova.tar.gz') };
     const before = snapshot(join(dir, 'out'));
-    expect(await run(archive, args, { check: true })).toMatchObject({ changed: true, state: 'archive' });
+    expect(await run(archive, args, { check: true })).toMatchObject({ changed: true, dest_state: 'absent', archived: [] });
     expect(snapshot(join(dir, 'out'))).toEqual(before);
     const transport = new CountingTransport();
     expect((await run(archive, args, { transport })).changed).toBe(true);
@@ -49,11 +49,11 @@ describe('archive', () => {
 
   it('one file is compressed beside itself; missing paths make it incomplete', async () => {
     const f = join(dir, 'etc', 'other.conf');
-    expect(await run(archive, { path: f })).toMatchObject({ changed: true, state: 'compress', dest: `${f}.gz` });
+    expect(await run(archive, { path: f })).toMatchObject({ changed: true, dest_state: 'compress', state: 'file', dest: `${f}.gz` });
     expect(execFileSync('gzip', ['-dc', `${f}.gz`], { encoding: 'utf8' })).toBe('o\n');
     expect((await run(archive, { path: f })).changed).toBe(false);
     const r = await run(archive, { path: [f, join(dir, 'nope')], dest: join(dir, 'out', 'x.tar') , format: 'tar' });
-    expect(r).toMatchObject({ changed: true, state: 'incomplete', missing: [join(dir, 'nope')] });
+    expect(r).toMatchObject({ changed: true, dest_state: 'incomplete', state: 'file', missing: [join(dir, 'nope')] });
     expect((await run(archive, { path: [join(dir, 'etc', 'nova'), f] })).msg).toBe('Error, must specify "dest" when archiving multiple files or trees');
     expect(existsSync(join(dir, 'out', '.tsplay-archive'))).toBe(false);
   });
@@ -70,7 +70,7 @@ describe('archive', () => {
     const expected = await ansibleResults('community.general.archive', steps(join(dir, 'theirs')));
     for (const [i, args] of steps(join(dir, 'ours')).entries()) {
       const r = await run(archive, args);
-      expect([r.changed, r.state], JSON.stringify(args)).toEqual([expected[i]!.changed, expected[i]!.dest_state]);
+      expect([r.changed, r.dest_state, r.state], JSON.stringify(args)).toEqual([expected[i]!.changed, expected[i]!.dest_state, expected[i]!.state]);
       expect(members(String(r.dest))).toEqual(members(String(expected[i]!.dest)));
     }
   }, 120_000);

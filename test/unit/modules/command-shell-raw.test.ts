@@ -76,7 +76,7 @@ describe('command', () => {
     expect(existsSync(marker)).toBe(false);
     expect((await run(command, args)).changed).toBe(true);
     const second = await run(command, args);
-    expect(second).toMatchObject({ changed: false, rc: 0, msg: `${marker} exists, matching creates option` });
+    expect(second).toMatchObject({ changed: false, rc: 0, msg: `Did not run command since '${marker}' exists` });
     expect((await run(command, args, { check: true })).changed).toBe(false);
   });
 

@@ -172,8 +172,16 @@ new ModuleTester({ module: lineinfile, framework: { describe, it } }).run('linei
       result: { found: 2, msg: '2 line(s) removed' },
       expectFiles: { f: 'y=2\n' },
     },
+    {
+      name: 'state absent by search_string (backrefs left at its default does not conflict)',
+      args: { path: '{{ root }}/f', search_string: 'env_keep += "HOME"', state: 'absent' },
+      files: { f: 'a\nDefaults env_keep += "HOME"\n' },
+      result: { found: 1, msg: '1 line(s) removed' },
+      expectFiles: { f: 'a\n' },
+    },
   ],
   invalid: [
+    { args: { path: '{{ root }}/f', line: 'x', search_string: 'x', backrefs: true }, files: { f: '' }, error: /mutually exclusive: backrefs, search_string/ },
     { args: { path: '{{ root }}/missing', line: 'x' }, error: 'Destination {{ root }}/missing does not exist !' },
     { args: { path: '{{ root }}/f' }, files: { f: '' }, error: /line is required with state=present/ },
     { args: { path: '{{ root }}/f', line: 'x', backrefs: true }, files: { f: '' }, error: /regexp is required with backrefs/ },

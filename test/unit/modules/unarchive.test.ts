@@ -58,7 +58,7 @@ describe('unarchive module', () => {
   it('remote_src, creates, and clear failures', async () => {
     expect((await run(unarchive, { src: tgz, dest: join(dir, 'dest'), remote_src: true, extra_opts: ['--strip-components=1'] })).changed).toBe(true);
     expect(readFileSync(join(dir, 'dest', 'README'), 'utf8')).toBe('hello\n');
-    expect(await run(unarchive, { src: tgz, dest: join(dir, 'dest'), creates: join(dir, 'dest', 'README') })).toMatchObject({ changed: false, msg: `skipped, since ${join(dir, 'dest', 'README')} exists` });
+    expect(await run(unarchive, { src: tgz, dest: join(dir, 'dest'), creates: join(dir, 'dest', 'README') })).toMatchObject({ changed: false, skipped: true, msg: `skipped, since ${join(dir, 'dest', 'README')} exists` });
     expect((await run(unarchive, { src: tgz, dest: join(dir, 'nope') })).msg).toBe(`dest '${join(dir, 'nope')}' must be an existing dir`);
     writeFileSync(join(dir, 'not.tgz'), 'garbage');
     expect((await run(unarchive, { src: join(dir, 'not.tgz'), dest: join(dir, 'dest') })).msg).toMatch(/^Failed to find handler for/);
