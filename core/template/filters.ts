@@ -16,6 +16,7 @@ import { TemplateError } from './errors.js';
 import { findTest, runTest, templateErrorFromRegex } from './is-tests.js';
 import { pyyamlDump } from './pyyaml-dump.js';
 import { defined, isUndefined, member, Undefined } from './undefined.js';
+import { asciiJson, pythonJson } from '../util/python-json.js';
 import { compare, equals, isMapping, iterate, sortKeysDeep, toText, truthy, typeName, type Mapping } from './values.js';
 
 type Params = Record<string, unknown>;
@@ -326,6 +327,7 @@ const FILTERS: Record<string, FilterSpec> = {
   format: { rest: true, fn: (v, _p, rest) => percentFormat(str(v, 'format'), rest) },
   string: { fn: (v) => toText(v) },
   quote: { fn: (v) => shellQuote(v === null ? '' : str(v, 'quote')) },
+  urlencode: { fn: (v) => urlencode(defined(v)) },
   regex_replace: {
     params: ['regex', 'replace', 'ignorecase', 'multiline', 'count'],
     required: 1,
@@ -364,13 +366,18 @@ const FILTERS: Record<string, FilterSpec> = {
   regex_escape: { fn: (v) => str(v, 'regex_escape').replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&') },
 
   // data formats
+  // json.dumps as Ansible calls it: `, ` and `: ` separators (`,` at line ends when indented)
+  // and ensure_ascii, so non-ASCII text is written as \uXXXX.
   to_json: {
     params: ['indent', 'sort_keys'],
-    fn: (v, p) => JSON.stringify(p.sort_keys ? sortKeysDeep(defined(v)) : defined(v), null, p.indent === undefined || p.indent === null ? undefined : Number(p.indent)),
+    fn: (v, p) => {
+      const value = p.sort_keys ? sortKeysDeep(defined(v)) : defined(v);
+      return p.indent === undefined || p.indent === null ? pythonJson(value, { ensureAscii: true }) : asciiJson(JSON.stringify(value, null, Number(p.indent)));
+    },
   },
   to_nice_json: {
     params: ['indent', 'sort_keys'],
-    fn: (v, p) => JSON.stringify(p.sort_keys === false ? defined(v) : sortKeysDeep(defined(v)), null, p.indent === undefined ? 4 : Number(p.indent)),
+    fn: (v, p) => asciiJson(JSON.stringify(p.sort_keys === false ? defined(v) : sortKeysDeep(defined(v)), null, p.indent === undefined ? 4 : Number(p.indent))),
   },
   // PyYAML's output, as Ansible writes it (pyyaml-dump.ts).
   to_yaml: {
@@ -670,6 +677,26 @@ const FILTERS: Record<string, FilterSpec> = {
   md5: { fn: (v) => digest(v, 'md5') },
   sha1: { fn: (v) => digest(v, 'sha1') },
 };
+
+/**
+ * Jinja's urlencode: text is percent-encoded keeping `/` (Python's `quote`); a mapping or a
+ * list of pairs becomes a query string (`k=v&...`, spaces as `+`, `/` encoded too).
+ */
+function urlencode(v: unknown): string {
+  const quote = (s: string, forQuery: boolean) => {
+    let out = '';
+    for (const byte of Buffer.from(s, 'utf8')) {
+      const c = String.fromCharCode(byte);
+      if (/[A-Za-z0-9_.~-]/.test(c) || (!forQuery && c === '/')) out += c;
+      else if (forQuery && c === ' ') out += '+';
+      else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+    return out;
+  };
+  if (typeof v === 'string') return quote(v, false);
+  const pairs = Array.isArray(v) ? (v as unknown[]).map((pair) => list(pair, 'urlencode')) : Object.entries(mapping(v, 'urlencode'));
+  return pairs.map(([k, x]) => `${quote(toText(k), true)}=${quote(toText(x), true)}`).join('&');
+}
 
 function dedupe(items: unknown[]): unknown[] {
   const seen = new Set<string>();
