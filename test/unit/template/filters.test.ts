@@ -273,7 +273,7 @@ describe('one implementation for both template styles', () => {
     ['{{upper name}}', '{{ name | upper }}'],
     ['{{join (unique list) ","}}', "{{ list | unique | join(',') }}"],
     ['{{to_json d}}', '{{ d | to_json }}'],
-    ['{{regex_replace name "\\s+" "-"}}', "{{ name | regex_replace('\\\\s+', '-') }}"],
+    ['{{regex_replace name "\\s+" "-"}}', "{{ name | regex_replace('\\s+', '-') }}"],
     ['{{basename path}}', '{{ path | basename }}'],
     ['{{default missing "dflt"}}', "{{ missing | default('dflt') }}"],
     ['{{to_nice_json d indent=2}}', '{{ d | to_nice_json(indent=2) }}'],
