@@ -422,6 +422,9 @@ const FILTERS: Record<string, FilterSpec> = {
   basename: { fn: (v) => pyBasename(str(v, 'basename')) },
   dirname: { fn: (v) => pyDirname(str(v, 'dirname')) },
   splitext: { fn: (v) => pySplitext(str(v, 'splitext')) },
+  // Python's ntpath, for Windows paths handled on the controller.
+  win_basename: { fn: (v) => ntSplit(str(v, 'win_basename'))[1] },
+  win_dirname: { fn: (v) => ntSplit(str(v, 'win_dirname'))[0] },
   // Python's os.path.join: an absolute component starts over.
   path_join: {
     fn: (v) =>
@@ -519,6 +522,25 @@ const FILTERS: Record<string, FilterSpec> = {
   },
   flatten: { params: ['levels', 'skip_nulls'], fn: (v, p) => flatten(list(v, 'flatten'), p.levels === undefined || p.levels === null ? undefined : Number(p.levels), p.skip_nulls !== false) },
   zip: { rest: true, fn: (v, _p, rest) => ((lists) => lists[0]!.slice(0, Math.min(...lists.map((l) => l.length))).map((_x, i) => lists.map((l) => l[i])))([list(v, 'zip'), ...rest.map((r) => list(r, 'zip'))]) },
+  zip_longest: {
+    rest: true,
+    kwOnly: ['fillvalue'],
+    fn: (v, p, rest) => {
+      const lists = [list(v, 'zip_longest'), ...rest.map((r) => list(r, 'zip_longest'))];
+      const fill = p.fillvalue === undefined ? null : p.fillvalue;
+      return Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_x, i) => lists.map((l) => (i < l.length ? l[i] : fill)));
+    },
+  },
+  // itertools.product: every combination, the last list varying fastest.
+  product: {
+    rest: true,
+    kwOnly: ['repeat'],
+    fn: (v, p, rest) => {
+      const base = [list(v, 'product'), ...rest.map((r) => list(r, 'product'))];
+      const lists = Array.from({ length: p.repeat === undefined ? 1 : Number(p.repeat) }, () => base).flat();
+      return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((combo) => l.map((x) => [...combo, x])), [[]]);
+    },
+  },
   difference: { params: ['other'], required: 1, fn: (v, p) => dedupe(list(v, 'difference').filter((x) => !list(p.other, 'difference').some((y) => equals(x, y)))) },
   intersect: { params: ['other'], required: 1, fn: (v, p) => dedupe(list(v, 'intersect').filter((x) => list(p.other, 'intersect').some((y) => equals(x, y)))) },
   union: { params: ['other'], required: 1, fn: (v, p) => dedupe([...list(v, 'union'), ...list(p.other, 'union')]) },
@@ -696,6 +718,15 @@ function urlencode(v: unknown): string {
   if (typeof v === 'string') return quote(v, false);
   const pairs = Array.isArray(v) ? (v as unknown[]).map((pair) => list(pair, 'urlencode')) : Object.entries(mapping(v, 'urlencode'));
   return pairs.map(([k, x]) => `${quote(toText(k), true)}=${quote(toText(x), true)}`).join('&');
+}
+
+/** Python's ntpath.split (drive letters, `\\` and `/` as separators; no UNC shares). */
+function ntSplit(path: string): [head: string, tail: string] {
+  const drive = /^[A-Za-z]:/.exec(path)?.[0] ?? '';
+  const rest = path.slice(drive.length);
+  const cut = Math.max(rest.lastIndexOf('/'), rest.lastIndexOf('\\')) + 1;
+  const head = rest.slice(0, cut);
+  return [drive + (head.replace(/[\\/]+$/, '') || head), rest.slice(cut)];
 }
 
 function dedupe(items: unknown[]): unknown[] {
