@@ -331,12 +331,14 @@ async function runBlock(ctx: RunContext, state: WalkState, block: Block, scope: 
   await runNodes(ctx, state, block.block, scope, hosts);
   const failedInBlock = hosts.filter((h) => h.failed && !failedBefore.has(h.name) && !h.session.unreachable);
   if (block.rescue.length && failedInBlock.length) {
+    // As in Ansible, the failure that enters rescue counts rescued (not failed) whatever
+    // the rescue then does; a failure inside the rescue counts failed on its own.
     for (const h of failedInBlock) {
       h.failed = false;
       state.failedInBatch.delete(h.name);
+      ctx.stats.rescued(h.name);
     }
     await runNodes(ctx, state, block.rescue, scope, failedInBlock);
-    for (const h of failedInBlock) if (!h.failed) ctx.stats.rescued(h.name);
   }
   if (block.always.length) {
     const stillFailed = hosts.filter((h) => h.failed && !h.session.unreachable && !h.ended);
