@@ -708,13 +708,23 @@ function abort(ctx: RunContext, state: WalkState, reason: string): void {
 /** Run notified handlers in definition order, each once, on the hosts that notified it. */
 async function flushHandlers(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[]): Promise<void> {
   const handlers: Handler[] = [...state.play.handlers, ...state.extraHandlers];
+  // A `listen` topic wakes every handler that listens to it: it is consumed after the
+  // whole pass, not by the first of them.
+  const topics = new Map<PlayHost, Set<string>>();
   for (const handler of handlers) {
     const names = new Set([...(handler.name ? [handler.name] : []), ...handler.listen]);
     const notified = hosts.filter((h) => h.active && [...h.notified].some((n) => names.has(n)));
     if (notified.length === 0) continue;
-    for (const h of notified) for (const n of names) h.notified.delete(n);
+    for (const h of notified) {
+      if (handler.name) h.notified.delete(handler.name);
+      for (const topic of handler.listen) {
+        if (!topics.has(h)) topics.set(h, new Set());
+        topics.get(h)!.add(topic);
+      }
+    }
     const handlerScope = childScope(scope, handler);
     state.announced.delete(handler);
     await runTask(ctx, state, handler, handlerScope, notified, { isHandler: true });
   }
+  for (const [h, used] of topics) for (const topic of used) h.notified.delete(topic);
 }
