@@ -14,7 +14,7 @@ export default defineModule<Record<string, unknown>>({
     type: 'object',
     additionalProperties: true,
     properties: {
-      cacheable: { type: 'boolean', default: false, description: 'Accepted for compatibility; facts live for the run (there is no fact cache).' },
+      cacheable: { type: 'boolean', default: false, description: 'Also make the variables facts (`ansible_facts.x`), as Ansible does; facts live for the run (there is no fact cache).' },
     },
   },
   docs: {
@@ -44,6 +44,7 @@ export default defineModule<Record<string, unknown>>({
       facts[key] = value;
     }
     if (Object.keys(facts).length === 0) ctx.fail('set_fact needs at least one variable (set_fact: name=value, or a mapping)');
-    return { changed: false, ansible_facts: facts };
+    // Ansible's marker: the strategy then stores them as host facts too (ansible_facts.x).
+    return { changed: false, ansible_facts: facts, ...(ctx.args.cacheable === true ? { _ansible_facts_cacheable: true } : {}) };
   },
 });

@@ -331,12 +331,14 @@ async function runBlock(ctx: RunContext, state: WalkState, block: Block, scope: 
   await runNodes(ctx, state, block.block, scope, hosts);
   const failedInBlock = hosts.filter((h) => h.failed && !failedBefore.has(h.name) && !h.session.unreachable);
   if (block.rescue.length && failedInBlock.length) {
+    // As in Ansible, the failure that enters rescue counts rescued (not failed) whatever
+    // the rescue then does; a failure inside the rescue counts failed on its own.
     for (const h of failedInBlock) {
       h.failed = false;
       state.failedInBatch.delete(h.name);
+      ctx.stats.rescued(h.name);
     }
     await runNodes(ctx, state, block.rescue, scope, failedInBlock);
-    for (const h of failedInBlock) if (!h.failed) ctx.stats.rescued(h.name);
   }
   if (block.always.length) {
     const stillFailed = hosts.filter((h) => h.failed && !h.session.unreachable && !h.ended);
@@ -708,13 +710,23 @@ function abort(ctx: RunContext, state: WalkState, reason: string): void {
 /** Run notified handlers in definition order, each once, on the hosts that notified it. */
 async function flushHandlers(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[]): Promise<void> {
   const handlers: Handler[] = [...state.play.handlers, ...state.extraHandlers];
+  // A `listen` topic wakes every handler that listens to it: it is consumed after the
+  // whole pass, not by the first of them.
+  const topics = new Map<PlayHost, Set<string>>();
   for (const handler of handlers) {
     const names = new Set([...(handler.name ? [handler.name] : []), ...handler.listen]);
     const notified = hosts.filter((h) => h.active && [...h.notified].some((n) => names.has(n)));
     if (notified.length === 0) continue;
-    for (const h of notified) for (const n of names) h.notified.delete(n);
+    for (const h of notified) {
+      if (handler.name) h.notified.delete(handler.name);
+      for (const topic of handler.listen) {
+        if (!topics.has(h)) topics.set(h, new Set());
+        topics.get(h)!.add(topic);
+      }
+    }
     const handlerScope = childScope(scope, handler);
     state.announced.delete(handler);
     await runTask(ctx, state, handler, handlerScope, notified, { isHandler: true });
   }
+  for (const [h, used] of topics) for (const topic of used) h.notified.delete(topic);
 }

@@ -221,7 +221,10 @@ async function runWithVars(
   try {
     // Without a loop, `when` is decided once; with one, per item (as Ansible does).
     if (!task.loop && !conditionsHold(conditions, vars)) {
-      return { result: { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+      // A skipped task still registers its result (`x is skipped`), as in Ansible.
+      const result: TaskResult = { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' };
+      applyRegister(host, task, result);
+      return { result };
     }
   } catch (err) {
     return { result: failed(`error in 'when' condition: ${(err as Error).message} (${where(task)})`) };
@@ -426,8 +429,11 @@ function applyFacts(host: PlayHost, module: ModuleDefinition<any>, result: TaskR
     const facts = r.ansible_facts;
     if (!facts || typeof facts !== 'object' || Array.isArray(facts) || r.failed) continue;
     // set_fact and include_vars set host variables; other modules' facts are facts.
-    if (module.name === 'set_fact' || module.name === 'include_vars') Object.assign(host.session.hostVars, facts);
-    else host.session.addFacts(facts as Vars);
+    if (module.name === 'set_fact' || module.name === 'include_vars') {
+      Object.assign(host.session.hostVars, facts);
+      // set_fact cacheable=true: also facts (`ansible_facts.x`), as Ansible stores them.
+      if (r._ansible_facts_cacheable === true) host.session.addFacts(facts as Vars);
+    } else host.session.addFacts(facts as Vars);
   }
 }
 
@@ -462,7 +468,8 @@ async function retryUntil(
     }
     result.attempts = attempt;
     if (done || result.skipped || result.interrupted) return result;
-    if (attempt > retries) return { ...result, failed: true, msg: result.msg ?? `retries exhausted (${retries}) without the 'until' condition holding` };
+    // Ansible reports `attempts` = retries once they are exhausted (after retries + 1 runs).
+    if (attempt > retries) return { ...result, failed: true, attempts: retries, msg: result.msg ?? `retries exhausted (${retries}) without the 'until' condition holding` };
     ctx.events.retry?.(host.name, info, attempt, retries, result);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
   }

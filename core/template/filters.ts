@@ -17,6 +17,7 @@ import { TemplateError } from './errors.js';
 import { findTest, runTest, templateErrorFromRegex } from './is-tests.js';
 import { pyyamlDump } from './pyyaml-dump.js';
 import { defined, isUndefined, member, Undefined } from './undefined.js';
+import { asciiJson, pythonJson } from '../util/python-json.js';
 import { compare, equals, isMapping, iterate, sortKeysDeep, toText, truthy, typeName, type Mapping } from './values.js';
 
 type Params = Record<string, unknown>;
@@ -327,6 +328,7 @@ const FILTERS: Record<string, FilterSpec> = {
   format: { rest: true, fn: (v, _p, rest) => percentFormat(str(v, 'format'), rest) },
   string: { fn: (v) => toText(v) },
   quote: { fn: (v) => shellQuote(v === null ? '' : str(v, 'quote')) },
+  urlencode: { fn: (v) => urlencode(defined(v)) },
   regex_replace: {
     params: ['regex', 'replace', 'ignorecase', 'multiline', 'count'],
     required: 1,
@@ -365,13 +367,18 @@ const FILTERS: Record<string, FilterSpec> = {
   regex_escape: { fn: (v) => str(v, 'regex_escape').replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&') },
 
   // data formats
+  // json.dumps as Ansible calls it: `, ` and `: ` separators (`,` at line ends when indented)
+  // and ensure_ascii, so non-ASCII text is written as \uXXXX.
   to_json: {
     params: ['indent', 'sort_keys'],
-    fn: (v, p) => JSON.stringify(p.sort_keys ? sortKeysDeep(defined(v)) : defined(v), null, p.indent === undefined || p.indent === null ? undefined : Number(p.indent)),
+    fn: (v, p) => {
+      const value = p.sort_keys ? sortKeysDeep(defined(v)) : defined(v);
+      return p.indent === undefined || p.indent === null ? pythonJson(value, { ensureAscii: true }) : asciiJson(JSON.stringify(value, null, Number(p.indent)));
+    },
   },
   to_nice_json: {
     params: ['indent', 'sort_keys'],
-    fn: (v, p) => JSON.stringify(p.sort_keys === false ? defined(v) : sortKeysDeep(defined(v)), null, p.indent === undefined ? 4 : Number(p.indent)),
+    fn: (v, p) => asciiJson(JSON.stringify(p.sort_keys === false ? defined(v) : sortKeysDeep(defined(v)), null, p.indent === undefined ? 4 : Number(p.indent))),
   },
   // PyYAML's output, as Ansible writes it (pyyaml-dump.ts).
   to_yaml: {
@@ -419,6 +426,9 @@ const FILTERS: Record<string, FilterSpec> = {
   // Python's os.path.relpath(path, start): relative paths are taken from the working
   // directory, the same path is '.'.
   relpath: { params: ['start'], fn: (v, p) => posix.relative(posix.resolve(str(p.start ?? '.', 'relpath')), posix.resolve(str(v, 'relpath'))) || '.' },
+  // Python's ntpath, for Windows paths handled on the controller.
+  win_basename: { fn: (v) => ntSplit(str(v, 'win_basename'))[1] },
+  win_dirname: { fn: (v) => ntSplit(str(v, 'win_dirname'))[0] },
   // Python's os.path.join: an absolute component starts over.
   path_join: {
     fn: (v) =>
@@ -516,6 +526,25 @@ const FILTERS: Record<string, FilterSpec> = {
   },
   flatten: { params: ['levels', 'skip_nulls'], fn: (v, p) => flatten(list(v, 'flatten'), p.levels === undefined || p.levels === null ? undefined : Number(p.levels), p.skip_nulls !== false) },
   zip: { rest: true, fn: (v, _p, rest) => ((lists) => lists[0]!.slice(0, Math.min(...lists.map((l) => l.length))).map((_x, i) => lists.map((l) => l[i])))([list(v, 'zip'), ...rest.map((r) => list(r, 'zip'))]) },
+  zip_longest: {
+    rest: true,
+    kwOnly: ['fillvalue'],
+    fn: (v, p, rest) => {
+      const lists = [list(v, 'zip_longest'), ...rest.map((r) => list(r, 'zip_longest'))];
+      const fill = p.fillvalue === undefined ? null : p.fillvalue;
+      return Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_x, i) => lists.map((l) => (i < l.length ? l[i] : fill)));
+    },
+  },
+  // itertools.product: every combination, the last list varying fastest.
+  product: {
+    rest: true,
+    kwOnly: ['repeat'],
+    fn: (v, p, rest) => {
+      const base = [list(v, 'product'), ...rest.map((r) => list(r, 'product'))];
+      const lists = Array.from({ length: p.repeat === undefined ? 1 : Number(p.repeat) }, () => base).flat();
+      return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((combo) => l.map((x) => [...combo, x])), [[]]);
+    },
+  },
   difference: { params: ['other'], required: 1, fn: (v, p) => dedupe(list(v, 'difference').filter((x) => !list(p.other, 'difference').some((y) => equals(x, y)))) },
   intersect: { params: ['other'], required: 1, fn: (v, p) => dedupe(list(v, 'intersect').filter((x) => list(p.other, 'intersect').some((y) => equals(x, y)))) },
   union: { params: ['other'], required: 1, fn: (v, p) => dedupe([...list(v, 'union'), ...list(p.other, 'union')]) },
@@ -674,6 +703,35 @@ const FILTERS: Record<string, FilterSpec> = {
   md5: { fn: (v) => digest(v, 'md5') },
   sha1: { fn: (v) => digest(v, 'sha1') },
 };
+
+/**
+ * Jinja's urlencode: text is percent-encoded keeping `/` (Python's `quote`); a mapping or a
+ * list of pairs becomes a query string (`k=v&...`, spaces as `+`, `/` encoded too).
+ */
+function urlencode(v: unknown): string {
+  const quote = (s: string, forQuery: boolean) => {
+    let out = '';
+    for (const byte of Buffer.from(s, 'utf8')) {
+      const c = String.fromCharCode(byte);
+      if (/[A-Za-z0-9_.~-]/.test(c) || (!forQuery && c === '/')) out += c;
+      else if (forQuery && c === ' ') out += '+';
+      else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+    return out;
+  };
+  if (typeof v === 'string') return quote(v, false);
+  const pairs = Array.isArray(v) ? (v as unknown[]).map((pair) => list(pair, 'urlencode')) : Object.entries(mapping(v, 'urlencode'));
+  return pairs.map(([k, x]) => `${quote(toText(k), true)}=${quote(toText(x), true)}`).join('&');
+}
+
+/** Python's ntpath.split (drive letters, `\\` and `/` as separators; no UNC shares). */
+function ntSplit(path: string): [head: string, tail: string] {
+  const drive = /^[A-Za-z]:/.exec(path)?.[0] ?? '';
+  const rest = path.slice(drive.length);
+  const cut = Math.max(rest.lastIndexOf('/'), rest.lastIndexOf('\\')) + 1;
+  const head = rest.slice(0, cut);
+  return [drive + (head.replace(/[\\/]+$/, '') || head), rest.slice(cut)];
+}
 
 function dedupe(items: unknown[]): unknown[] {
   const seen = new Set<string>();

@@ -68,6 +68,31 @@ function renderTemplateLookup(term: string, kw: Mapping, scope: Scope): string {
   });
 }
 
+/**
+ * lookup('inventory_hostnames', pattern): the hosts a pattern names, in inventory order,
+ * from the `groups` variable. Parts separated by `:` or `,` are groups or host names
+ * (`*` wildcards allowed); `!part` removes, `&part` intersects, as in host patterns.
+ */
+function inventoryHostnames(pattern: string, scope: Scope): string[] {
+  const groups = scope('groups');
+  if (!isMapping(groups)) return [];
+  const all = (Array.isArray(groups.all) ? groups.all : []).map(String);
+  const named = (part: string): string[] => {
+    const re = new RegExp(`^${part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    const hit = new Set<string>();
+    for (const [group, members] of Object.entries(groups)) if (re.test(group) && Array.isArray(members)) members.forEach((h) => hit.add(String(h)));
+    for (const h of all) if (re.test(h)) hit.add(h);
+    return all.filter((h) => hit.has(h));
+  };
+  let chosen = new Set<string>();
+  for (const raw of pattern.split(/[:,]/).map((p) => p.trim()).filter(Boolean)) {
+    if (raw.startsWith('!')) named(raw.slice(1)).forEach((h) => chosen.delete(h));
+    else if (raw.startsWith('&')) chosen = new Set(named(raw.slice(1)).filter((h) => chosen.has(h)));
+    else named(raw).forEach((h) => chosen.add(h));
+  }
+  return all.filter((h) => chosen.has(h));
+}
+
 /** Each lookup plugin returns a list of results, one per term (Ansible's contract). */
 const LOOKUPS: Record<string, (terms: unknown[], kwargs: Mapping, scope: Scope) => unknown[]> = {
   env: (terms, kw) => terms.map((t) => process.env[String(t)] ?? (kw.default !== undefined ? kw.default : '')),
@@ -86,6 +111,7 @@ const LOOKUPS: Record<string, (terms: unknown[], kwargs: Mapping, scope: Scope) 
   list: (terms) => terms,
   indexed_items: (terms) => terms.flat().map((x, i) => [i, x]),
   dict: (terms) => terms.flatMap((t) => Object.entries((isMapping(t) ? t : {}) as Mapping).map(([key, value]) => ({ key, value }))),
+  inventory_hostnames: (terms, _kw, scope) => inventoryHostnames(terms.map((t) => String(t)).join(','), scope),
   ...LOOP_LOOKUPS,
 };
 

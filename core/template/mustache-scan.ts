@@ -13,6 +13,7 @@
  * keeps its native type.
  */
 import { TemplateError } from './errors.js';
+import { escapeExpressionStrings } from './escape-backslashes.js';
 import { parseExpression } from './expression-parser.js';
 import { EXPR_HELPER } from './handlebars-env.js';
 
@@ -34,6 +35,8 @@ export interface ScanResult {
    * and drops it when the value is a list, mapping, number or boolean.
    */
   around?: [before: string, after: string];
+  /** True when the template is text and value mustaches only: no blocks, comments or raw blocks. */
+  valuesOnly?: boolean;
 }
 
 /** Index just past the `}}` closing the mustache whose content starts at `from`, honouring quotes and braces. */
@@ -158,7 +161,8 @@ function rewriteBlock(content: string, hb: HandlebarsSyntax, blockParams: string
   return `${opener}${helper} (${expressionCall(condition!, blockParams)})${asParams}`;
 }
 
-export function scanTemplate(template: string, hb: HandlebarsSyntax): ScanResult {
+/** `escapeBackslashes`: the template is a playbook value (escape-backslashes.ts). */
+export function scanTemplate(template: string, hb: HandlebarsSyntax, options: { escapeBackslashes?: boolean } = {}): ScanResult {
   let out = '';
   let i = 0;
   let values = 0;
@@ -221,9 +225,10 @@ export function scanTemplate(template: string, hb: HandlebarsSyntax): ScanResult
         others++;
       } else {
         const kind = classifyValue(content, hb);
-        out += kind === 'expr' ? `{{${stripOpen}${expressionCall(content, blockParams)}${stripClose}}}` : template.slice(open, end);
+        const expr = kind === 'expr' && options.escapeBackslashes ? escapeExpressionStrings(content) : content;
+        out += kind === 'expr' ? `{{${stripOpen}${expressionCall(expr, blockParams)}${stripClose}}}` : template.slice(open, end);
         values++;
-        single = kind === 'expr' ? { kind, expr: content } : { kind, inner: content };
+        single = kind === 'expr' ? { kind, expr } : { kind, inner: content };
         singleAt = [open, end];
       }
       i = end;
@@ -233,7 +238,7 @@ export function scanTemplate(template: string, hb: HandlebarsSyntax): ScanResult
     i = end;
   }
   const isSingle = values === 1 && others === 0 && textOutside.trim() === '' && single !== undefined;
-  if (!isSingle) return { source: out };
+  if (!isSingle) return others === 0 ? { source: out, valuesOnly: true } : { source: out };
   const before = template.slice(0, singleAt[0]);
   const after = template.slice(singleAt[1]);
   return before || after ? { source: out, single: single!, around: [before, after] } : { source: out, single: single! };

@@ -13,6 +13,7 @@ import { engineLimitMessage, TemplateError } from './errors.js';
 import { evalNode, parseExpression, scopeOf } from './expression.js';
 import { prepareAst, type Segment } from './handlebars-ast.js';
 import { CAPTURE_HELPER, HandlebarsEnvironment, type CaptureBox } from './handlebars-env.js';
+import { escapeTemplateBackslashes } from './escape-backslashes.js';
 import { compileJinja, hasJinjaSyntax, renderJinja } from './jinja.js';
 import { renderJinjaFile } from './jinja-file.js';
 import { scanTemplate, type ScanResult } from './mustache-scan.js';
@@ -20,7 +21,7 @@ import { plainTemplate, type PlainTemplate } from './plain-template.js';
 import type { Scope } from './globals.js';
 import { defined, member, resolvePath, Undefined } from './undefined.js';
 import { UnsafeText } from './unsafe.js';
-import { toText } from './values.js';
+import { isMapping, toText } from './values.js';
 
 type Vars = Record<string, unknown>;
 
@@ -105,23 +106,53 @@ function renderSegments(segments: Segment[], vars: Vars): string {
   return out;
 }
 
+/** Newlines `text` ends with. */
+function trailingNewlines(text: string): number {
+  return /\n*$/.exec(text)![0].length;
+}
+
+/**
+ * What Jinja and Ansible make of a template's final newlines: Jinja drops the template's
+ * last newline, then Ansible appends newlines until the result ends with as many as the
+ * template did (preserve_trailing_newlines). So `"{{ s }}\n"` with `s` = `"x\n"` gives
+ * `"x\n"`, not `"x\n\n"`; `rendered` is the template rendered with its last newline.
+ */
+function jinjaNewlines(rendered: string, templateNewlines: number): string {
+  if (templateNewlines === 0 || !rendered.endsWith('\n')) return rendered;
+  const out = rendered.slice(0, -1);
+  const have = trailingNewlines(out);
+  return templateNewlines > have ? out + '\n'.repeat(templateNewlines - have) : out;
+}
+
 /**
  * A single mustache with whitespace around it (`"{{ x }}\n"`), as ansible-core 2.14 renders it
- * (compared side by side in test/compat): text keeps the whitespace (`content: "{{ s }}\n"`
- * writes the newline); with only trailing whitespace any other value keeps its type (Jinja
- * drops the final newline and Ansible's concat returns the single value as it is, so
- * `content: "{{ port }}\n"` writes `8080` with no newline); with leading whitespace it is text.
+ * (compared side by side in test/compat). Jinja first drops the final newline: when nothing
+ * else is left around the expression, its value keeps its type (`content: "{{ port }}\n"`
+ * writes `8080` with no newline); text keeps the whitespace, with the final newlines
+ * restored (`content: "{{ s }}\n"` ends with one newline even when `s` already did). Any
+ * other whitespace makes text, except that a list or mapping followed by whitespace comes
+ * back as data (Ansible's concat reads `[1, 2] ` back); leading whitespace always makes text.
  */
 function keepAround(native: (vars: Vars) => unknown, [before, after]: [string, string]): Compiled {
-  const text = (vars: Vars) => before + toText(native(vars)) + after;
+  const newlines = trailingNewlines(after);
+  const textOf = (value: unknown) => jinjaNewlines(before + toText(value) + after, newlines);
+  const afterJinja = after.endsWith('\n') ? after.slice(0, -1) : after;
   return {
     native: (vars) => {
       const value = native(vars);
-      if (typeof value === 'string' || before !== '') return before + toText(value) + after;
-      return value;
+      if (typeof value === 'string' || before !== '') return textOf(value);
+      if (afterJinja === '' || Array.isArray(value) || isMapping(value)) return value;
+      return textOf(value);
     },
-    text,
+    text: (vars) => textOf(native(vars)),
   };
+}
+
+/** A template of text and values only (no Handlebars blocks), whose text follows Jinja's final-newline rule. */
+function withJinjaNewlines(compiled: Compiled, template: string): Compiled {
+  const newlines = trailingNewlines(template);
+  if (newlines === 0) return compiled;
+  return { text: (vars) => jinjaNewlines(compiled.text(vars), newlines) };
 }
 
 /** What compileScanned makes of the same template through Handlebars (plain-template.ts says why it is the same). */
@@ -189,7 +220,7 @@ export class Templar {
       const scope = file.templateVars ? overlayScope(file.templateVars, vars) : scopeOf(vars);
       if (!jinja) {
         if (!source.includes('{{')) return source;
-        return this.compiled(source).text(file.templateVars ? withVars(vars, file.templateVars) : vars);
+        return this.compiled(source, false).text(file.templateVars ? withVars(vars, file.templateVars) : vars);
       }
       return renderJinjaFile(source, scope, file.path, { trimBlocks: file.trimBlocks ?? true, lstripBlocks: file.lstripBlocks ?? false });
     } catch (err) {
@@ -242,28 +273,31 @@ export class Templar {
     return value;
   }
 
-  private compiled(template: string): Compiled {
-    let c = this.cache.get(template);
+  /** `playbookValue`: a string from a playbook (Ansible escapes its backslashes), not a template file. */
+  private compiled(template: string, playbookValue = true): Compiled {
+    const key = playbookValue ? template : `\0file\0${template}`;
+    let c = this.cache.get(key);
     if (!c) {
-      c = this.compile(template);
+      c = this.compile(template, playbookValue);
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(template, c);
+      this.cache.set(key, c);
     }
     return c;
   }
 
-  private compile(template: string): Compiled {
+  private compile(template: string, playbookValue: boolean): Compiled {
     if (hasJinjaSyntax(template)) {
       // Statements make it a Jinja template, rendered to text as Ansible does.
-      const compiled = compileJinja(template);
+      const compiled = compileJinja(playbookValue ? escapeTemplateBackslashes(template) : template);
       return { text: (vars) => renderJinja(compiled, scopeOf(vars)) };
     }
     // Text and plain `{{ var }}` mustaches, the most common kind: read without Handlebars.
     const plain = plainTemplate(template);
-    if (plain) return compilePlain(plain);
-    const scan = scanTemplate(template, this.syntax);
+    if (plain) return plain.single ? compilePlain(plain) : withJinjaNewlines(compilePlain(plain), template);
+    const scan = scanTemplate(template, this.syntax, { escapeBackslashes: playbookValue });
     const compiled = this.compileScanned(scan);
-    return scan.around && compiled.native ? keepAround(compiled.native, scan.around) : compiled;
+    if (scan.around && compiled.native) return keepAround(compiled.native, scan.around);
+    return scan.valuesOnly && !compiled.native ? withJinjaNewlines(compiled, template) : compiled;
   }
 
   private compileScanned(scan: ScanResult): Compiled {

@@ -4,10 +4,7 @@
  * Ansible prints results this way and its copy action writes structured `content` this way.
  */
 export function pythonJson(value: unknown, o: { ensureAscii?: boolean } = {}): string {
-  const str = (s: string) => {
-    const j = JSON.stringify(s);
-    return o.ensureAscii ? j.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
-  };
+  const str = (s: string) => (o.ensureAscii ? asciiJson(JSON.stringify(s)) : JSON.stringify(s));
   const dump = (v: unknown): string => {
     if (Array.isArray(v)) return `[${v.map(dump).join(', ')}]`;
     if (v && typeof v === 'object') {
@@ -17,4 +14,12 @@ export function pythonJson(value: unknown, o: { ensureAscii?: boolean } = {}): s
     return JSON.stringify(v) ?? 'null';
   };
   return dump(value);
+}
+
+/**
+ * JSON text with every character outside printable ASCII as \uXXXX (UTF-16 units, as
+ * Python's ensure_ascii). Such characters only occur inside strings in JSON text.
+ */
+export function asciiJson(json: string): string {
+  return json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

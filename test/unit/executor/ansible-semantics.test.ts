@@ -79,6 +79,19 @@ describe('ansible semantics', () => {
     expect(counts(r, 'a')).toMatchObject({ failed: 0, rescued: 1 });
   });
 
+  it('a failure that enters rescue counts rescued even when the rescue fails (ansible-core 2.14)', async () => {
+    const r = await runYaml(`
+- hosts: a
+  gather_facts: false
+  tasks:
+    - block:
+        - { name: breaks, command: /bin/false }
+      rescue:
+        - { name: rescue breaks too, fail: { msg: no } }
+`, ONE);
+    expect(counts(r, 'a')).toMatchObject({ failed: 1, rescued: 1 });
+  });
+
   it('vars_files naming a fact are read once facts exist, with the first-found list form', async () => {
     const r = await runYaml(`
 - hosts: a

@@ -64,6 +64,19 @@ describe('handlers', () => {
     expect(handlers).toEqual(['handler first', 'handler second']);
     expect(r.log.indexOf('handler first')).toBeGreaterThan(r.log.indexOf('task no change'));
   });
+  it('a listen topic runs every handler that listens to it', async () => {
+    const r = await runYaml(`
+- hosts: a
+  gather_facts: false
+  tasks:
+    - { name: changes, command: "true", notify: restart web }
+  handlers:
+    - { name: memcached, debug: msg=1, listen: restart web }
+    - { name: other, debug: msg=2 }
+    - { name: apache, debug: msg=3, listen: restart web }
+`, LOCAL3);
+    expect(r.log.filter((l) => l.startsWith('handler '))).toEqual(['handler memcached', 'handler apache']);
+  });
   it('meta: flush_handlers runs them in the middle of the play', async () => {
     const r = await runYaml(`
 - hosts: a

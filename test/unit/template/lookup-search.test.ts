@@ -60,3 +60,17 @@ describe("lookup('template')", () => {
     expect(evaluate("lookup('template', 't.j2')", { playbook_dir: pb })).toBe('playbook template\n');
   });
 });
+
+describe("lookup('inventory_hostnames')", () => {
+  it('names the hosts of a pattern in inventory order, from the groups variable', async () => {
+    const { Templar } = await import('../../../core/template/templar.js');
+    const groups = { all: ['w1', 'w2', 'db1'], ungrouped: [], web: ['w1', 'w2'], db: ['db1'] };
+    const q = (p: string) => new Templar().render(`{{ query('inventory_hostnames', '${p}') }}`, { groups });
+    expect(q('all')).toEqual(['w1', 'w2', 'db1']);
+    expect(q('db:web')).toEqual(['w1', 'w2', 'db1']);
+    expect(q('web:!w2')).toEqual(['w1']);
+    expect(q('all:&db')).toEqual(['db1']);
+    expect(q('w*')).toEqual(['w1', 'w2']);
+    expect(q('nothing')).toEqual([]);
+  });
+});

@@ -86,6 +86,37 @@ describe('native values', () => {
     expect(r('  {{ port }}\n')).toBe('  8080\n');
   });
 
+  it('keeps backslashes in string literals of playbook values, as Ansible escapes them (measured with its Templar)', () => {
+    const v = { ...vars, l: ['a', 'b'], h: 'web.01' };
+    expect(r("{{ l | join('\\n') }}", v)).toBe('a\\nb');
+    expect(r("x {{ l | join('\\n') }}", v)).toBe('x a\\nb');
+    expect(r("{{ h | regex_replace('\\.', '-') }}", v)).toBe('web-01');
+    expect(r("{{ h | regex_replace('\\\\.', '-') }}", v)).toBe('web.01');
+    expect(r("{% if 1 %}{{ l | join('\\t') }}{% endif %}", v)).toBe('a\\tb');
+    expect(r("{{ 'a\\\\b' }}", v)).toBe('a\\\\b');
+    expect(r("{% raw %}{{ 'a\\n' }}{% endraw %}", v)).toBe("{{ 'a\\n' }}");
+    // Template files are not escaped: there '\n' is a newline.
+    expect(templar.renderFile("{{ l | join('\\n') }}", v, { path: 'x.j2' })).toBe('a\nb');
+    expect(templar.renderFile("{{ l | join('\\n') }}", v, { path: 'x.txt' })).toBe('a\nb');
+  });
+
+  it("follows Jinja's final-newline rule as ansible-core 2.14 does (measured with its Templar)", () => {
+    // Jinja drops the template's last newline; Ansible restores only the newlines missing.
+    const v = { ...vars, body: 'x\n', yaml: '[80, 443]\n' };
+    expect(r('{{ body }}\n', v)).toBe('x\n');
+    expect(r('{{ body }}\n\n\n', v)).toBe('x\n\n\n');
+    expect(r('a {{ body }}\n', v)).toBe('a x\n');
+    expect(r('p={{ yaml }}\n', v)).toBe('p=[80, 443]\n');
+    expect(r('a\n{{ body }}\n\n', v)).toBe('a\nx\n\n');
+    expect(r('a {{ name }}\n')).toBe('a web\n');
+    // Whitespace left after the drop makes text of a number; a list comes back as data.
+    expect(r('{{ port }}\n\n')).toBe('8080\n\n');
+    expect(r('{{ port }} ')).toBe('8080 ');
+    expect(r('{{ list }} \n')).toEqual(['a', 'b']);
+    // Handlebars blocks keep their own whitespace rules.
+    expect(r('{{#if enabled}}\nline\n{{/if}}\n')).toBe('line\n');
+  });
+
   it('renderString always returns text', () => {
     expect(s('{{port}}')).toBe('8080');
     expect(s('{{list}}')).toBe('["a","b"]');
@@ -212,7 +243,8 @@ describe('Jinja-style mustaches', () => {
 
   it('keeps quotes, backslashes, braces and newlines of expressions intact', () => {
     expect(r(`{{ "say \\"hi\\"" ~ ' it\\'s' }}`)).toBe(`say "hi" it's`);
-    expect(r("{{ 'a1b22' | regex_replace('\\\\d+', '#') }}")).toBe('a#b#');
+    // A playbook value's literal means what it says (Ansible doubles its backslashes): one `\d`.
+    expect(r("{{ 'a1b22' | regex_replace('\\d+', '#') }}")).toBe('a#b#');
     expect(r('{{ "{{" ~ "}}" }}')).toBe('{{}}');
     expect(r("{{ list\n   | join(', ') }}")).toBe('a, b');
   });
