@@ -7,16 +7,7 @@
 import { posix } from 'node:path';
 import type { AttrOp } from './apply-plan.js';
 import { compareAttrs, type DesiredAttrs } from './file-attrs.js';
-import type { PathKind, PathState } from './path-state.js';
-
-const KINDS: Record<string, PathKind> = {
-  'regular file': 'file',
-  'regular empty file': 'file',
-  directory: 'directory',
-  'symbolic link': 'link',
-  fifo: 'fifo',
-  socket: 'socket',
-};
+import { STAT_KINDS, type PathState } from './path-state.js';
 
 /** Ansible's list: the members, then each top folder (`a` of `a/b`), without repeats. */
 export function attrTargets(members: string[]): string[] {
@@ -48,7 +39,7 @@ export function parseMemberStats(out: string, dest: string): PathState[] {
     const name = f.slice(6).join('\t');
     states.push({
       path: posix.join(dest, name),
-      kind: KINDS[f[0]!] ?? 'other',
+      kind: STAT_KINDS[f[0]!] ?? 'other',
       mode: parseInt(f[1]!, 16),
       uid: Number(f[2]),
       gid: Number(f[3]),

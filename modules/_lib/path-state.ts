@@ -88,7 +88,8 @@ export interface StatOptions {
 }
 
 const STAT_FIELDS = 17;
-const KINDS: Record<string, PathKind> = {
+/** `stat -c %F` names of file types, as the host's stat prints them. */
+export const STAT_KINDS: Record<string, PathKind> = {
   'regular file': 'file',
   'regular empty file': 'file',
   directory: 'directory',
@@ -227,7 +228,7 @@ export function parseStatOutput(out: Buffer, paths: readonly string[], o: StatOp
     const f = statted.get(r.path);
     const present = o.follow ? r.exists === 'e' : r.exists !== '';
     if (present && f) {
-      state.kind = KINDS[f[0]!] ?? 'other';
+      state.kind = STAT_KINDS[f[0]!] ?? 'other';
       state.mode = parseInt(f[1]!, 8);
       state.uid = Number(f[2]);
       state.gid = Number(f[3]);
