@@ -125,7 +125,9 @@ start_hosts() {
   start=$(now_ms)
   START_KIND=$kind
   if [ "$kind" = light ]; then
-    parallel_each 16 start_one "$@" || die "some bench hosts did not start"
+    light_template_start
+    parallel_each 16 start_one "$@" || { light_template_stop; die "some bench hosts did not start"; }
+    light_template_stop
   else
     # nspawn hosts boot through the lab's supervisor, which is not safe to start in parallel.
     local name; for name in "$@"; do start_one "$name"; done
@@ -181,7 +183,9 @@ reset_one() {
   dir=$(host_dir "$1")
   if [ "$(host_kind "$1")" = light ]; then
     # A light host keeps its namespace and veth: only its processes, overlay and cgroups
-    # (the per-run CPU figures) are renewed; at 1,000 hosts that halves a reset.
+    # (the per-run CPU figures) are renewed; at 1,000 hosts that halves a reset. Its
+    # overlay was mounted in its own mount namespace, gone with its processes (the
+    # unmount here is for hosts started before that was so).
     light_host_stop "$1"
     for ((i = 0; i < 30; i++)); do host_mounted "$1" || break; umount "$dir/root" 2>/dev/null || sleep 0.1; done
     if host_mounted "$1"; then umount -l "$dir/root" || die "cannot unmount $dir/root"; fi

@@ -3,12 +3,14 @@
 # parallel: open one multiplexed master connection, then run that host's number of
 # commands (`true`) over it one after the other, then close the master.
 #
-#   floor.sh KEX KNOWN_HOSTS KEY < lines "ADDRESS COUNT"
+#   floor.sh KEX KNOWN_HOSTS KEY [PARALLEL] < lines "ADDRESS COUNT"
+#
+# PARALLEL: at most this many hosts at once (as tsplay's --forks; default: all of them).
 #
 # KEX is passed as KexAlgorithms (use the one tsplay's ssh2 negotiates, so the
 # handshakes cost the same).
 set -euo pipefail
-kex=$1 known=$2 key=$3
+kex=$1 known=$2 key=$3 parallel=${4:-0}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 opts=(-o BatchMode=yes -o IdentitiesOnly=yes -i "$key" -o UserKnownHostsFile="$known"
@@ -19,11 +21,13 @@ one() {
   for ((i = 0; i < n; i++)); do ssh "${opts[@]}" -o ControlPath="$sock" "root@$ip" true; done
   ssh "${opts[@]}" -o ControlPath="$sock" -O exit "root@$ip" 2>/dev/null
 }
-pids=()
 while read -r ip n; do
   [ -n "$ip" ] || continue
-  one "$ip" "$n" & pids+=($!)
+  # A host starts when one of the running ones has finished (wait -n), like a fork slot.
+  if [ "$parallel" -gt 0 ]; then
+    while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+  fi
+  { one "$ip" "$n" || touch "$dir/failed"; } &
 done
-rc=0
-for p in "${pids[@]}"; do wait "$p" || rc=1; done
-exit $rc
+wait
+[ ! -e "$dir/failed" ]

@@ -98,12 +98,13 @@ export function ansibleCommand(playbook: string, inventory: string, cfg: string)
   };
 }
 
-export function floorCommand(repoRoot: string, kex: string, perHost: Record<string, number>, dir: string): ToolCommand & { input: string } {
+/** The OpenSSH floor for these per-host command counts; `parallel` hosts at once (0: all). */
+export function floorCommand(repoRoot: string, kex: string, perHost: Record<string, number>, dir: string, parallel = 0): ToolCommand & { input: string } {
   const input = Object.entries(perHost).map(([addr, n]) => `${addr} ${n}`).join('\n') + '\n';
   const file = join(dir, 'floor-input.txt');
   writeFileSync(file, input);
   return {
-    argv: ['bash', '-c', `exec bash ${join(repoRoot, 'bench', 'lab', 'floor.sh')} "$1" "$2" "$3" < "$4"`, 'floor', kex, BENCH_KNOWN_HOSTS, LAB_KEY, file],
+    argv: ['bash', '-c', `exec bash ${join(repoRoot, 'bench', 'lab', 'floor.sh')} "$1" "$2" "$3" "$5" < "$4"`, 'floor', kex, BENCH_KNOWN_HOSTS, LAB_KEY, file, String(parallel)],
     env: process.env,
     input,
   };

@@ -56,7 +56,9 @@ host_seed_upper() {
 
 host_mounted() { mountpoint -q "$(host_dir "$1")/root"; }
 
-# Creates the host's directories and mounts its overlay (fresh upper when new).
+# Creates the host's directories and mounts its overlay (fresh upper when new). Light
+# hosts mount their overlay inside their own mount namespace (light-hosts.sh), so here
+# they only get the directories.
 host_prepare() {
   local name=$1 kind=${2:-nspawn} dir
   dir=$(host_dir "$name")
@@ -66,6 +68,7 @@ host_prepare() {
     host_seed_upper "$name"
   fi
   echo "$kind" > "$dir/kind"
+  [ "$kind" != light ] || return 0
   if ! host_mounted "$name"; then
     mount -t overlay "tsplay-$name" -o "lowerdir=$(host_lower "$name"),upperdir=$dir/upper,workdir=$dir/work" "$dir/root" \
       || die "cannot mount the overlay root of $name"
