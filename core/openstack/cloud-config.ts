@@ -16,7 +16,7 @@
  * Everything here is pure except `readCloudsFile`; `resolveCloud` takes the files' content
  * through a reader so unit tests need no files.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { OpenStackConfigError } from './errors.js';
@@ -75,11 +75,31 @@ export function configSearchPath(kind: 'clouds' | 'secure', s: SearchContext, be
 /** A parsed clouds.yaml / secure.yaml: its `clouds` mapping (or null when the file is absent). */
 export type FileReader = (path: string) => Record<string, unknown> | null;
 
+/**
+ * Parsed clouds files by path, valid while the file's size and mtime are unchanged: every
+ * item of a loop and every task resolves its cloud again, and parsing the YAML each time was
+ * a visible part of a short run. An earlier task that rewrites clouds.yaml changes its mtime.
+ */
+const parsedFiles = new Map<string, { mtimeMs: number; size: number; clouds: Record<string, unknown> }>();
+
 export const readCloudsFile: FileReader = (path) => {
-  if (!existsSync(path)) return null;
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return null;
+  }
+  const known = parsedFiles.get(path);
+  if (known && known.mtimeMs === st.mtimeMs && known.size === st.size) return known.clouds;
+  const clouds = parseCloudsFile(path, readFileSync(path, 'utf8'));
+  parsedFiles.set(path, { mtimeMs: st.mtimeMs, size: st.size, clouds });
+  return clouds;
+};
+
+function parseCloudsFile(path: string, text: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = parse(readFileSync(path, 'utf8'));
+    doc = parse(text);
   } catch (err) {
     throw new OpenStackConfigError(`${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -88,7 +108,7 @@ export const readCloudsFile: FileReader = (path) => {
   const clouds = (doc as Record<string, unknown>).clouds ?? {};
   if (typeof clouds !== 'object' || Array.isArray(clouds)) throw new OpenStackConfigError(`${path}: 'clouds' must be a mapping of cloud names`);
   return clouds as Record<string, unknown>;
-};
+}
 
 /** openstacksdk accepts `project-name` for `project_name`, and the v2 `tenant_*` names. */
 function normaliseKeys(o: Record<string, unknown>): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /** clouds.yaml / secure.yaml / OS_* / task auth: the search path and the merge, without files. */
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,6 +102,20 @@ describe('resolveCloud', () => {
     expect(() => readCloudsFile(join(dir, 'bad.yaml'))).toThrow(new RegExp(`${dir}/bad.yaml is not valid YAML`));
     const c = resolveCloud({ cloud: 'lab' }, { env: {}, cwd: dir, home: dir, inventoryDirs: [join(dir, 'inv')] });
     expect(c.auth.auth_url).toBe('http://k:5000/v3');
+  });
+
+  it('parses a clouds file once while it is unchanged, and again after it changes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-clouds-cache-'));
+    const file = join(dir, 'clouds.yaml');
+    writeFileSync(file, 'clouds:\n  lab:\n    auth: {auth_url: "http://k:5000/v3"}\n');
+    const first = readCloudsFile(file);
+    expect(readCloudsFile(file)).toBe(first); // the same parsed object: not read again
+    // An earlier task rewrites it (another size; its mtime moves as well).
+    writeFileSync(file, 'clouds:\n  lab:\n    auth: {auth_url: "http://other:5000/v3"}\n');
+    utimesSync(file, new Date(), new Date(Date.now() + 2000));
+    expect(readCloudsFile(file)).toEqual({ lab: { auth: { auth_url: 'http://other:5000/v3' } } });
+    rmSync(file);
+    expect(readCloudsFile(file)).toBeNull();
   });
 
   it('an inventory directory with clouds.yaml: the files are not inventory, and its hosts find them', async () => {
