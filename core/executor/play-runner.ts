@@ -523,9 +523,19 @@ async function runMeta(ctx: RunContext, state: WalkState, task: Task, scope: Sco
     case 'clear_facts':
       for (const h of hosts) h.session.clearFacts();
       return;
-    case 'clear_host_errors':
-      for (const h of state.hosts) h.failed = false;
+    case 'clear_host_errors': {
+      // As Ansible: when the condition holds (for any host running the task), every host of
+      // the batch is forgiven, failed or unreachable, for the rest of the run and for the exit code.
+      const holds = hosts.some((h) => allConditions(scope).every((c) => evaluateCondition(c, taskVars(ctx, state, h, scope))));
+      if (!holds) return;
+      for (const h of state.hosts) {
+        h.failed = false;
+        h.session.failed = false;
+        h.session.unreachable = false;
+        state.failedInBatch.delete(h.name);
+      }
       return;
+    }
     case 'noop':
     case 'refresh_inventory':
       return;
