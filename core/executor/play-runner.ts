@@ -164,9 +164,26 @@ export async function endHeldSessions(ctx: RunContext, sessions: HostSession[]):
 
 async function runSections(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[]): Promise<void> {
   const play = state.play;
+  const force = play.forceHandlers ?? ctx.options.forceHandlers ?? false;
   for (const section of [play.preTasks, [...play.roleTasks, ...play.tasks], play.postTasks]) {
+    const failedBefore = new Set(hosts.filter((h) => h.failed));
     await runNodes(ctx, state, section, scope, hosts);
-    await flushHandlers(ctx, state, scope, hosts);
+    if (!force) {
+      await flushHandlers(ctx, state, scope, hosts);
+      continue;
+    }
+    // force_handlers: Ansible wraps each section in a block whose `always:` flushes the
+    // handlers, so a host that failed in this section still runs the handlers it was
+    // notified of, with the others at the section's end, and then stops. Hosts that failed
+    // in an earlier section, became unreachable, ended (end_host) or were stopped by
+    // any_errors_fatal do not; a handler that fails stops the host's other handlers.
+    const forced = hosts.filter((h) => h.failed && !failedBefore.has(h) && !h.ended && !h.session.unreachable);
+    for (const h of forced) h.failed = false;
+    try {
+      await flushHandlers(ctx, state, scope, hosts);
+    } finally {
+      for (const h of forced) h.failed = true;
+    }
   }
 }
 

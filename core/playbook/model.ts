@@ -143,6 +143,8 @@ export interface Play extends CommonKeywords {
   serial?: Array<number | string>; // 3, '30%', or a list of batch sizes
   strategy: 'linear' | 'free';
   maxFailPercentage?: number;
+  /** force_handlers: a host that fails still runs the handlers it was notified of (undefined: the run's default). */
+  forceHandlers?: boolean;
   preTasks: TaskNode[];
   /** Role tasks, expanded in order (each task carries its RoleContext). */
   roleTasks: TaskNode[];
