@@ -59,6 +59,22 @@ describe('task keywords', () => {
     expect(r.results.get('a env')).toMatchObject({ stdout: 'task value; with $chars kept' });
   });
 
+  it("command expands $VAR in its words from the task's environment, and the value stays one literal word", async () => {
+    const r = await runYaml(
+      `
+- hosts: web
+  gather_facts: false
+  environment: { GREETING: "hi there; $(id) *" }
+  tasks:
+    - name: env
+      command: printf "[%s]" $GREETING "$GREETING!" $NOT_SET_ANYWHERE
+      changed_when: false
+`,
+      LOCAL,
+    );
+    expect(r.results.get('a env')).toMatchObject({ stdout: '[hi there; $(id) *][hi there; $(id) *!][$NOT_SET_ANYWHERE]' });
+  });
+
   it("delegate_to runs on another host with the delegating host's variables", async () => {
     const r = await runYaml(
       `
