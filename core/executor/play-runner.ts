@@ -281,17 +281,21 @@ async function resolveHostVarsFiles(ctx: RunContext, state: WalkState, hosts: Pl
   }
 }
 
-/** The defaults and vars of every role the play lists, in order (see PlayState.roleDefaults). */
+/**
+ * The defaults and vars of every role the play lists (see PlayState.roleDefaults), merged as
+ * Ansible's get_default_vars/get_vars do: a role's dependencies first, then the role itself
+ * (its entry's `vars:`, then its vars/main.yml), so a role wins over what it depends on.
+ */
 function playRoleVars(play: Play): { roleDefaults: Vars; roleVars: Vars } {
   const roles: RoleContext[] = [];
   const walk = (nodes: TaskNode[]) => {
     for (const n of nodes) {
-      if (n.role && !roles.includes(n.role)) roles.push(n.role);
       if (n.kind === 'block') {
         walk(n.block);
         walk(n.rescue);
         walk(n.always);
       }
+      if (n.role && !roles.includes(n.role)) roles.push(n.role);
     }
   };
   walk(play.preTasks);
@@ -302,7 +306,7 @@ function playRoleVars(play: Play): { roleDefaults: Vars; roleVars: Vars } {
   const roleVars: Vars = {};
   for (const r of roles) {
     Object.assign(roleDefaults, r.defaults);
-    Object.assign(roleVars, r.vars);
+    Object.assign(roleVars, r.entryVars, r.vars);
   }
   return { roleDefaults, roleVars };
 }
