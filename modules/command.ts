@@ -50,6 +50,8 @@ export default defineModule<CommandArgs>({
       '',
       'Check mode: without `creates`/`removes` the command cannot be predicted and the task is reported',
       'skipped; with them, the guard is evaluated and the task reports whether the command would run.',
+      'The skipped result has `stdout` \'\' and `rc` 0, and an `until:` is tried on it as Ansible does: a task',
+      'that waits for some output fails in check mode after its retries, unless it says `check_mode: false`.',
     ].join('\n'),
     examples: [
       '- name: Generate the packstack answer file once',

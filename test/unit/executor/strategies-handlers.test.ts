@@ -179,6 +179,25 @@ describe('failures', () => {
 `, LOCAL3, { extraVars: { dir: mkdtempSync(join(tmpdir(), 'tsplay-until-')) } });
     expect(r.results.get('a counter')).toMatchObject({ attempts: 3, failed: false, stdout: '3' });
   });
+  it('in check mode until is tried on the skipped command (stdout empty), as Ansible: the retries run out', async () => {
+    const yaml = (extra: string) => `
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: wait
+      shell: echo ready
+      register: c
+      until: "'ready' in c.stdout"
+      retries: 2
+      delay: 0
+${extra}`;
+    const r = await runYaml(yaml(''), LOCAL3, { check: true });
+    expect(r.results.get('a wait')).toMatchObject({ failed: true, skipped: true, attempts: 2, stdout: '' });
+    expect(r.exitCode).toBe(2);
+    // check_mode: false runs it for real, and it is ready at once.
+    const real = await runYaml(yaml('      check_mode: false\n'), LOCAL3, { check: true });
+    expect(real.results.get('a wait')).toMatchObject({ failed: false, attempts: 1, stdout: 'ready' });
+  });
   it('a failed host does not take part in later plays', async () => {
     const r = await runYaml(`
 - hosts: web
