@@ -48,7 +48,8 @@ describe('role identity and role vars, as Ansible 2.14', () => {
   gather_facts: false
   roles: [webapp, database]
   tasks:
-    - { name: play sees, debug: msg="{{ db_engine }}" }
+    - name: play sees
+      debug: { msg: "{{ db_engine }}" }
 `,
       LOCAL,
       {},
@@ -56,9 +57,9 @@ describe('role identity and role vars, as Ansible 2.14', () => {
         'roles/common/tasks/main.yml': '- { name: common, debug: msg=common }\n',
         'roles/database/meta/main.yml': 'dependencies: [common]\n',
         'roles/database/defaults/main.yml': 'db_engine: postgres\n',
-        'roles/database/tasks/main.yml': '- { name: database, debug: msg="{{ db_engine }}" }\n',
+        'roles/database/tasks/main.yml': '- name: database\n  debug: { msg: "{{ db_engine }}" }\n',
         'roles/webapp/meta/main.yml': 'dependencies:\n  - common\n  - { role: database, vars: { db_engine: mysql } }\n',
-        'roles/webapp/tasks/main.yml': '- { name: webapp, debug: msg="{{ db_engine }}" }\n',
+        'roles/webapp/tasks/main.yml': '- name: webapp\n  debug: { msg: "{{ db_engine }}" }\n',
       },
     );
     const seen = r.log.filter((l) => l.startsWith('a ok ')).map((l) => `${l.slice(5)}=${String(r.results.get(l.replace(' ok ', ' '))?.msg)}`);
