@@ -151,7 +151,7 @@ export default defineModule<CopyArgs>({
       '',
     ].join('\n'),
     returns: {
-      dest: 'The file (or directory) written.',
+      dest: "The file (or directory) written. In check mode, when a file's content would change, the result has only `changed` and the diff, as in Ansible.",
       src: 'The controller source.',
       checksum: 'sha1 of the new content.',
       size: 'Size in bytes.',
@@ -225,6 +225,7 @@ export default defineModule<CopyArgs>({
       force: a.force,
       ...(a.validate ? { validate: a.validate } : {}),
     });
-    return { ...result, src: local };
+    // A check-mode change carries only `changed` and the diff, as Ansible's (install-file.ts).
+    return 'dest' in result ? { ...result, src: local } : result;
   },
 });

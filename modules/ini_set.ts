@@ -1,8 +1,9 @@
 /**
- * `ini_set` (also `ini_file`, `community.general.ini_file`): set or remove options in
- * INI-style files - the `openstack-config --set FILE SECTION KEY VALUE` of the RDO guides -
- * with one read and at most one write per task, whatever the number of keys. Everything
- * the task does not touch stays byte for byte (see modules/_lib/ini.ts).
+ * `ini_set`: set or remove options in INI-style files - the `openstack-config --set FILE
+ * SECTION KEY VALUE` of the RDO guides - with one read and at most one write per task,
+ * whatever the number of keys. Everything the task does not touch stays byte for byte (see
+ * modules/_lib/ini.ts). `ini_file` (ini_file.ts) is the same module under Ansible's name,
+ * laying out new sections and files as Ansible's does.
  */
 import { defineModule, type ModuleContext, type ModuleResult } from '../core/modules/api.js';
 import { applyIniEdits, parseIni, renderIni, type IniEdit, type IniEditOptions } from '../core/helpers/index.js';
@@ -22,7 +23,7 @@ import {
 type Scalar = string | number | boolean;
 type SettingValue = Scalar | Scalar[] | null;
 
-interface IniSetArgs {
+export interface IniSetArgs {
   path?: string;
   dest?: string;
   section?: string | null;
@@ -45,38 +46,39 @@ interface IniSetArgs {
 
 const scalar = { type: ['string', 'number', 'boolean'] };
 
+export const iniSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    path: { type: 'string', minLength: 1, description: 'The INI file on the host.' },
+    dest: { type: 'string', minLength: 1, description: 'Old name of path (Ansible < 2.3).' },
+    section: { type: ['string', 'null'], description: 'Section name; null or omitted: the lines before the first section header.' },
+    option: { type: 'string', minLength: 1 },
+    value: scalar,
+    values: { type: 'array', items: scalar },
+    settings: {
+      type: 'object',
+      description: 'Many options at once: {SECTION: {option: value}}; a scalar entry is an option of `section` (or of the section-less top).',
+      // Shape checked in buildEdits, for one clear message instead of ajv's anyOf list.
+      additionalProperties: { type: ['string', 'number', 'boolean', 'array', 'null', 'object'] },
+    },
+    state: { enum: ['present', 'absent'], default: 'present' },
+    exclusive: { type: 'boolean', default: true },
+    create: { type: 'boolean', default: true },
+    backup: { type: 'boolean', default: false },
+    no_extra_spaces: { type: 'boolean', default: false },
+    ignore_spaces: { type: 'boolean', default: true },
+    allow_no_value: { type: 'boolean', default: false },
+    modify_inactive_option: { type: 'boolean', default: false },
+    mode: { type: 'string' },
+    owner: ownerSchema("User name or uid that should own the file (not starting with '-', no ':')."),
+    group: ownerSchema("Group name or gid that should own the file (not starting with '-', no ':')."),
+  },
+};
+
 export default defineModule<IniSetArgs>({
   name: 'ini_set',
-  aliases: ['ini_file'],
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      path: { type: 'string', minLength: 1, description: 'The INI file on the host.' },
-      dest: { type: 'string', minLength: 1, description: 'Old name of path (Ansible < 2.3).' },
-      section: { type: ['string', 'null'], description: 'Section name; null or omitted: the lines before the first section header.' },
-      option: { type: 'string', minLength: 1 },
-      value: scalar,
-      values: { type: 'array', items: scalar },
-      settings: {
-        type: 'object',
-        description: 'Many options at once: {SECTION: {option: value}}; a scalar entry is an option of `section` (or of the section-less top).',
-        // Shape checked in buildEdits, for one clear message instead of ajv's anyOf list.
-        additionalProperties: { type: ['string', 'number', 'boolean', 'array', 'null', 'object'] },
-      },
-      state: { enum: ['present', 'absent'], default: 'present' },
-      exclusive: { type: 'boolean', default: true },
-      create: { type: 'boolean', default: true },
-      backup: { type: 'boolean', default: false },
-      no_extra_spaces: { type: 'boolean', default: false },
-      ignore_spaces: { type: 'boolean', default: true },
-      allow_no_value: { type: 'boolean', default: false },
-      modify_inactive_option: { type: 'boolean', default: false },
-      mode: { type: 'string' },
-      owner: ownerSchema("User name or uid that should own the file (not starting with '-', no ':')."),
-      group: ownerSchema("Group name or gid that should own the file (not starting with '-', no ':')."),
-    },
-  },
+  schema: iniSchema,
   docs: {
     short: 'Set or remove options in INI files, leaving everything else byte for byte',
     description: [
@@ -87,7 +89,8 @@ export default defineModule<IniSetArgs>({
       'lines stay byte for byte. An option whose value already matches is unchanged whatever its spacing',
       '(`a=b` and `a = b` are equal). A changed value is replaced in place, keeping the line\'s spacing. A new',
       'option goes right after its commented default (`#virt_type=kvm`), which stays as it is, or else after the',
-      "section's last option; a missing section is appended at the end of the file.",
+      "section's last option; a missing section is appended at the end of the file, after a blank line",
+      '(`ini_file` appends it right after the last line, as Ansible does).',
       '',
       '`section: null` (or no `section`) addresses the lines before the first section header, for section-less',
       'files such as `/etc/rabbitmq/rabbitmq-env.conf` (use `no_extra_spaces: true` for shell-sourced files).',
@@ -140,7 +143,7 @@ export default defineModule<IniSetArgs>({
       '      RABBITMQ_NODE_PORT: 5672',
       '',
       '- name: Keystone auth in api-paste.ini (section names may contain colons)',
-      '  ini_file:',
+      '  ini_set:',
       '    path: /etc/nova/api-paste.ini',
       '    section: "filter:authtoken"',
       '    option: admin_password',
@@ -168,31 +171,35 @@ export default defineModule<IniSetArgs>({
       'Values are strings; numbers are written as they are and YAML booleans as True/False (as Ansible does).',
       'A line such as `key = value  # note` has the value `value  # note`: INI parsers used by OpenStack (oslo.config, configparser) have no inline comments.',
       'Option names are case-sensitive; the first section of a name is edited when a file repeats it.',
-      'Differences from ini_file: ignore_spaces defaults to true, commented defaults are kept unless modify_inactive_option is true, and an unedited file without a final newline is left alone.',
+      "Differences from Ansible's ini_file (tsplay's `ini_file` shares them; it differs from ini_set only in how it lays out new sections and files): ignore_spaces defaults to true, commented defaults are kept unless modify_inactive_option is true, and an unedited file without a final newline is left alone.",
       'mode accepts octal permissions only (e.g. "0640").',
     ],
   },
-  async run(ctx) {
-    const a = ctx.args;
-    const path = a.path ?? a.dest ?? ctx.fail("missing required argument 'path'");
-    if (a.path !== undefined && a.dest !== undefined && a.path !== a.dest) ctx.fail("give either 'path' or its old name 'dest', not both");
-    checkModeArgument(ctx, a.mode);
-    const edits = buildEdits(ctx);
-    const options: Partial<IniEditOptions> = {
-      exclusive: a.exclusive,
-      allowNoValue: a.allow_no_value,
-      noExtraSpaces: a.no_extra_spaces,
-      ignoreSpaces: a.ignore_spaces,
-      modifyInactiveOption: a.modify_inactive_option,
-    };
-
-    const file = await readConfigFile(ctx, path);
-    if (file.content === null && !file.fromPackage && !a.create) {
-      ctx.fail(`${path} does not exist on ${ctx.host.name}; set create: true to create it`, { path, rc: 257 });
-    }
-    return editFile(ctx, file, edits, options);
-  },
+  run: (ctx) => runIniEdit(ctx, 'ini_set'),
 });
+
+/** The task of ini_set and ini_file: they differ only in the layout of new sections and files. */
+export async function runIniEdit(ctx: ModuleContext<IniSetArgs>, layout: IniEditOptions['layout']): Promise<ModuleResult> {
+  const a = ctx.args;
+  const path = a.path ?? a.dest ?? ctx.fail("missing required argument 'path'");
+  if (a.path !== undefined && a.dest !== undefined && a.path !== a.dest) ctx.fail("give either 'path' or its old name 'dest', not both");
+  checkModeArgument(ctx, a.mode);
+  const edits = buildEdits(ctx);
+  const options: Partial<IniEditOptions> = {
+    exclusive: a.exclusive,
+    allowNoValue: a.allow_no_value,
+    noExtraSpaces: a.no_extra_spaces,
+    ignoreSpaces: a.ignore_spaces,
+    modifyInactiveOption: a.modify_inactive_option,
+    layout,
+  };
+
+  const file = await readConfigFile(ctx, path);
+  if (file.content === null && !file.fromPackage && !a.create) {
+    ctx.fail(`${path} does not exist on ${ctx.host.name}; set create: true to create it`, { path, rc: 257 });
+  }
+  return editFile(ctx, file, edits, options);
+}
 
 async function editFile(ctx: ModuleContext<IniSetArgs>, file: ConfigFileState, edits: IniEdit[], options: Partial<IniEditOptions>): Promise<ModuleResult> {
   const a = ctx.args;

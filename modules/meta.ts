@@ -26,7 +26,7 @@ export default defineModule<MetaArgs>({
     description: [
       '`flush_handlers` runs the handlers notified so far, now instead of at the end of the play.',
       '`end_play` stops the play for all hosts; `end_host` stops it for the current host (use with `when:`).',
-      '`clear_facts` forgets gathered facts; `clear_host_errors` lets failed hosts continue; `noop` does nothing.',
+      '`clear_facts` forgets gathered facts; `clear_host_errors` lets failed (and unreachable) hosts continue and no longer counts their failures in the exit code (the recap still shows them); `noop` does nothing.',
     ].join('\n'),
     examples: [
       '- name: Restart services changed so far before the checks below',

@@ -81,7 +81,7 @@ export default defineModule<TemplateArgs>({
       '',
     ].join('\n'),
     returns: {
-      dest: 'The file written.',
+      dest: 'The file written. In check mode, when the content would change, the result has only `changed` and the diff, as in Ansible.',
       src: 'The template on the controller.',
       checksum: 'sha1 of the rendered text.',
       size: 'Size in bytes.',
@@ -133,6 +133,7 @@ export default defineModule<TemplateArgs>({
       force: a.force,
       ...(a.validate ? { validate: a.validate } : {}),
     });
-    return { ...result, src: local };
+    // A check-mode change carries only `changed` and the diff, as Ansible's (install-file.ts).
+    return 'dest' in result ? { ...result, src: local } : result;
   },
 });

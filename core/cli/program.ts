@@ -40,6 +40,7 @@ export interface RunFlags extends VaultFlags {
   listTags: boolean;
   syntaxCheck: boolean;
   step: boolean;
+  forceHandlers: boolean;
   startAtTask?: string;
   modulePath: string[];
   json: boolean;
@@ -88,6 +89,7 @@ export async function runProgram(argv: string[]): Promise<number> {
     .option('--list-tags', 'list all available tags, then exit', false)
     .option('--syntax-check', 'check the playbooks and exit', false)
     .option('--start-at-task <name>', 'start the playbook at the task with this name')
+    .option('--force-handlers', 'run handlers even on hosts that failed (also ANSIBLE_FORCE_HANDLERS, ansible.cfg force_handlers)', false)
     .option('--step', 'one step at a time: confirm each task before running it', false)
     .option('-M, --module-path <dirs>', 'extra folders of modules (colon list, repeatable)', collect, [])
     .option('--json', 'print one JSON document with every result instead of the usual output', false)

@@ -220,6 +220,7 @@ export async function runCommand(playbookFiles: string[], cliFlags: RunFlags, fr
         ...(flags.becomeUser ? { becomeUser: flags.becomeUser } : {}),
         ...(becomePassword !== undefined ? { becomePassword } : {}),
         verbosity: flags.verbose,
+        ...(flags.forceHandlers ? { forceHandlers: true } : {}),
         ...(taskTimeoutS ? { taskTimeoutMs: taskTimeoutS * 1000 } : {}),
         ...(confirmTask ? { confirmTask } : {}),
       },

@@ -40,6 +40,7 @@ export function applyConfig(flags: RunFlags, fromCli: OptionSource, config: Reso
   if (!f.becomeUser && config.isSet('DEFAULT_BECOME_USER')) f.becomeUser = config.get<string>('DEFAULT_BECOME_USER');
   if (!typed('askBecomePass')) f.askBecomePass = config.get<boolean>('DEFAULT_BECOME_ASK_PASS');
   if (!typed('askPass')) f.askPass = config.get<boolean>('DEFAULT_ASK_PASS');
+  if (!typed('forceHandlers')) f.forceHandlers = config.get<boolean>('DEFAULT_FORCE_HANDLERS');
   // -M folders first, then the configured library (Ansible: -M prepends to it).
   f.modulePath = [...f.modulePath, ...config.get<string[]>('DEFAULT_MODULE_PATH').filter(isDir)];
   // The vault settings from the environment are read by the vault code itself; only

@@ -164,9 +164,26 @@ export async function endHeldSessions(ctx: RunContext, sessions: HostSession[]):
 
 async function runSections(ctx: RunContext, state: WalkState, scope: Scope, hosts: PlayHost[]): Promise<void> {
   const play = state.play;
+  const force = play.forceHandlers ?? ctx.options.forceHandlers ?? false;
   for (const section of [play.preTasks, [...play.roleTasks, ...play.tasks], play.postTasks]) {
+    const failedBefore = new Set(hosts.filter((h) => h.failed));
     await runNodes(ctx, state, section, scope, hosts);
-    await flushHandlers(ctx, state, scope, hosts);
+    if (!force) {
+      await flushHandlers(ctx, state, scope, hosts);
+      continue;
+    }
+    // force_handlers: Ansible wraps each section in a block whose `always:` flushes the
+    // handlers, so a host that failed in this section still runs the handlers it was
+    // notified of, with the others at the section's end, and then stops. Hosts that failed
+    // in an earlier section, became unreachable, ended (end_host) or were stopped by
+    // any_errors_fatal do not; a handler that fails stops the host's other handlers.
+    const forced = hosts.filter((h) => h.failed && !failedBefore.has(h) && !h.ended && !h.session.unreachable);
+    for (const h of forced) h.failed = false;
+    try {
+      await flushHandlers(ctx, state, scope, hosts);
+    } finally {
+      for (const h of forced) h.failed = true;
+    }
   }
 }
 
@@ -264,17 +281,21 @@ async function resolveHostVarsFiles(ctx: RunContext, state: WalkState, hosts: Pl
   }
 }
 
-/** The defaults and vars of every role the play lists, in order (see PlayState.roleDefaults). */
+/**
+ * The defaults and vars of every role the play lists (see PlayState.roleDefaults), merged as
+ * Ansible's get_default_vars/get_vars do: a role's dependencies first, then the role itself
+ * (its entry's `vars:`, then its vars/main.yml), so a role wins over what it depends on.
+ */
 function playRoleVars(play: Play): { roleDefaults: Vars; roleVars: Vars } {
   const roles: RoleContext[] = [];
   const walk = (nodes: TaskNode[]) => {
     for (const n of nodes) {
-      if (n.role && !roles.includes(n.role)) roles.push(n.role);
       if (n.kind === 'block') {
         walk(n.block);
         walk(n.rescue);
         walk(n.always);
       }
+      if (n.role && !roles.includes(n.role)) roles.push(n.role);
     }
   };
   walk(play.preTasks);
@@ -285,7 +306,7 @@ function playRoleVars(play: Play): { roleDefaults: Vars; roleVars: Vars } {
   const roleVars: Vars = {};
   for (const r of roles) {
     Object.assign(roleDefaults, r.defaults);
-    Object.assign(roleVars, r.vars);
+    Object.assign(roleVars, r.entryVars, r.vars);
   }
   return { roleDefaults, roleVars };
 }
@@ -523,9 +544,19 @@ async function runMeta(ctx: RunContext, state: WalkState, task: Task, scope: Sco
     case 'clear_facts':
       for (const h of hosts) h.session.clearFacts();
       return;
-    case 'clear_host_errors':
-      for (const h of state.hosts) h.failed = false;
+    case 'clear_host_errors': {
+      // As Ansible: when the condition holds (for any host running the task), every host of
+      // the batch is forgiven, failed or unreachable, for the rest of the run and for the exit code.
+      const holds = hosts.some((h) => allConditions(scope).every((c) => evaluateCondition(c, taskVars(ctx, state, h, scope))));
+      if (!holds) return;
+      for (const h of state.hosts) {
+        h.failed = false;
+        h.session.failed = false;
+        h.session.unreachable = false;
+        state.failedInBatch.delete(h.name);
+      }
       return;
+    }
     case 'noop':
     case 'refresh_inventory':
       return;

@@ -46,6 +46,8 @@ export interface ExecutorOptions {
   commandTimeoutMs?: number;
   /** Default task timeout (ms) for tasks without a `timeout` keyword (--task-timeout); undefined = none. */
   taskTimeoutMs?: number;
+  /** --force-handlers (or the setting): plays without a force_handlers keyword run handlers of failed hosts. */
+  forceHandlers?: boolean;
   /** --step: asked before each task; false skips it on every host (no banner, no results). */
   confirmTask?: (task: TaskInfo) => Promise<boolean>;
 }

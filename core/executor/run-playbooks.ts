@@ -94,5 +94,5 @@ export async function runPlaybooks(input: RunPlaybooksInput): Promise<{ exitCode
   }
   if (ctx.interrupt.signal) stats.interruptedBy = ctx.interrupt.signal;
   input.events.recap?.(stats);
-  return { exitCode: stats.exitCode(), stats };
+  return { exitCode: stats.exitCode(ctx.sessions.values()), stats };
 }

@@ -64,10 +64,17 @@ export class RecapStats {
   /**
    * Ansible's exit codes: 4 when any host was unreachable, else 2 when any failed, else 0;
    * an interrupted run exits 99 (SIGINT, as ansible-playbook) or 143 (SIGTERM).
+   *
+   * ansible-playbook decides from the hosts that are still failed or unreachable when the
+   * run ends, not from the counters: `meta: clear_host_errors` forgives a failure (the recap
+   * still counts it) and the run exits 0. Given `outstanding` (each host's state at the end),
+   * the code follows it; without it, the counters decide.
    */
-  exitCode(): number {
+  exitCode(outstanding?: Iterable<{ failed: boolean; unreachable: boolean }>): number {
     if (this.interruptedBy) return this.interruptedBy === 'SIGINT' ? 99 : 143;
-    const all = [...this.hosts.values()];
+    const all = outstanding
+      ? [...outstanding].map((h) => ({ unreachable: h.unreachable ? 1 : 0, failed: h.failed ? 1 : 0 }))
+      : [...this.hosts.values()];
     if (all.some((s) => s.unreachable > 0)) return 4;
     if (all.some((s) => s.failed > 0)) return 2;
     return 0;

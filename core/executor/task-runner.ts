@@ -462,12 +462,14 @@ async function retryUntil(
     if (!until) return result;
     let done: boolean;
     try {
-      done = !result.skipped && conditionsHold(until, withResult(result));
+      // As Ansible, `until` is tried on whatever the module returned, a check-mode skip
+      // included (a command that did not run has stdout '' and rc 0: usually not ready).
+      done = conditionsHold(until, withResult(result));
     } catch (err) {
       return failed(`error in 'until' condition: ${(err as Error).message} (${where(task)})`);
     }
     result.attempts = attempt;
-    if (done || result.skipped || result.interrupted) return result;
+    if (done || result.interrupted) return result;
     // Ansible reports `attempts` = retries once they are exhausted (after retries + 1 runs).
     if (attempt > retries) return { ...result, failed: true, attempts: retries, msg: result.msg ?? `retries exhausted (${retries}) without the 'until' condition holding` };
     ctx.events.retry?.(host.name, info, attempt, retries, result);

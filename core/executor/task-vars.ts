@@ -74,6 +74,7 @@ export function taskVars(ctx: RunContext, state: PlayState, host: PlayHost, scop
       state.playVars,
       host.varsFilesVars,
       state.roleVars,
+      role?.entryVars,
       role?.vars,
       role?.params,
       ...varLayers(scope),

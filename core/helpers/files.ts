@@ -93,7 +93,8 @@ export interface InstallFileOptions extends WriteOptions {
 /**
  * Make `dest` hold exactly `content` with the given attributes (what `template` and `copy
  * content:` do): the bytes are sent only when the host's checksum differs. Returns the
- * task's result (`changed`, `dest`, `checksum`, `mode`, `owner`, `group`, `backup_file`, diff).
+ * task's result (`changed`, `dest`, `checksum`, `mode`, `owner`, `group`, `backup_file`, diff);
+ * in check mode a content change returns only `changed` and the diff, as Ansible's copy does.
  */
 export function installFile(ctx: ModuleContext<unknown>, o: InstallFileOptions): Promise<ModuleResult> {
   return install(ctx, {

@@ -39,7 +39,6 @@ const UNSUPPORTED: Record<string, string> = {
   gather_subset: "'gather_subset' is not supported; tsplay gathers one fixed set of facts in a single round trip",
   gather_timeout: "'gather_timeout' is not supported",
   fact_path: "'fact_path' is not supported",
-  force_handlers: "'force_handlers' is not supported; handlers of failed hosts do not run (run them with meta: flush_handlers before the risky task)",
   ignore_unreachable: "'ignore_unreachable' is not supported; an unreachable host leaves the play",
   become_flags: "'become_flags' is not supported",
   become_exe: "'become_exe' is not supported",

@@ -17,7 +17,13 @@ export interface RoleContext {
   path: string; // the role's directory (for files/ and templates/ lookups)
   defaults: Record<string, unknown>; // defaults/main.yml: lowest precedence
   vars: Record<string, unknown>; // vars/main.yml: above play vars
-  /** `roles: - { role: x, vars: {...} }` parameters (role params). */
+  /**
+   * `roles: - { role: x, vars: {...} }`: the entry's `vars:`. As in Ansible these are role
+   * vars (below vars/main.yml), visible to the whole play and to the roles that depend on
+   * this one, not only to the role's own tasks.
+   */
+  entryVars: Record<string, unknown>;
+  /** `roles: - { role: x, port: 80 }`: the entry's other keys (role params; the role's own tasks). */
   params: Record<string, unknown>;
 }
 
@@ -143,6 +149,8 @@ export interface Play extends CommonKeywords {
   serial?: Array<number | string>; // 3, '30%', or a list of batch sizes
   strategy: 'linear' | 'free';
   maxFailPercentage?: number;
+  /** force_handlers: a host that fails still runs the handlers it was notified of (undefined: the run's default). */
+  forceHandlers?: boolean;
   preTasks: TaskNode[];
   /** Role tasks, expanded in order (each task carries its RoleContext). */
   roleTasks: TaskNode[];

@@ -108,6 +108,8 @@ function buildPlay(ctx: LoadContext, c: Cursor): Play {
   const serial = serialOf(v.serial);
   if (serial) play.serial = serial;
   if (typeof v.max_fail_percentage === 'number') play.maxFailPercentage = v.max_fail_percentage;
+  const forceHandlers = toBoolean(v.force_handlers);
+  if (forceHandlers !== undefined) play.forceHandlers = forceHandlers;
   checkNotify(ctx, play.handlers);
   ctx.notifyUses = undefined;
   return play;

@@ -43,7 +43,10 @@ type Report = (message: string, loc?: SourceLocation) => void;
 
 export interface RoleEntry {
   name: string;
+  /** Other keys of the entry (Ansible's role params). */
   params: Record<string, unknown>;
+  /** The entry's `vars:` (role vars in Ansible). */
+  vars?: Record<string, unknown>;
   /** The entry's own keywords, applied to the role's block and handlers. */
   base: Omit<TaskBase, 'loc'>;
   loc: SourceLocation;
@@ -131,11 +134,14 @@ export class RoleExpander {
     }
     const files = this.load(dir, options, report, entry.loc);
     if (!files) return undefined;
-    const key = `${dir}\0${stableText(entry.params)}`;
+    // A role runs once per play for each identity, Ansible's: its parameters, `vars:`,
+    // `when:` and `tags:` (not other keywords such as become).
+    const identity = { params: entry.params, vars: entry.vars ?? {}, when: entry.base.when, tags: entry.base.tags };
+    const key = `${dir}\0${stableText(identity)}`;
     if (dedupe && this.applied.has(key) && !files.allowDuplicates) return undefined;
     this.applied.add(key);
 
-    const role: RoleContext = { name: basename(dir), path: dir, defaults: files.defaults, vars: files.vars, params: entry.params };
+    const role: RoleContext = { name: basename(dir), path: dir, defaults: files.defaults, vars: files.vars, entryVars: entry.vars ?? {}, params: entry.params };
     const dependencies = files.dependencies ? this.expand(files.dependencies, [...chain, dir]) : [];
     let tasks: TaskNode[] = [];
     if (files.tasksFile) {
@@ -192,7 +198,7 @@ export class RoleExpander {
     }
     const { vars, ...keywordsOnEntry } = commonKeywords(c);
     const base: Omit<TaskBase, 'loc'> = { ...keywordsOnEntry, vars: {}, when: toConditions(v.when) };
-    return { name, params: { ...vars, ...inline }, base, loc: c.loc() };
+    return { name, params: inline, vars, base, loc: c.loc() };
   }
 
   /** The role's directory, or undefined (reported) when it cannot be found. */

@@ -7,7 +7,9 @@
  *   3. facts: `ansible_facts` returned by any module (gather_facts / setup included), both
  *      as `ansible_facts.x` and as top-level variables under the returned names
  *   4. play `vars:`, then `vars_files:`
- *   5. role vars (vars/main.yml), then role params (`roles: - {role: x, vars: ...}`)
+ *   5. role vars: every role of the play (each after its dependencies; a role entry's `vars:`,
+ *      then its vars/main.yml), then the task's own role likewise, then its role params
+ *      (`roles: - {role: x, port: 80}`)
  *   6. block vars (outermost first), then task vars
  *   7. `set_fact` and `register` results
  *   8. extra vars (`-e`)

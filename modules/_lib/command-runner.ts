@@ -75,8 +75,12 @@ function pathWord(path: string): string {
 
 type Outcome = { kind: 'ran' } | { kind: 'chdir' } | { kind: 'creates'; match: string } | { kind: 'removes' } | { kind: 'would-run' };
 
-/** The guard script (pure; unit-tested). `command` is the already quoted command to exec. */
-export function guardScript(nonce: string, command: string, g: Pick<GuardArgs, 'chdir' | 'creates' | 'removes'>, check: boolean): string {
+/**
+ * The guard script (pure; unit-tested). `command` is the already quoted command to exec;
+ * `prelude`, shell lines that run after the guards and just before it (command's argument
+ * expansion, which sets "$@").
+ */
+export function guardScript(nonce: string, command: string, g: Pick<GuardArgs, 'chdir' | 'creates' | 'removes'>, check: boolean, prelude?: string): string {
   const lines: string[] = [];
   if (g.chdir) lines.push(`cd -- ${pathWord(g.chdir)} || { printf '%s' ${quote(`${nonce}:chdir`)}; exit 0; }`);
   if (g.creates) {
@@ -85,7 +89,8 @@ export function guardScript(nonce: string, command: string, g: Pick<GuardArgs, '
   if (g.removes) {
     lines.push(`set -- ${globWord(g.removes)}`, `if [ ! -e "$1" ] && [ ! -L "$1" ]; then printf '%s' ${quote(`${nonce}:removes`)}; exit 0; fi`);
   }
-  lines.push(check ? `printf '%s' ${quote(`${nonce}:would-run`)}` : `exec ${command}`);
+  if (check) lines.push(`printf '%s' ${quote(`${nonce}:would-run`)}`);
+  else lines.push(...(prelude ? [prelude] : []), `exec ${command}`);
   return lines.join('\n');
 }
 
@@ -162,6 +167,8 @@ export interface CommandSpec {
   display: string | string[];
   /** First word, for "command not found" messages. */
   program?: string;
+  /** Shell lines run right before `exec command` (not in check mode); see guardScript. */
+  prelude?: string;
 }
 
 /**
@@ -180,7 +187,7 @@ export async function runGuarded(ctx: ModuleContext<GuardArgs>, spec: CommandSpe
   const predicted = predictGuards(ctx);
   if (predicted) return { ...notRun(), ...predicted, cmd: spec.display };
   const nonce = `tsplay-${randomBytes(12).toString('hex')}`;
-  const script = guardScript(nonce, spec.command, a, ctx.check);
+  const script = guardScript(nonce, spec.command, a, ctx.check, spec.prelude);
   const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? '\n' : '') : undefined;
   const started = new Date();
   const res = await ctx.run(script, { ...(stdin !== undefined ? { stdin } : {}), stream: { hideIfStartsWith: nonce } });

@@ -176,6 +176,13 @@ export interface IniEditOptions {
   ignoreSpaces: boolean;
   /** Replace a commented default (`#key=...`) with the active option instead of adding after it. */
   modifyInactiveOption: boolean;
+  /**
+   * How a missing section and a new file are laid out. 'ini_set': an appended section gets a
+   * blank line before it, and a new file starts with its first line. 'ini_file': as Ansible's
+   * ini_file (community.general 6) writes them: the section header right after the last
+   * line, and an empty or new file begins with an empty line.
+   */
+  layout: 'ini_set' | 'ini_file';
 }
 
 export const DEFAULT_EDIT_OPTIONS: IniEditOptions = {
@@ -184,6 +191,7 @@ export const DEFAULT_EDIT_OPTIONS: IniEditOptions = {
   noExtraSpaces: false,
   ignoreSpaces: true,
   modifyInactiveOption: false,
+  layout: 'ini_set',
 };
 
 export interface IniEditResult {
@@ -278,7 +286,7 @@ class Editor {
     if (!range) {
       const texts: string[] = [];
       const last = this.lines[this.lines.length - 1];
-      if (last && last.kind !== 'blank') texts.push('');
+      if (this.o.layout === 'ini_set' && last && last.kind !== 'blank') texts.push('');
       texts.push(`[${section}]`);
       if (option !== undefined) for (const v of this.wanted(edit)) texts.push(formatAssignment(option, v, this.o));
       this.insert(this.lines.length, texts);
@@ -410,8 +418,13 @@ function show(value: string | null): string {
 
 /** Apply edits in order to a copy of `doc`; the input is not modified. */
 export function applyIniEdits(doc: IniDocument, edits: IniEdit[], options: Partial<IniEditOptions> = {}): IniEditResult {
-  const editor = new Editor(doc, { ...DEFAULT_EDIT_OPTIONS, ...options });
+  const o = { ...DEFAULT_EDIT_OPTIONS, ...options };
+  // Ansible's ini_file reads an empty (or missing) file as one empty line and edits that; an
+  // edit that changes nothing leaves the file as it was.
+  const start = o.layout === 'ini_file' && doc.lines.length === 0 ? { bom: doc.bom, lines: [parseLine('', '\n', null)] } : doc;
+  const editor = new Editor(start, o);
   for (const edit of edits) editor.apply(edit);
+  if (start !== doc && editor.changes.length === 0) return { doc, changes: [] };
   return { doc: { bom: doc.bom, lines: editor.lines }, changes: editor.changes };
 }
 

@@ -4,6 +4,9 @@
  * name; the content is only sent when the host's checksum differs; mode/owner/group are
  * compared and fixed in the same single action. Round trips: one read, at most one write
  * (plus one content read for `--diff` when the content changes).
+ *
+ * The result has the keys Ansible's copy action returns in each case, check mode included
+ * (see the comments below), so a registered result reads the same under both tools.
  */
 import { posix } from 'node:path';
 import type { DiffEntry, ModuleContext, ModuleResult } from '../../core/modules/api.js';
@@ -62,7 +65,9 @@ export async function installFile(ctx: ModuleContext<unknown>, spec: InstallSpec
   const exists = target.kind !== 'absent';
   const size = spec.hostSource?.size ?? (Buffer.isBuffer(spec.data) ? spec.data.length : spec.data.size);
   const base = { dest: target.path, checksum, size, state: 'file' };
-  if (exists && !spec.force) return { changed: false, msg: 'file already exists', ...base };
+  // Ansible's copy action answers an existing file with force: no before it looks any further:
+  // its result names the destination only (no checksum, size or attributes).
+  if (exists && !spec.force) return { changed: false, dest: target.path };
 
   const contentChanged = !exists || target.contentUnknown === true || target.checksum !== checksum;
   const attrs = exists ? compareAttrs(target, spec.attrs, spec.preserveMode) : undefined;
@@ -94,6 +99,10 @@ export async function installFile(ctx: ModuleContext<unknown>, spec: InstallSpec
   if (attrs?.diff) diff.push(attrs.diff);
 
   const { backups } = changed ? await applyPlan(ctx, plan) : { backups: {} as Record<string, string> };
+  // In check mode a content change is all Ansible's copy action reports (it stops before the
+  // copy module that would add dest, checksum, size and attributes): `changed` and the diff.
+  // A registered result then has the same keys as there (`out.size` is undefined in both).
+  if (ctx.check && contentChanged) return { changed: true, ...(diff.length ? { diff } : {}) };
   const result: ModuleResult = { changed, ...base, ...attrResult(target.kind === 'absent' ? { ...target, mode: 0o644 } : target, attrOp) };
   if (backups[target.path]) result.backup_file = backups[target.path];
   if (diff.length) result.diff = diff;

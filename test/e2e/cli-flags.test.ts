@@ -96,7 +96,7 @@ describe('tsplay CLI flags', () => {
     expect(host).toMatchObject({ ansible_connection: 'local' });
     const doc = tsplay(['doc', 'ini_file']);
     expect(doc.code).toBe(0);
-    expect(doc.stdout).toContain('> INI_SET');
+    expect(doc.stdout).toContain('> INI_FILE');
     expect(doc.stdout).toContain('EXAMPLES');
     expect(tsplay(['doc', '--list']).stdout).toMatch(/^yum\s+/m);
   });

@@ -113,6 +113,7 @@ ${Array.from({ length: 12 }, (_, i) => `    - name: step ${i}\n      command: ec
       vars: { nasty_line: "a'b\\"c $HOME $(id) \`id\` ; & | < > * ? # ! é" }
     - command:
         argv: [printf, "%s", "{{nasty_line}}"]
+        expand_argument_vars: false
       vars: { nasty_line: "a'b\\"c $HOME $(id) \`id\` ; & | < > * ? # ! é" }
       register: echoed
       changed_when: false

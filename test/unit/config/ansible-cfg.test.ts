@@ -111,7 +111,7 @@ describe('resolveSettings: environment, else ansible.cfg, else the default, with
 describe('applyConfig: a typed flag wins, else the setting', () => {
   const flags = (over: Partial<RunFlags> = {}): RunFlags =>
     ({ inventory: [], extraVars: [], tags: [], skipTags: [], check: false, diff: false, forks: 25, become: false, askBecomePass: false, askPass: false, verbose: 0, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false, modulePath: [], json: false, vaultId: [], vaultPasswordFile: [], askVaultPass: false, ...over }) as RunFlags;
-  const cfg = parseAnsibleCfg('[defaults]\nforks = 7\ninventory = inv\nremote_user = deploy\nvault_password_file = .vault\nretry_files_enabled = true\nnocolor = 1\n[privilege_escalation]\nbecome = true\nbecome_user = app\n', '/proj/ansible.cfg');
+  const cfg = parseAnsibleCfg('[defaults]\nforks = 7\ninventory = inv\nremote_user = deploy\nvault_password_file = .vault\nretry_files_enabled = true\nnocolor = 1\nforce_handlers = yes\n[privilege_escalation]\nbecome = true\nbecome_user = app\n', '/proj/ansible.cfg');
   const config = resolveSettings(cfg, { env: {}, cwd: '/work', home: '/h' });
 
   it('fills what the command line left out', () => {
@@ -124,6 +124,14 @@ describe('applyConfig: a typed flag wins, else the setting', () => {
     expect(s.flags.vaultPasswordFile).toEqual(['/proj/.vault']);
     expect(s.retryFiles).toEqual({});
     expect(s.colour).toBe(false);
+    expect(s.flags.forceHandlers).toBe(true);
+  });
+  it('force_handlers from ANSIBLE_FORCE_HANDLERS, over ansible.cfg', () => {
+    const fromEnv = resolveSettings(cfg, { env: { ANSIBLE_FORCE_HANDLERS: 'false' }, cwd: '/work', home: '/h' });
+    expect(applyConfig(flags(), () => 'default', fromEnv).flags.forceHandlers).toBe(false);
+    expect(fromEnv.origin('DEFAULT_FORCE_HANDLERS')).toBe('env: ANSIBLE_FORCE_HANDLERS');
+    // --force-handlers typed on the command line wins.
+    expect(applyConfig(flags({ forceHandlers: true }), (k) => (k === 'forceHandlers' ? 'cli' : 'default'), fromEnv).flags.forceHandlers).toBe(true);
   });
   it('keeps what the user typed', () => {
     const typed = new Set(['forks', 'become']);

@@ -52,6 +52,16 @@ describe('RecapStats', () => {
     s.unreachable('c');
     expect(s.exitCode()).toBe(4);
   });
+  it('exits from the hosts still failed or unreachable at the end when given (meta: clear_host_errors)', () => {
+    const s = new RecapStats();
+    s.failed('a');
+    expect(s.exitCode()).toBe(2);
+    expect(s.exitCode([{ failed: false, unreachable: false }])).toBe(0);
+    expect(s.exitCode([{ failed: true, unreachable: false }])).toBe(2);
+    expect(s.exitCode([{ failed: true, unreachable: false }, { failed: false, unreachable: true }])).toBe(4);
+    s.interruptedBy = 'SIGINT';
+    expect(s.exitCode([{ failed: false, unreachable: false }])).toBe(99);
+  });
   it('a rescued failure is not a failure', () => {
     const s = new RecapStats();
     s.failed('a');

@@ -40,6 +40,33 @@ describe('roles through the executor', () => {
   });
 });
 
+describe('role identity and role vars, as Ansible 2.14', () => {
+  it("a dependency's vars: are role vars for the whole play; the same role listed without them is another role", async () => {
+    const r = await runYaml(
+      `
+- hosts: web
+  gather_facts: false
+  roles: [webapp, database]
+  tasks:
+    - name: play sees
+      debug: { msg: "{{ db_engine }}" }
+`,
+      LOCAL,
+      {},
+      {
+        'roles/common/tasks/main.yml': '- { name: common, debug: msg=common }\n',
+        'roles/database/meta/main.yml': 'dependencies: [common]\n',
+        'roles/database/defaults/main.yml': 'db_engine: postgres\n',
+        'roles/database/tasks/main.yml': '- name: database\n  debug: { msg: "{{ db_engine }}" }\n',
+        'roles/webapp/meta/main.yml': 'dependencies:\n  - common\n  - { role: database, vars: { db_engine: mysql } }\n',
+        'roles/webapp/tasks/main.yml': '- name: webapp\n  debug: { msg: "{{ db_engine }}" }\n',
+      },
+    );
+    const seen = r.log.filter((l) => l.startsWith('a ok ')).map((l) => `${l.slice(5)}=${String(r.results.get(l.replace(' ok ', ' '))?.msg)}`);
+    expect(seen).toEqual(['common : common=common', 'database : database=mysql', 'webapp : webapp=mysql', 'database : database=mysql', 'play sees=mysql']);
+  });
+});
+
 describe('task keywords', () => {
   it('environment reaches the command, and the innermost definition wins', async () => {
     const r = await runYaml(
@@ -57,6 +84,22 @@ describe('task keywords', () => {
       LOCAL,
     );
     expect(r.results.get('a env')).toMatchObject({ stdout: 'task value; with $chars kept' });
+  });
+
+  it("command expands $VAR in its words from the task's environment, and the value stays one literal word", async () => {
+    const r = await runYaml(
+      `
+- hosts: web
+  gather_facts: false
+  environment: { GREETING: "hi there; $(id) *" }
+  tasks:
+    - name: env
+      command: printf "[%s]" $GREETING "$GREETING!" $NOT_SET_ANYWHERE
+      changed_when: false
+`,
+      LOCAL,
+    );
+    expect(r.results.get('a env')).toMatchObject({ stdout: '[hi there; $(id) *][hi there; $(id) *!][$NOT_SET_ANYWHERE]' });
   });
 
   it("delegate_to runs on another host with the delegating host's variables", async () => {

@@ -179,6 +179,25 @@ describe('failures', () => {
 `, LOCAL3, { extraVars: { dir: mkdtempSync(join(tmpdir(), 'tsplay-until-')) } });
     expect(r.results.get('a counter')).toMatchObject({ attempts: 3, failed: false, stdout: '3' });
   });
+  it('in check mode until is tried on the skipped command (stdout empty), as Ansible: the retries run out', async () => {
+    const yaml = (extra: string) => `
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: wait
+      shell: echo ready
+      register: c
+      until: "'ready' in c.stdout"
+      retries: 2
+      delay: 0
+${extra}`;
+    const r = await runYaml(yaml(''), LOCAL3, { check: true });
+    expect(r.results.get('a wait')).toMatchObject({ failed: true, skipped: true, attempts: 2, stdout: '' });
+    expect(r.exitCode).toBe(2);
+    // check_mode: false runs it for real, and it is ready at once.
+    const real = await runYaml(yaml('      check_mode: false\n'), LOCAL3, { check: true });
+    expect(real.results.get('a wait')).toMatchObject({ failed: false, attempts: 1, stdout: 'ready' });
+  });
   it('a failed host does not take part in later plays', async () => {
     const r = await runYaml(`
 - hosts: web
@@ -286,5 +305,86 @@ describe('loops, includes and variable precedence', () => {
       debug: msg="{{nope}}"
 `, LOCAL3);
     expect(String(r.results.get('a oops')?.msg)).toMatch(/'nope' is undefined.*site\.yml:5/s);
+  });
+});
+
+describe('force_handlers', () => {
+  const pb = (keywords: string) => `
+- hosts: web
+  gather_facts: false
+${keywords}
+  pre_tasks:
+    - { name: pre, command: "true", notify: pre handler }
+  tasks:
+    - { name: notify, command: "true", notify: restart }
+    - { name: a fails, command: "false", when: inventory_hostname == 'a' }
+    - { name: later, command: "true", notify: reload }
+  post_tasks:
+    - { name: post, debug: msg=post }
+  handlers:
+    - { name: pre handler, debug: msg=pre }
+    - { name: restart, debug: msg=restart }
+    - { name: reload, debug: msg=reload }
+`;
+  it('without it, a failed host runs none of its handlers', async () => {
+    const r = await runYaml(pb(''), LOCAL3);
+    expect(hostLines(r.log, 'restart').sort()).toEqual(['b ok restart', 'c ok restart']);
+    expect(r.exitCode).toBe(2);
+  });
+  it('a host that fails runs the handlers it was notified of at the end of that section, then stops', async () => {
+    for (const [keywords, options] of [['  force_handlers: true', {}], ['', { forceHandlers: true }]] as const) {
+      const r = await runYaml(pb(keywords), LOCAL3, options);
+      expect(hostLines(r.log, 'pre handler').sort()).toEqual(['a ok pre handler', 'b ok pre handler', 'c ok pre handler']);
+      // a's restart runs with b's and c's, after the section's last task; reload was never notified on a.
+      expect(hostLines(r.log, 'restart').sort()).toEqual(['a ok restart', 'b ok restart', 'c ok restart']);
+      expect(r.log.indexOf('handler restart')).toBeGreaterThan(r.log.indexOf('c changed later'));
+      expect(hostLines(r.log, 'reload').sort()).toEqual(['b ok reload', 'c ok reload']);
+      expect(hostLines(r.log, 'post').sort()).toEqual(['b ok post', 'c ok post']);
+      expect(r.stats.hosts.get('a')).toMatchObject({ failed: 1 });
+      expect(r.exitCode).toBe(2);
+    }
+  });
+  it("the play's keyword wins over the run's default", async () => {
+    const r = await runYaml(pb('  force_handlers: false'), LOCAL3, { forceHandlers: true });
+    expect(hostLines(r.log, 'restart').sort()).toEqual(['b ok restart', 'c ok restart']);
+  });
+  it('any_errors_fatal ends the play at once: no handlers run (as in Ansible)', async () => {
+    const r = await runYaml(pb('  force_handlers: true\n  any_errors_fatal: true'), LOCAL3);
+    expect(hostLines(r.log, 'restart')).toEqual([]);
+    expect(hostLines(r.log, 'later')).toEqual([]);
+  });
+});
+
+describe('meta: clear_host_errors', () => {
+  it('forgives the failures for the next plays and the exit code; the recap still counts them', async () => {
+    const r = await runYaml(`
+- hosts: web
+  gather_facts: false
+  tasks:
+    - { name: a fails, command: "false", when: inventory_hostname == 'a' }
+    - meta: clear_host_errors
+- hosts: web
+  gather_facts: false
+  tasks:
+    - { name: again, debug: msg=x }
+`, LOCAL3);
+    expect(hostLines(r.log, 'again').sort()).toEqual(['a ok again', 'b ok again', 'c ok again']);
+    expect(r.stats.hosts.get('a')).toMatchObject({ failed: 1 });
+    expect(r.exitCode).toBe(0);
+  });
+  it('a false when: clears nothing', async () => {
+    const r = await runYaml(`
+- hosts: web
+  gather_facts: false
+  tasks:
+    - { name: a fails, command: "false", when: inventory_hostname == 'a' }
+    - { meta: clear_host_errors, when: false }
+- hosts: web
+  gather_facts: false
+  tasks:
+    - { name: again, debug: msg=x }
+`, LOCAL3);
+    expect(hostLines(r.log, 'again').sort()).toEqual(['b ok again', 'c ok again']);
+    expect(r.exitCode).toBe(2);
   });
 });

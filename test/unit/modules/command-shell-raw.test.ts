@@ -18,15 +18,24 @@ beforeEach(() => {
 afterEach(() => removeDir(dir));
 
 describe('command', () => {
-  it('passes every word to the program literally (no shell)', async () => {
-    const r = await run(command, { argv: ['printf', '%s|', 'a b', '$HOME', '`id`', '$(id)', ';', '>', 'x\ny', "it's"] });
+  it('passes every word to the program literally (no shell) with expand_argument_vars: false', async () => {
+    const r = await run(command, { argv: ['printf', '%s|', 'a b', '$HOME', '`id`', '$(id)', ';', '>', 'x\ny', "it's"], expand_argument_vars: false });
     expect(r.failed).toBe(false);
     expect(r.stdout).toBe("a b|$HOME|`id`|$(id)|;|>|x\ny|it's|");
     expect(r.cmd).toEqual(['printf', '%s|', 'a b', '$HOME', '`id`', '$(id)', ';', '>', 'x\ny', "it's"]);
   });
 
-  it('splits the cmd string like a shell, quotes respected, nothing expanded', async () => {
-    const r = await run(command, { cmd: `printf '%s|' "a b" '$HOME' * ; echo` });
+  it('expands $VAR, ${VAR} and a leading ~ in each word from the environment, as Ansible; nothing else', async () => {
+    const home = process.env.HOME!;
+    const r = await run(command, { argv: ['printf', '%s|', '$HOME', '${HOME}/x', '~', '~/y', '$TSPLAY_SURELY_UNSET', 'a b', '`id`', '$(id)', '*', ';', '$', "it's"] });
+    expect(r.failed).toBe(false);
+    expect(r.stdout).toBe(`${home}|${home}/x|${home.replace(/\/+$/, '') || '/'}|${home.replace(/\/+$/, '')}/y|$TSPLAY_SURELY_UNSET|a b|\`id\`|$(id)|*|;|$|it's|`);
+    // cmd, as Ansible reports it, is the words as written.
+    expect(r.cmd).toEqual(['printf', '%s|', '$HOME', '${HOME}/x', '~', '~/y', '$TSPLAY_SURELY_UNSET', 'a b', '`id`', '$(id)', '*', ';', '$', "it's"]);
+  });
+
+  it('splits the cmd string like a shell, quotes respected, nothing expanded (expand_argument_vars: false)', async () => {
+    const r = await run(command, { cmd: `printf '%s|' "a b" '$HOME' * ; echo`, expand_argument_vars: false });
     expect(r.stdout).toBe('a b|$HOME|*|;|echo|');
     expect(r.changed).toBe(true);
     expect(r.rc).toBe(0);
@@ -36,7 +45,7 @@ describe('command', () => {
 
   it('writes metacharacter content byte for byte through argv', async () => {
     const target = join(dir, 'out file $x');
-    const r = await run(command, { argv: ['sh', '-c', 'printf "%s" "$1" > "$2"', 'sh', NASTY, target] });
+    const r = await run(command, { argv: ['sh', '-c', 'printf "%s" "$1" > "$2"', 'sh', NASTY, target], expand_argument_vars: false });
     expect(r.failed).toBe(false);
     expect(readFileSync(target, 'utf8')).toBe(NASTY);
   });

@@ -195,3 +195,29 @@ describe('copy and template in one check run', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 });
+
+describe("copy and template results have Ansible's keys", () => {
+  it('check mode: a content change reports only changed (and the diff), as Ansible\'s copy action', async () => {
+    writeFileSync(join(dir, 'old'), 'old\n');
+    writeFileSync(join(src, 'v.j2'), 'version={{ version }}\n');
+    const plain = await run(template, { src: join(src, 'v.j2'), dest: join(dir, 'old') }, { check: true, diff: false, vars: { version: '2.4' } });
+    expect(plain).toMatchObject({ changed: true });
+    expect(Object.keys(plain).filter((k) => !['changed', 'failed', 'skipped'].includes(k))).toEqual([]);
+    const withDiff = await run(copy, { content: 'new\n', dest: join(dir, 'new') }, { check: true, diff: true });
+    expect(withDiff).not.toHaveProperty('size');
+    expect(withDiff).not.toHaveProperty('checksum');
+    expect(withDiff.diff).toHaveLength(1);
+    // The real run names the file, its checksum and size.
+    const real = await run(template, { src: join(src, 'v.j2'), dest: join(dir, 'old') }, { vars: { version: '2.4' } });
+    expect(real).toMatchObject({ changed: true, dest: join(dir, 'old'), size: 12 });
+    // Unchanged in check mode: the file's attributes, as the file module reports them.
+    expect(await run(template, { src: join(src, 'v.j2'), dest: join(dir, 'old') }, { check: true, vars: { version: '2.4' } })).toMatchObject({ changed: false, size: 12 });
+  });
+  it('force: false on an existing file names only the destination', async () => {
+    writeFileSync(join(dir, 'kept'), 'mine');
+    const r = await run(copy, { content: 'theirs', dest: join(dir, 'kept'), force: false });
+    expect(r).toMatchObject({ changed: false, dest: join(dir, 'kept') });
+    expect(r).not.toHaveProperty('size');
+    expect(r).not.toHaveProperty('checksum');
+  });
+});

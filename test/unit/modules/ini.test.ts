@@ -125,6 +125,20 @@ describe('editIniText: present', () => {
     expect(editIniText('', [set('b', 'k', 'v')]).text).toBe('[b]\nk = v\n');
   });
 
+  it("layout 'ini_file' writes what Ansible's ini_file writes: the section right after the last line, a new file starting empty", () => {
+    const ini = { layout: 'ini_file' } as const;
+    expect(editIniText('[a]\nx = 1\n', [set('b', 'k', 'v')], ini).text).toBe('[a]\nx = 1\n[b]\nk = v\n');
+    expect(editIniText('[a]\nx = 1\n\n', [set('b', 'k', 'v')], ini).text).toBe('[a]\nx = 1\n\n[b]\nk = v\n');
+    expect(editIniText('[a]\nx = 1', [set('b', 'k', 'v')], ini).text).toBe('[a]\nx = 1\n[b]\nk = v\n');
+    expect(editIniText('', [set('b', 'k', 'v')], ini).text).toBe('\n[b]\nk = v\n');
+    // The top of a new file: the empty line Ansible starts from stays after the option.
+    expect(editIniText('', [set(null, 'k', 'v')], ini).text).toBe('k = v\n\n');
+    // Nothing to do: an empty file stays empty (no change).
+    expect(editIniText('', [unset('b', 'k')], ini)).toEqual({ text: '', changes: [] });
+    // Options added to existing sections are placed as ini_set places them.
+    expect(editIniText('[a]\nx = 1\n\n[c]\n', [set('a', 'y', '2')], ini).text).toBe('[a]\nx = 1\ny = 2\n\n[c]\n');
+  });
+
   it('adds a missing newline only where it appends after the last line', () => {
     expect(editIniText('[a]\nx = 1', [set('a', 'y', '2')]).text).toBe('[a]\nx = 1\ny = 2\n');
     // Editing a value on the last line keeps "no newline at end of file" as it was.

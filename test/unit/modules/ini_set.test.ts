@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iniSet from '../../../modules/ini_set.js';
+import iniFile from '../../../modules/ini_file.js';
 import { HostRuntime, ModuleTester, runModuleLocally } from '../../../core/testing/index.js';
 
 // A trimmed Juno ml2_conf.ini as the RDO package ships it: commented defaults only.
@@ -148,6 +149,17 @@ new ModuleTester({ module: iniSet, framework: { describe, it } }).run('ini_set o
     { name: 'nested too deep', args: { path: '/x', settings: { a: { b: { c: 1 } } } }, error: /^settings.a.b: a value must be a string, number, boolean, a list of those, or null/ },
     { name: 'nothing to do', args: { path: '/x' }, error: /give 'option' \(or 'settings'\)/ },
   ],
+});
+
+// ini_file is ini_set with Ansible's layout for what it adds; ini_set keeps its own (above).
+new ModuleTester({ module: iniFile, framework: { describe, it } }).run("ini_file (Ansible's layout) on the local transport", {
+  unchanged: [{ name: 'an option already set', args: { path: '{{ root }}/a.ini', section: 'a', option: 'k', value: '1' }, files: { 'a.ini': '[a]\nk = 1\n' } }],
+  changes: [
+    { name: 'a new file begins with an empty line', args: { path: '{{ root }}/conf', section: 'drinks', option: 'fav', value: 'lemonade', mode: '0600' }, expectFiles: { conf: { content: '\n[drinks]\nfav = lemonade\n', mode: '0600' } } },
+    { name: 'a new section right after the last line', args: { path: '{{ root }}/app.ini', section: 'server', option: 'port', value: 8080 }, files: { 'app.ini': '[cache]\nsize = 10\n' }, expectFiles: { 'app.ini': '[cache]\nsize = 10\n[server]\nport = 8080\n' } },
+    { name: 'an existing section is edited as ini_set edits it', args: { path: '{{ root }}/app.ini', section: 'cache', option: 'ttl', value: 5 }, files: { 'app.ini': '[cache]\nsize = 10\n\n[x]\n' }, expectFiles: { 'app.ini': '[cache]\nsize = 10\nttl = 5\n\n[x]\n' } },
+  ],
+  invalid: [{ name: 'no path', args: { section: 'a', option: 'b', value: 'c' }, error: /missing required argument 'path'/ }],
 });
 
 describe('ini_set as an unprivileged remote user', () => {

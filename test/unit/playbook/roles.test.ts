@@ -50,6 +50,7 @@ describe('roles', () => {
       path: join(dir, 'roles/common'),
       defaults: { common_greeting: 'hello', common_port: 80 },
       vars: { common_port: 81 },
+      entryVars: {},
       params: {},
     });
     const task = common.block[1] as Task;
@@ -57,10 +58,11 @@ describe('roles', () => {
     const base = common.block[0] as Block;
     expect(base.role).toMatchObject({ name: 'base', defaults: { base_only: true } });
     const web = play.roleTasks[1] as Block;
-    expect(web.role?.params).toEqual({ port: 8080 });
-    expect((web.block[0] as Block).role?.params).toEqual({ from_web: true });
-    expect((play.roleTasks[2] as Block).role?.params).toEqual({ port: 9090 });
-    expect((play.roleTasks[3] as Block).role?.params).toEqual({});
+    // `vars:` of an entry are role vars; other keys are role params.
+    expect(web.role).toMatchObject({ entryVars: { port: 8080 }, params: {} });
+    expect((web.block[0] as Block).role).toMatchObject({ entryVars: { from_web: true }, params: {} });
+    expect((play.roleTasks[2] as Block).role).toMatchObject({ entryVars: {}, params: { port: 9090 } });
+    expect((play.roleTasks[3] as Block).role).toMatchObject({ entryVars: {}, params: {} });
     // defaults/main/ as a directory: files merged in name order
     expect((play.roleTasks[5] as Block).role?.defaults).toEqual({ layer: 'second', first_only: 1 });
   });
@@ -126,7 +128,7 @@ describe('roles', () => {
   it('keeps other keys of a role entry as role parameters (Ansible style)', async () => {
     const { loadText } = await import('./helpers.js');
     const pb = await loadText('- hosts: all\n  roles:\n    - role: r\n      listen_port: 80\n      vars: { a: 1 }\n', { 'roles/r/tasks/main.yml': '- ping:\n' });
-    expect((pb.plays[0]!.roleTasks[0] as Block).role?.params).toEqual({ a: 1, listen_port: 80 });
+    expect((pb.plays[0]!.roleTasks[0] as Block).role).toMatchObject({ params: { listen_port: 80 }, entryVars: { a: 1 } });
   });
 
   it('refuses collection roles unless a directory of that name exists', async () => {
