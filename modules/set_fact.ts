@@ -6,6 +6,13 @@
 import { defineModule } from '../core/modules/api.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Ansible's set_fact turns these strings (any case) into booleans, whether written or templated. */
+const BOOLEAN_WORDS = new Map([
+  ['true', true],
+  ['false', false],
+  ['yes', true],
+  ['no', false],
+]);
 
 export default defineModule<Record<string, unknown>>({
   name: 'set_fact',
@@ -21,8 +28,9 @@ export default defineModule<Record<string, unknown>>({
     short: 'Set variables for the host from this task on',
     description: [
       'Each key becomes a host variable for the rest of the run (and is visible in `hostvars`). Values can',
-      'be any type: a value that is exactly one `{{ }}` keeps its type (list, number, mapping). Runs in the',
-      'controller.',
+      'be any type: a value that is exactly one `{{ }}` keeps its type (list, number, mapping), and text it',
+      'gives that reads as a list, mapping or boolean becomes one (as in Ansible). As in Ansible, a value',
+      "that is the text `true`, `false`, `yes` or `no` (any case) becomes a boolean. Runs in the controller.",
     ].join('\n'),
     examples: [
       '- name: Remember the public interface',
@@ -41,7 +49,7 @@ export default defineModule<Record<string, unknown>>({
     for (const [key, value] of Object.entries(ctx.args)) {
       if (key === 'cacheable') continue;
       if (!IDENTIFIER.test(key)) ctx.fail(`The variable name '${key}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.`);
-      facts[key] = value;
+      facts[key] = typeof value === 'string' && BOOLEAN_WORDS.has(value.toLowerCase()) ? BOOLEAN_WORDS.get(value.toLowerCase()) : value;
     }
     if (Object.keys(facts).length === 0) ctx.fail('set_fact needs at least one variable (set_fact: name=value, or a mapping)');
     // Ansible's marker: the strategy then stores them as host facts too (ansible_facts.x).

@@ -16,8 +16,10 @@ import { compilePythonRegex, groupSelector, replacer } from '../util/python-rege
 import { TemplateError } from './errors.js';
 import { findTest, runTest, templateErrorFromRegex } from './is-tests.js';
 import { pyyamlDump } from './pyyaml-dump.js';
+import { noteFilterResult } from './string-filter-text.js';
 import { defined, isUndefined, member, Undefined } from './undefined.js';
 import { asciiJson, pythonJson } from '../util/python-json.js';
+import { pythonRepr } from '../util/python-repr.js';
 import { compare, equals, isMapping, iterate, sortKeysDeep, toText, truthy, typeName, type Mapping } from './values.js';
 
 type Params = Record<string, unknown>;
@@ -41,7 +43,6 @@ export interface FilterSpec {
 function str(value: unknown, filter: string): string {
   const v = defined(value);
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v === null) throw new TemplateError(`filter '${filter}' expects a string, got None`);
   return toText(v);
 }
@@ -241,7 +242,7 @@ function percentFormat(template: string, args: unknown[]): string {
         if (conv === 'X') s = s.toUpperCase();
         break;
       case 'r':
-        s = typeof arg === 'string' ? `'${arg}'` : toText(arg);
+        s = pythonRepr(arg);
         break;
       default:
         s = toText(arg);
@@ -797,7 +798,9 @@ export function applyFilter(name: string, input: unknown, args: unknown[] = [], 
     if (!(params[i]! in p)) throw new TemplateError(`filter '${name}' needs argument '${params[i]}'`);
   }
   try {
-    return spec.fn(input, p, rest);
+    const result = spec.fn(input, p, rest);
+    noteFilterResult(canonical(name), result);
+    return result;
   } catch (err) {
     throw templateErrorFromRegex(err);
   }

@@ -9,8 +9,9 @@
  * generated code:
  *  - every variable lookup goes through `resolvePath` (undefined.ts), which returns an
  *    `Undefined` value naming the path instead of `undefined`;
- *  - every `{{value}}` output goes through `toText` (values.ts), which throws on an
- *    `Undefined` and prints lists/mappings as JSON instead of `[object Object]`.
+ *  - every `{{value}}` output goes through `handlebarsText` (or `pythonText` for a
+ *    Jinja-style template, see TextStyle), which throws on an `Undefined` and prints
+ *    lists/mappings as JSON (or Python) instead of `[object Object]`.
  * Helpers then decide: filters reject undefined arguments (naming the variable) except
  * `default`/`mandatory`; `{{#if}}`/`{{#unless}}` treat undefined as false.
  *
@@ -24,7 +25,8 @@ import { TemplateError } from './errors.js';
 import { applyFilter, filterNames, findFilter } from './filters.js';
 import type { Scope } from './globals.js';
 import { defined, isUndefined, member, resolvePath, Undefined } from './undefined.js';
-import { compare, equals, isMapping, toText, truthy, typeName } from './values.js';
+import { pythonText } from './python-text.js';
+import { compare, equals, isMapping, truthy, typeName } from './values.js';
 
 /**
  * Handlebars itself is loaded on first use, synchronously (it is CommonJS): most runs render
@@ -52,14 +54,38 @@ export interface CaptureBox {
   set: boolean;
 }
 
-const runtime = {
-  resolve: (parent: unknown, parts: string[], prefix: string, line: number) => {
-    const value = resolvePath(parent, parts, prefix);
-    if (value instanceof Undefined && line) value.line = line;
-    return value;
-  },
-  str: (value: unknown) => (value === undefined ? '' : toText(value)),
-};
+/**
+ * What a Handlebars template prints for a value: strings as they are, null as nothing,
+ * lists and mappings as compact JSON rather than `[object Object]`, booleans `true`/`false`.
+ */
+export function handlebarsText(value: unknown): string {
+  const v = defined(value);
+  if (typeof v === 'string') return v;
+  if (v === null) return '';
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return JSON.stringify(v);
+}
+
+/**
+ * How a template compiled by Handlebars prints values: `handlebars` for Handlebars forms
+ * (helpers, blocks, .hbs files), `python` for Jinja-style mustaches that only needed
+ * Handlebars to be parsed (`x={{ flag | bool }}`), which print as Jinja does (python-text.ts).
+ */
+export type TextStyle = 'handlebars' | 'python';
+
+function runtimeFor(text: (value: unknown) => string) {
+  return {
+    resolve: (parent: unknown, parts: string[], prefix: string, line: number) => {
+      const value = resolvePath(parent, parts, prefix);
+      if (value instanceof Undefined && line) value.line = line;
+      return value;
+    },
+    str: (value: unknown) => (value === undefined ? '' : text(value)),
+  };
+}
+
+const RUNTIMES: Record<TextStyle, ReturnType<typeof runtimeFor>> = { handlebars: runtimeFor(handlebarsText), python: runtimeFor(pythonText) };
 
 // ---- the compiler subclass -----------------------------------------------------------------
 
@@ -158,7 +184,7 @@ function buildHelpers(hb: typeof Handlebars): Record<string, unknown> {
   const withHelper = builtin.with!;
   const blockHelperMissing = builtin.blockHelperMissing!;
   const helpers: Record<string, unknown> = {
-    [RUNTIME]: runtime,
+    [RUNTIME]: RUNTIMES.handlebars,
     helperMissing: builtin.helperMissing,
     blockHelperMissing(this: unknown, context: unknown, options: HelperOptions) {
       // `{{#flag}}...{{/flag}}` on a missing variable renders the inverse, like `#if`.
@@ -253,9 +279,9 @@ export class HandlebarsEnvironment {
   }
 
   /** The helpers object to pass when rendering a template that uses `names`. */
-  helpersFor(names: Iterable<string>): RuntimeHelpers {
+  helpersFor(names: Iterable<string>, style: TextStyle = 'handlebars'): RuntimeHelpers {
     const out: Record<string, unknown> = {
-      [RUNTIME]: runtime,
+      [RUNTIME]: RUNTIMES[style],
       helperMissing: this.helpers.helperMissing,
       blockHelperMissing: this.helpers.blockHelperMissing,
     };

@@ -7,23 +7,45 @@
  * Text with plain `{{ var }}` mustaches only goes straight to those segments
  * (plain-template.ts), so Handlebars is loaded only by a template that needs it.
  * A value that is exactly one `{{ ... }}` keeps its native type (list, number,
- * mapping, boolean); anything else renders to a string.
+ * mapping, boolean), and text it gives that reads as a list, mapping or boolean becomes
+ * that data, as in Ansible (readBack); anything else renders to a string. Values print
+ * into text as Jinja prints them (`True`, `['a', 1]`: python-text.ts), except in
+ * Handlebars forms (helpers, blocks, .hbs files), which print JSON-like.
  */
 import { engineLimitMessage, TemplateError } from './errors.js';
 import { evalNode, parseExpression, scopeOf } from './expression.js';
 import { prepareAst, type Segment } from './handlebars-ast.js';
-import { CAPTURE_HELPER, HandlebarsEnvironment, type CaptureBox } from './handlebars-env.js';
+import { CAPTURE_HELPER, EXPR_HELPER, HandlebarsEnvironment, handlebarsText, type CaptureBox, type TextStyle } from './handlebars-env.js';
 import { escapeTemplateBackslashes } from './escape-backslashes.js';
 import { compileJinja, hasJinjaSyntax, renderJinja } from './jinja.js';
 import { renderJinjaFile } from './jinja-file.js';
 import { scanTemplate, type ScanResult } from './mustache-scan.js';
 import { plainTemplate, type PlainTemplate } from './plain-template.js';
+import { looksLikeData, parsePythonLiteral } from './python-literal.js';
+import { pythonText } from './python-text.js';
+import { isStringFilterText } from './string-filter-text.js';
 import type { Scope } from './globals.js';
 import { defined, member, resolvePath, Undefined } from './undefined.js';
 import { UnsafeText } from './unsafe.js';
-import { isMapping, toText } from './values.js';
+import { isMapping } from './values.js';
 
 type Vars = Record<string, unknown>;
+type TextOf = (value: unknown) => string;
+
+const TEXT_OF: Record<TextStyle, TextOf> = { python: pythonText, handlebars: handlebarsText };
+
+/**
+ * Ansible's concat step (ansible_eval_concat) on the value of a template that is one
+ * `{{ expr }}`: text that starts with `{` or `[`, or is `True`/`False`, is read as a Python
+ * literal (JSON's true/false/null included) and becomes that list, mapping or boolean; text
+ * Python cannot read stays text, as does text a string-type filter returned
+ * (string-filter-text.ts). Other values pass unchanged.
+ */
+function readBack(value: unknown): unknown {
+  if (typeof value !== 'string' || !looksLikeData(value) || isStringFilterText(value)) return value;
+  const parsed = parsePythonLiteral(value);
+  return parsed ? parsed.value : value;
+}
 
 interface Compiled {
   /** The value of a single-mustache template, natively typed. */
@@ -93,14 +115,14 @@ function overlayScope(top: Vars, vars: Vars): Scope {
   return (name) => (Object.prototype.hasOwnProperty.call(top, name) ? top[name] : member(vars, name, ''));
 }
 
-function renderSegments(segments: Segment[], vars: Vars): string {
+function renderSegments(segments: Segment[], vars: Vars, textOf: TextOf): string {
   let out = '';
   for (const s of segments) {
     if (typeof s === 'string') out += s;
     else {
       const value = resolvePath(vars, s.parts);
       if (value instanceof Undefined) value.line = s.line;
-      out += toText(value);
+      out += textOf(value);
     }
   }
   return out;
@@ -132,15 +154,21 @@ function jinjaNewlines(rendered: string, templateNewlines: number): string {
  * restored (`content: "{{ s }}\n"` ends with one newline even when `s` already did). Any
  * other whitespace makes text, except that a list or mapping followed by whitespace comes
  * back as data (Ansible's concat reads `[1, 2] ` back); leading whitespace always makes text.
+ * With only the final newline after it (one value for Jinja), text that reads as data becomes
+ * that data (readBack) when `readsBack`, i.e. the mustache is Jinja, not a Handlebars helper.
  */
-function keepAround(native: (vars: Vars) => unknown, [before, after]: [string, string]): Compiled {
+function keepAround(native: (vars: Vars) => unknown, [before, after]: [string, string], print: TextOf, readsBack: boolean): Compiled {
   const newlines = trailingNewlines(after);
-  const textOf = (value: unknown) => jinjaNewlines(before + toText(value) + after, newlines);
+  const textOf = (value: unknown) => jinjaNewlines(before + print(value) + after, newlines);
   const afterJinja = after.endsWith('\n') ? after.slice(0, -1) : after;
   return {
     native: (vars) => {
       const value = native(vars);
-      if (typeof value === 'string' || before !== '') return textOf(value);
+      if (before !== '') return textOf(value);
+      if (typeof value === 'string') {
+        const data = readsBack && afterJinja === '' ? readBack(value) : value;
+        return data === value ? textOf(value) : data;
+      }
       if (afterJinja === '' || Array.isArray(value) || isMapping(value)) return value;
       return textOf(value);
     },
@@ -155,16 +183,20 @@ function withJinjaNewlines(compiled: Compiled, template: string): Compiled {
   return { text: (vars) => jinjaNewlines(compiled.text(vars), newlines) };
 }
 
+/** A template that is one Jinja `{{ }}` and nothing else: its value as data (readBack), its text as printed. */
+function singleValue(native: (vars: Vars) => unknown, textOf: TextOf): Compiled {
+  return { native: (vars) => readBack(native(vars)), text: (vars) => textOf(native(vars)) };
+}
+
 /** What compileScanned makes of the same template through Handlebars (plain-template.ts says why it is the same). */
-function compilePlain(plain: PlainTemplate): Compiled {
+function compilePlain(plain: PlainTemplate, textOf: TextOf): Compiled {
   if (!plain.single) {
     const segments = plain.segments;
-    return { text: (vars) => renderSegments(segments, vars) };
+    return { text: (vars) => renderSegments(segments, vars, textOf) };
   }
   const parts = plain.single.parts;
   const native = (vars: Vars) => defined(resolvePath(vars, parts));
-  const compiled = { native, text: (vars: Vars) => toText(native(vars)) };
-  return plain.around ? keepAround(native, plain.around) : compiled;
+  return plain.around ? keepAround(native, plain.around, textOf, true) : singleValue(native, textOf);
 }
 
 export class Templar {
@@ -220,7 +252,7 @@ export class Templar {
       const scope = file.templateVars ? overlayScope(file.templateVars, vars) : scopeOf(vars);
       if (!jinja) {
         if (!source.includes('{{')) return source;
-        return this.compiled(source, false).text(file.templateVars ? withVars(vars, file.templateVars) : vars);
+        return this.compiled(source, false, syntax === 'handlebars').text(file.templateVars ? withVars(vars, file.templateVars) : vars);
       }
       return renderJinjaFile(source, scope, file.path, { trimBlocks: file.trimBlocks ?? true, lstripBlocks: file.lstripBlocks ?? false });
     } catch (err) {
@@ -273,19 +305,22 @@ export class Templar {
     return value;
   }
 
-  /** `playbookValue`: a string from a playbook (Ansible escapes its backslashes), not a template file. */
-  private compiled(template: string, playbookValue = true): Compiled {
-    const key = playbookValue ? template : `\0file\0${template}`;
+  /**
+   * `playbookValue`: a string from a playbook (Ansible escapes its backslashes), not a template file.
+   * `handlebarsFile`: a .hbs file, which prints values JSON-like even in plain `{{ x }}`.
+   */
+  private compiled(template: string, playbookValue = true, handlebarsFile = false): Compiled {
+    const key = playbookValue ? template : `\0${handlebarsFile ? 'hbs' : 'file'}\0${template}`;
     let c = this.cache.get(key);
     if (!c) {
-      c = this.compile(template, playbookValue);
+      c = this.compile(template, playbookValue, handlebarsFile);
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(key, c);
     }
     return c;
   }
 
-  private compile(template: string, playbookValue: boolean): Compiled {
+  private compile(template: string, playbookValue: boolean, handlebarsFile: boolean): Compiled {
     if (hasJinjaSyntax(template)) {
       // Statements make it a Jinja template, rendered to text as Ansible does.
       const compiled = compileJinja(playbookValue ? escapeTemplateBackslashes(template) : template);
@@ -293,20 +328,33 @@ export class Templar {
     }
     // Text and plain `{{ var }}` mustaches, the most common kind: read without Handlebars.
     const plain = plainTemplate(template);
-    if (plain) return plain.single ? compilePlain(plain) : withJinjaNewlines(compilePlain(plain), template);
+    if (plain) {
+      const textOf = TEXT_OF[handlebarsFile ? 'handlebars' : 'python'];
+      return plain.single ? compilePlain(plain, textOf) : withJinjaNewlines(compilePlain(plain, textOf), template);
+    }
     const scan = scanTemplate(template, this.syntax, { escapeBackslashes: playbookValue });
-    const compiled = this.compileScanned(scan);
-    if (scan.around && compiled.native) return keepAround(compiled.native, scan.around);
-    return scan.valuesOnly && !compiled.native ? withJinjaNewlines(compiled, template) : compiled;
+    const { compiled, style, jinjaValue } = this.compileScanned(scan, handlebarsFile);
+    if (compiled.native) {
+      if (scan.around) return keepAround(compiled.native, scan.around, TEXT_OF[style], jinjaValue);
+      return jinjaValue ? singleValue(compiled.native, TEXT_OF[style]) : compiled;
+    }
+    return scan.valuesOnly ? withJinjaNewlines(compiled, template) : compiled;
   }
 
-  private compileScanned(scan: ScanResult): Compiled {
+  /**
+   * The template through the expression engine or Handlebars. `style`: how it prints values
+   * (Handlebars forms JSON-like, Jinja-style mustaches as Jinja does); `jinjaValue`: its
+   * `native` is the value of one Jinja-style mustache (read back as Ansible does), not of a
+   * Handlebars helper call.
+   */
+  private compileScanned(scan: ScanResult, handlebarsFile: boolean): { compiled: Compiled; style: TextStyle; jinjaValue: boolean } {
+    const fileStyle: TextStyle = handlebarsFile ? 'handlebars' : 'python';
 
     // `{{ expression }}` alone: no Handlebars at all.
     if (scan.single?.kind === 'expr') {
       const ast = parseExpression(scan.single.expr);
       const native = (vars: Vars) => defined(evalNode(ast, scopeOf(vars)), 'the expression');
-      return { native, text: (vars) => toText(native(vars)) };
+      return { compiled: { native, text: (vars) => TEXT_OF[fileStyle](native(vars)) }, style: fileStyle, jinjaValue: true };
     }
 
     let program: hbs.AST.Program;
@@ -319,15 +367,19 @@ export class Templar {
       throw new TemplateError(errorMessage(err), { cause: err, ...(line ? { line } : {}) });
     }
     const prepared = prepareAst(program, this.env.helperNames);
+    // Helpers, blocks and comments are Handlebars forms; expression mustaches alone are Jinja.
+    const handlebarsForm = !scan.valuesOnly || [...prepared.usedHelpers].some((name) => name !== EXPR_HELPER);
+    const style: TextStyle = handlebarsFile || handlebarsForm ? 'handlebars' : 'python';
+    const textOf = TEXT_OF[style];
 
     if (prepared.segments) {
       const segments = prepared.segments;
       const variable = segments.find((s) => typeof s !== 'string');
       if (scan.single && variable && typeof variable !== 'string') {
         const native = (vars: Vars) => defined(resolvePath(vars, variable.parts));
-        return { native, text: (vars) => toText(native(vars)) };
+        return { compiled: { native, text: (vars) => textOf(native(vars)) }, style, jinjaValue: style === 'python' };
       }
-      return { text: (vars) => renderSegments(segments, vars) };
+      return { compiled: { text: (vars) => renderSegments(segments, vars, textOf) }, style, jinjaValue: false };
     }
 
     if (scan.single) {
@@ -342,12 +394,12 @@ export class Templar {
         render(vars, { helpers, data: { [CAPTURE_HELPER]: box } });
         return box.value;
       };
-      return { native, text: (vars) => toText(native(vars)) };
+      return { compiled: { native, text: (vars) => handlebarsText(native(vars)) }, style: 'handlebars', jinjaValue: false };
     }
 
-    const helpers = this.env.helpersFor(prepared.usedHelpers);
+    const helpers = this.env.helpersFor(prepared.usedHelpers, style);
     const render = this.env.compile(program);
-    return { text: (vars) => render(vars, { helpers }) };
+    return { compiled: { text: (vars) => render(vars, { helpers }) }, style, jinjaValue: false };
   }
 }
 

@@ -3,6 +3,7 @@
  * evaluator: Jinja/Python truthiness, equality, ordering, membership and text
  * conversion. One definition so `{{#if x}}` and `when: x` can never disagree.
  */
+import { pythonRepr } from '../util/python-repr.js';
 import { TemplateError } from './errors.js';
 import { defined, Undefined } from './undefined.js';
 
@@ -41,16 +42,17 @@ export function truthy(value: unknown): boolean {
 }
 
 /**
- * Text for a value placed inside a larger string: strings as they are, null as empty
- * (as Handlebars does), lists and mappings as compact JSON rather than `[object Object]`.
+ * Python's `str()` of a value, as Jinja's `~`, `string`, `join` and `%s` make text of it:
+ * strings as they are, `None`, `True`/`False`, numbers as Python prints them, lists and
+ * mappings as Python's repr (`['a', 1]`, `{'k': True}`). What a `{{ }}` prints into text
+ * is `pythonText` (python-text.ts), which differs only for None (nothing, as Ansible's
+ * finalize); Handlebars templates print JSON-like (handlebars-env.ts).
  */
 export function toText(value: unknown): string {
   const v = defined(value);
   if (typeof v === 'string') return v;
-  if (v === null) return '';
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (Buffer.isBuffer(v)) return v.toString('utf8');
-  return JSON.stringify(v);
+  return pythonRepr(v);
 }
 
 /** Python equality: deep for lists and mappings, `1 == 1.0`, `True == 1`. */

@@ -77,7 +77,7 @@ describe('module results', () => {
     expect(run.code, run.stdout).toBe(0);
     const r = jsonResults(run);
     expect(r.get('show')!.msg).toBe('8080 8080 r2 r2 from-facts from-play-vars');
-    expect(r.get('set_fact is not a fact')!.msg).toBe('1 false');
+    expect(r.get('set_fact is not a fact')!.msg).toBe('1 False');
     expect(r.get('show loop')!.msg).toBe('8080y');
     // A fact holding template text is data: it is not rendered when read.
     expect(r.get('raw text stays text')!.msg).toBe('{{ app_port }}');

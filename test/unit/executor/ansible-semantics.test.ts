@@ -166,7 +166,7 @@ describe('roles and inventory changes during a run', () => {
   tasks:
     - { name: added, debug: { msg: "{{ mine }}" } }
 `, ONE, {}, { 'vars/one.yml': 'v: 1\n', 'conf/app_a.yml': 'x: 1\n', 'conf/other.yml': 'y: 2\n' });
-    expect(r.results.get('a members')?.msg).toBe('["new1","new2"] {"x":1}');
+    expect(r.results.get('a members')?.msg).toBe("['new1', 'new2'] {'x': 1}");
     expect(r.results.get('new2 added')?.msg).toBe('m2');
   });
 });

@@ -90,6 +90,11 @@ describe('set_fact', () => {
     expect(r.ansible_facts).not.toHaveProperty('cacheable');
   });
 
+  it('turns the text true/false/yes/no (any case) into booleans, as Ansible\'s set_fact does', async () => {
+    const r = await run(setFact, { a: 'true', b: 'No', c: 'YES', d: 'False', e: 'on', f: 'truthy', g: '1' });
+    expect(r.ansible_facts).toEqual({ a: true, b: false, c: true, d: false, e: 'on', f: 'truthy', g: '1' });
+  });
+
   it('rejects invalid variable names and empty calls', async () => {
     expect((await run(setFact, { 'bad-name': 1 })).msg).toContain("The variable name 'bad-name' is not valid");
     expect((await run(setFact, {})).msg).toContain('at least one variable');

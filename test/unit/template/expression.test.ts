@@ -108,7 +108,8 @@ describe('operators and precedence', () => {
     ['-7 // 2', -4],
     ['7 % 3', 1],
     ['-7 % 3', 2], // Python's modulo takes the divisor's sign
-    ['"a" ~ 1 ~ true', 'a1true'],
+    ['"a" ~ 1 ~ true', 'a1True'],
+    ['"a" ~ none ~ [1, "b"] ~ 0.5', "aNone[1, 'b']0.5"],
     ['"a" + "b"', 'ab'],
     ['[1] + [2]', [1, 2]],
     ['"ab" * 2', 'abab'],

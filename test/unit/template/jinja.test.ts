@@ -236,7 +236,8 @@ describe('routing in the Templar', () => {
     expect(templar.renderFile(hbsLike, vars, { path: 'a.conf' })).toBe('x=d\n');
     expect(errorOf(() => templar.renderFile(hbsLike, vars, { path: 'a.j2' })).message).toContain('a.j2');
     expect(templar.renderFile('{{ flag }}\n', vars, { path: 'a.j2' })).toBe('True\n');
-    expect(templar.renderFile('{{ flag }}\n', vars, { path: 'a.conf' })).toBe('true\n');
+    expect(templar.renderFile('{{ flag }}\n', vars, { path: 'a.conf' })).toBe('True\n');
+    expect(templar.renderFile('{{ flag }}\n', vars, { path: 'a.hbs' })).toBe('true\n');
     expect(templar.renderFile('{% if flag %}\ny\n{% endif %}\n', vars, { path: 'a.conf' })).toBe('y\n');
     expect(templar.renderFile('  {% if flag %}\ny\n  {% endif %}\n', vars, { path: 'a.j2', lstripBlocks: true })).toBe('y\n');
     expect(templar.renderFile('{% if flag %}\ny{% endif %}', vars, { path: 'a.j2', trimBlocks: false })).toBe('\ny');

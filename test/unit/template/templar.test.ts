@@ -78,7 +78,7 @@ describe('native values', () => {
     expect(r('{{name}}\n\n')).toBe('web\n\n');
     expect(r('  {{ name | upper }}\n')).toBe('  WEB\n');
     expect(s('{{ port }}\n')).toBe('8080\n');
-    expect(s('{{ list }}\n')).toBe('["a","b"]\n');
+    expect(s('{{ list }}\n')).toBe("['a', 'b']\n");
     // Only trailing whitespace: other values keep their type, as ansible-core 2.14 gives them
     // (content: "{{ port }}\n" writes 8080 without the newline there too); leading: text.
     expect(r('{{ port }}\n')).toBe(8080);
@@ -119,16 +119,65 @@ describe('native values', () => {
 
   it('renderString always returns text', () => {
     expect(s('{{port}}')).toBe('8080');
-    expect(s('{{list}}')).toBe('["a","b"]');
+    expect(s('{{list}}')).toBe("['a', 'b']");
     expect(s('{{nul}}')).toBe('');
     expect(s('no template')).toBe('no template');
   });
 
-  it('prints lists and mappings inside text as JSON, null as nothing', () => {
-    expect(r('x={{list}}')).toBe('x=["a","b"]');
-    expect(r('x={{ settings.nested }}')).toBe('x={"deep":[10,20]}');
+  it('prints values inside text as Jinja does in Ansible: Python reprs, null as nothing', () => {
+    expect(r('x={{list}}')).toBe("x=['a', 'b']");
+    expect(r('x={{ settings.nested }}')).toBe("x={'deep': [10, 20]}");
     expect(r('[{{nul}}]')).toBe('[]');
-    expect(r('{{enabled}}/{{off}}')).toBe('true/false');
+    expect(r('{{enabled}}/{{off}}')).toBe('True/False');
+    expect(r('DEBUG = {{ enabled }}\n')).toBe('DEBUG = True\n');
+    expect(r('x={{ enabled | bool }} {{ [nul, 1.5e-7, "it\'s"] }}')).toBe('x=True [None, 1.5e-07, "it\'s"]');
+    expect(r('{{ name }}: {{ users[0] }}')).toBe("web: {'name': 'alice', 'admin': True, 'groups': ['wheel']}");
+  });
+
+  it('prints JSON-like in Handlebars forms (helpers, blocks), which keep their own output', () => {
+    expect(r('x={{default missing list}}')).toBe('x=["a","b"]');
+    expect(r('{{#if enabled}}{{ enabled }} {{list}}{{/if}}')).toBe('true ["a","b"]');
+    expect(r('{{#each users}}{{admin}},{{/each}}')).toBe('true,false,');
+    expect(templar.renderFile('x={{ list }} {{ enabled }}', vars, { path: 'a.hbs' })).toBe('x=["a","b"] true');
+    expect(templar.renderFile('x={{ list }} {{ enabled }}', vars, { path: 'a.conf' })).toBe("x=['a', 'b'] True");
+  });
+});
+
+describe('text that reads as data, as Ansible reads it back (ansible_eval_concat)', () => {
+  const json = '{"name": "api", "ok": true, "none": null, "mods": ["auth", "db"]}';
+  const data = { name: 'api', ok: true, none: null, mods: ['auth', 'db'] };
+  const v = { ...vars, json, b64: Buffer.from(json).toString('base64'), t: 'True', lower: 'true', broken: '[1, 2', py: "{'a': (1, 2), 'b': 'it\\'s'}", cfg: { b: [1], a: 'x' } };
+
+  it('makes a single {{ }} whose text is a Python or JSON literal into that data', () => {
+    expect(r('{{ json }}', v)).toEqual(data);
+    expect(r('{{ b64 | b64decode }}', v)).toEqual(data);
+    expect(r('{{ py }}', v)).toEqual({ a: [1, 2], b: "it's" });
+    expect(r('{{ t }}', v)).toBe(true);
+    expect(r("{{ '[1, 2]' }}", v)).toEqual([1, 2]);
+    // Jinja drops the final newline, so this is one value for Ansible too (measured: a dict).
+    expect(r('{{ json }}\n', v)).toEqual(data);
+  });
+
+  it('keeps text that is not a literal, or not only a literal, or not one value', () => {
+    expect(r('{{ lower }}', v)).toBe('true');
+    expect(r('{{ broken }}', v)).toBe('[1, 2');
+    expect(r('{{ json }} ', v)).toBe(`${json} `);
+    expect(r('x{{ json }}', v)).toBe(`x${json}`);
+    expect(r('{{ json }}{{ json }}', v)).toBe(json + json);
+    expect(s('{{ json }}', v)).toBe(json);
+  });
+
+  it('keeps what to_json, to_nice_json, to_yaml and string return as text, also when used later through a variable', () => {
+    const nice = r('{{ cfg | to_nice_json }}', v);
+    expect(nice).toBe('{\n    "a": "x",\n    "b": [\n        1\n    ]\n}');
+    expect(r('{{ cfg | to_json }}', v)).toBe('{"b": [1], "a": "x"}');
+    expect(r('{{ cfg.b | string }}', v)).toBe('[1]');
+    expect(r('{{ cfg.b | to_yaml }}', v)).toBe('[1]\n');
+    expect(r('{{ later }}', { ...v, later: nice })).toBe(nice);
+  });
+
+  it('leaves Handlebars helper values as they are', () => {
+    expect(r('{{default missing json}}', v)).toBe(json);
   });
 });
 
