@@ -145,8 +145,15 @@ async function main(): Promise<number> {
     .option('--reuse-hosts', 'the N bench hosts are already running (left by --keep-hosts): do not start them again')
     .option('--no-resets', 'after the forks scenario, only second (idempotent) runs on the configured hosts: a reset of 1,000 light hosts takes minutes')
     .option('--out <dir>', 'results directory', join(REPO, 'bench', 'results'))
+    .option('--report <json>', 'write the Markdown of an earlier run again from its JSON, and stop')
     .parse(process.argv)
-    .opts<{ hosts: number; ansibleHosts: number; only?: string; out: string; resets: boolean; keepHosts?: boolean; reuseHosts?: boolean }>();
+    .opts<{ hosts: number; ansibleHosts: number; only?: string; out: string; resets: boolean; keepHosts?: boolean; reuseHosts?: boolean; report?: string }>();
+  if (o.report) {
+    // Only the Markdown again, from a run's JSON (after a change to this report).
+    const j = JSON.parse(readFileSync(o.report, 'utf8'));
+    process.stdout.write(writeResults(dirname(o.report), new Date(j.date), j.hosts, j.ansibleHosts, j.rows, j.boots, j.profile, j.loadAtStart ?? [], j.ansible, true));
+    return 0;
+  }
   if (o.hosts > BENCH_MAX_HOSTS) throw new InvalidArgumentError(`at most ${BENCH_MAX_HOSTS} hosts`);
   if (process.getuid?.() !== 0) { process.stderr.write('bench: needs root (namespaces, overlays, cgroups)\n'); return 2; }
   const want = (s: string) => !o.only || o.only.split(',').includes(s);
@@ -267,12 +274,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-function writeResults(out: string, started: Date, N: number, M: number, rows: Row[], boots: Array<BootTiming & { what: string; wallS: number }>, profile: CpuBreakdown | null, loadAtStart: string[], ansibleVersion: string): string {
+function writeResults(out: string, started: Date, N: number, M: number, rows: Row[], boots: Array<BootTiming & { what: string; wallS: number }>, profile: CpuBreakdown | null, loadAtStart: string[], ansibleVersion: string, reportOnly = false): string {
   const f = (v: number | null | undefined, d = 2) => (v === null || v === undefined ? '-' : v.toFixed(d));
   const lines: string[] = [
     `# One controller, ${N} hosts: tsplay, the OpenSSH floor and ansible-playbook (${started.toISOString().slice(0, 16)} UTC)`,
     '',
-    `Workload pyinfra (bench/workloads/pyinfra) on light bench hosts; one run per row. Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GB, ${hostname()} ${release()}. Load average at the start: ${loadAtStart.join(', ')}; at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}.`,
+    `Workload pyinfra (bench/workloads/pyinfra) on light bench hosts; one run per row. Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GB, ${hostname()} ${release()}. Load average at the start: ${loadAtStart.join(', ') || '?'}${reportOnly ? '' : `; at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`}.`,
     '',
     '| scenario | hosts | run | tool | at once | wall s | controller CPU s | peak RSS MB | tree peak MB | targets CPU s | changed | commands | exit |',
     '| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -281,7 +288,7 @@ function writeResults(out: string, started: Date, N: number, M: number, rows: Ro
     lines.push(`| ${r.scenario} | ${r.hosts} | ${r.phase} | ${r.tool === 'ansible' ? 'ansible-playbook' : r.tool === 'floor' ? 'OpenSSH floor' : 'tsplay'} | ${r.parallel} | ${f(r.wallS)} | ${f(r.cpuS)} | ${f(r.maxRssMB, 0)} | ${f(r.treePeakMB, 0)} | ${f(r.targetCpuS)} | ${r.changed ?? '-'} | ${r.commands ?? '-'} | ${r.exitCode} |`);
   }
   const find = (s: string, p: Phase, t: Row['tool']) => rows.find((r) => r.scenario === s && r.phase === p && r.tool === t);
-  const x = (a?: Row, b?: Row) => (a && b && b.wallS > 0 ? `${(a.wallS / b.wallS).toFixed(2)}x` : '-');
+  const x = (a?: Row, b?: Row) => (a && a.exitCode !== 0 ? `failed (exit ${a.exitCode})` : a && b && b.exitCode === 0 && b.wallS > 0 ? `${(a.wallS / b.wallS).toFixed(2)}x` : '-');
   lines.push('', '| comparison | first run | second run |', '| --- | ---: | ---: |');
   lines.push(`| tsplay -f ${N} / floor (${N} at once) | ${x(find('forks', 'first', 'tsplay'), find('forks', 'first', 'floor'))} | ${x(find('forks', 'second', 'tsplay'), find('forks', 'second', 'floor'))} |`);
   lines.push(`| tsplay default forks / floor (${DEFAULT_FORKS} at once) | ${x(find('default-forks', 'first', 'tsplay'), find('default-forks', 'first', 'floor'))} | ${x(find('default-forks', 'second', 'tsplay'), find('default-forks', 'second', 'floor'))} |`);
@@ -293,10 +300,12 @@ function writeResults(out: string, started: Date, N: number, M: number, rows: Ro
   lines.push(`| strategy free / linear, tsplay -f ${N} | ${x(find('free', 'first', 'tsplay'), find('forks', 'first', 'tsplay'))} | ${x(find('free', 'second', 'tsplay'), find('forks', 'second', 'tsplay'))} |`);
   lines.push(`| serial 10% / linear, tsplay -f ${N} | ${x(find('serial', 'first', 'tsplay'), find('forks', 'first', 'tsplay'))} | ${x(find('serial', 'second', 'tsplay'), find('forks', 'second', 'tsplay'))} |`);
   lines.push(`| through one jump host / direct, tsplay -f ${N} | | ${x(find('jump', 'second', 'tsplay'), find('forks', 'second', 'tsplay'))} |`);
-  lines.push('', 'Order of the results of the last task (`Run some shell`), first run:', '');
-  for (const s of ['forks', 'free', 'serial']) {
-    const r = find(s, 'first', 'tsplay');
-    if (r?.order) lines.push(`- ${s}: ${r.order}`);
+  lines.push('', 'Order of the results of the last task (`Run some shell`):', '');
+  for (const s of ['forks', 'default-forks', 'free', 'serial']) {
+    for (const phase of ['first', 'second'] as const) {
+      const r = find(s, phase, 'tsplay');
+      if (r?.order) lines.push(`- ${s}, ${phase} run: ${r.order}`);
+    }
   }
   lines.push('', '| hosts started | hosts | sshd answering s | whole command s |', '| --- | ---: | ---: | ---: |');
   for (const b of boots) lines.push(`| ${b.what} | ${b.hosts} | ${(b.sshReadyMs / 1000).toFixed(1)} | ${b.wallS.toFixed(1)} |`);
@@ -308,7 +317,7 @@ function writeResults(out: string, started: Date, N: number, M: number, rows: Ro
   mkdirSync(out, { recursive: true });
   const base = join(out, `${started.toISOString().replace(/[:]/g, '').slice(0, 15)}-scale-${N}`);
   const commit = spawnSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-  writeFileSync(`${base}.json`, JSON.stringify({ date: started.toISOString(), hosts: N, ansibleHosts: M, commit, ansible: ansibleVersion, key: LAB_KEY, rows, boots, profile }, null, 2) + '\n');
+  if (!reportOnly) writeFileSync(`${base}.json`, JSON.stringify({ date: started.toISOString(), hosts: N, ansibleHosts: M, commit, ansible: ansibleVersion, loadAtStart, key: LAB_KEY, rows, boots, profile }, null, 2) + '\n');
   writeFileSync(`${base}.md`, md);
   return md;
 }
