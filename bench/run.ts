@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { lineChart, type Series } from './lib/chart.js';
 import { measureExtras, type Extras } from './lib/extras.js';
-import { BENCH_MAX_HOSTS, BenchHosts, benchHostAddress, type BootTiming, type HostKind } from './lib/hosts.js';
-import { measure, removeControllerGroups, type Measurement } from './lib/measure.js';
+import { BENCH_MAX_HOSTS, BenchHosts, benchHostAddress, teardownOnExit, type BootTiming, type HostKind } from './lib/hosts.js';
+import { measure, type Measurement } from './lib/measure.js';
 import { fmt, ratio, summarize, type Summary } from './lib/stats.js';
 import {
   ansibleCommand, ensureAnsible, floorCommand, parseRecap, readCounts, tsplayCommand, writeAnsibleCfg, writeInventory,
@@ -237,16 +237,7 @@ async function main(): Promise<number> {
   const ansible = ensureAnsible(workload.collections, (m) => log(m));
   const tmp = mkdtempSync(join(tmpdir(), 'tsplay-bench-'));
   const benchHosts = new BenchHosts(REPO);
-  // The hosts go away whatever happens (Ctrl-C included).
-  let cleaned = false;
-  const cleanup = () => {
-    if (cleaned) return;
-    cleaned = true;
-    try { benchHosts.down(); } catch (e) { process.stderr.write(`bench: teardown failed: ${(e as Error).message}\n`); }
-    removeControllerGroups();
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => { cleanup(); process.exit(130); });
-  process.on('exit', cleanup);
+  const cleanup = teardownOnExit(benchHosts);
 
   const results: SizeResult[] = [];
   let extras: Extras | null = null;

@@ -27,8 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { Command, InvalidArgumentError } from 'commander';
 import { summarizeCpuProfile, type CpuBreakdown } from './lib/cpu-profile.js';
-import { BENCH_KNOWN_HOSTS, BENCH_MAX_HOSTS, BenchHosts, LAB_KEY, benchHostAddress, type BootTiming } from './lib/hosts.js';
-import { measure, removeControllerGroups, type Measurement } from './lib/measure.js';
+import { BENCH_KNOWN_HOSTS, BENCH_MAX_HOSTS, BenchHosts, LAB_KEY, benchHostAddress, teardownOnExit, type BootTiming } from './lib/hosts.js';
+import { measure, type Measurement } from './lib/measure.js';
 import { ansibleCommand, ensureAnsible, floorCommand, parseRecap, readCounts, tsplayCommand, writeAnsibleCfg, writeInventory, type ToolCommand } from './lib/tools.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -164,15 +164,7 @@ async function main(): Promise<number> {
   const ansibleVersion = M > 0 && want('ansible') ? ensureAnsible([], log) : '';
   const tmp = mkdtempSync(join(tmpdir(), 'tsplay-bench-scale-'));
   const hosts = new BenchHosts(REPO);
-  let cleaned = false;
-  const cleanup = () => {
-    if (cleaned) return;
-    cleaned = true;
-    try { if (!o.keepHosts) hosts.down(); } catch (e) { process.stderr.write(`bench: teardown failed: ${(e as Error).message}\n`); }
-    removeControllerGroups();
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => { cleanup(); process.exit(130); });
-  process.on('exit', cleanup);
+  const cleanup = teardownOnExit(hosts, o.keepHosts);
 
   const rows: Row[] = [];
   const boots: Array<BootTiming & { what: string; wallS: number }> = [];

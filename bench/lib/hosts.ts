@@ -1,6 +1,7 @@
 /** The benchmark's own lab hosts, through bench/lab/bench-hosts.sh (see there). */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { removeControllerGroups } from './measure.js';
 
 export const BENCH_STATE = join(process.env.TSPLAY_LAB_STATE ?? '/var/lib/tsplay-lab', 'bench');
 export const LAB_KEY = join(process.env.TSPLAY_LAB_STATE ?? '/var/lib/tsplay-lab', 'ssh', 'id_ed25519');
@@ -50,4 +51,26 @@ export class BenchHosts {
   down(): void {
     this.run(['down']);
   }
+}
+
+/**
+ * The end of a benchmark: the hosts go down (unless `keep`) and the controller's measuring
+ * cgroups go, whatever ends the process (Ctrl-C included). Returns the function to call
+ * at a normal end; it runs once.
+ */
+export function teardownOnExit(hosts: BenchHosts, keep = false): () => void {
+  let done = false;
+  const teardown = () => {
+    if (done) return;
+    done = true;
+    try {
+      if (!keep) hosts.down();
+    } catch (e) {
+      process.stderr.write(`bench: teardown failed: ${(e as Error).message}\n`);
+    }
+    removeControllerGroups();
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => { teardown(); process.exit(130); });
+  process.on('exit', teardown);
+  return teardown;
 }
