@@ -151,7 +151,7 @@ async function main(): Promise<number> {
   if (o.report) {
     // Only the Markdown again, from a run's JSON (after a change to this report).
     const j = JSON.parse(readFileSync(o.report, 'utf8'));
-    process.stdout.write(writeResults(dirname(o.report), new Date(j.date), j.hosts, j.ansibleHosts, j.rows, j.boots, j.profile, j.loadAtStart ?? [], j.ansible, true));
+    process.stdout.write(writeResults(dirname(o.report), new Date(j.date), j.hosts, j.ansibleHosts, j.rows, j.boots, j.profile, j.loadAtStart ?? [], j.ansible, true, j.notes ?? []));
     return 0;
   }
   if (o.hosts > BENCH_MAX_HOSTS) throw new InvalidArgumentError(`at most ${BENCH_MAX_HOSTS} hosts`);
@@ -266,7 +266,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-function writeResults(out: string, started: Date, N: number, M: number, rows: Row[], boots: Array<BootTiming & { what: string; wallS: number }>, profile: CpuBreakdown | null, loadAtStart: string[], ansibleVersion: string, reportOnly = false): string {
+function writeResults(out: string, started: Date, N: number, M: number, rows: Row[], boots: Array<BootTiming & { what: string; wallS: number }>, profile: CpuBreakdown | null, loadAtStart: string[], ansibleVersion: string, reportOnly = false, notes: string[] = []): string {
   const f = (v: number | null | undefined, d = 2) => (v === null || v === undefined ? '-' : v.toFixed(d));
   const lines: string[] = [
     `# One controller, ${N} hosts: tsplay, the OpenSSH floor and ansible-playbook (${started.toISOString().slice(0, 16)} UTC)`,
@@ -305,6 +305,8 @@ function writeResults(out: string, started: Date, N: number, M: number, rows: Ro
     lines.push('', `tsplay --cpu-prof, second run on 10 hosts (${profile.totalMs.toFixed(0)} ms profiled):`, '', '| where | ms | share |', '| --- | ---: | ---: |');
     for (const [k, v] of Object.entries(profile.byCategory)) lines.push(`| ${k} | ${v.toFixed(0)} | ${((100 * v) / profile.totalMs).toFixed(0)}% |`);
   }
+  // Notes written into a run's JSON afterwards (what the run could not record itself).
+  if (notes.length) lines.push('', 'Notes:', '', ...notes.map((n) => `- ${n}`));
   const md = lines.join('\n') + '\n';
   mkdirSync(out, { recursive: true });
   const base = join(out, `${started.toISOString().replace(/[:]/g, '').slice(0, 15)}-scale-${N}`);
