@@ -279,20 +279,10 @@ async function acquireJump(chain: SshSettings[]): Promise<{ connection: SshConne
     const created: PooledJump = {
       refs: 0,
       connection: (async () => {
-        let sock: Duplex | undefined;
-        let releasePrevious: (() => void) | undefined;
-        if (chain.length > 1) {
-          const previous = await acquireJump(chain.slice(0, -1));
-          releasePrevious = previous.release;
-          try {
-            sock = await forwardThrough(previous.connection, hop);
-          } catch (e) {
-            releasePrevious();
-            throw e;
-          }
-        }
+        const previous = chain.length > 1 ? await acquireJump(chain.slice(0, -1)) : undefined;
+        const releasePrevious = previous?.release;
         try {
-          return await withHandshakeSlot(() => handshake(hop, sock, releasePrevious));
+          return await withHandshakeSlot(async () => handshake(hop, previous ? await forwardThrough(previous.connection, hop) : undefined, releasePrevious));
         } catch (e) {
           releasePrevious?.();
           throw e;
@@ -334,15 +324,11 @@ export async function openSshConnection(settings: SshSettings): Promise<SshConne
   if (settings.proxyJump.length === 0) return withHandshakeSlot(() => handshake(settings, undefined));
   const chain = settings.proxyJump.map((j) => resolveJumpSettings(j, settings));
   const jump = await acquireJump(chain);
-  let sock: Duplex;
   try {
-    sock = await forwardThrough(jump.connection, settings);
-  } catch (e) {
-    jump.release();
-    throw e;
-  }
-  try {
-    return await withHandshakeSlot(() => handshake(settings, sock, jump.release));
+    // The channel open is part of the slot: a thousand hosts behind one jump host would
+    // otherwise send a thousand direct-tcpip opens at once over its single connection, and
+    // every one would wait its whole timeout in the jump host's queue.
+    return await withHandshakeSlot(async () => handshake(settings, await forwardThrough(jump.connection, settings), jump.release));
   } catch (e) {
     jump.release();
     throw e;

@@ -7,7 +7,7 @@
  * (ssh2's server cannot receive them once a command runs).
  */
 import { spawn } from 'node:child_process';
-import { AddressInfo, createServer, type Server as NetServer, type Socket } from 'node:net';
+import { AddressInfo, connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey } from 'ssh2';
 
@@ -21,6 +21,8 @@ export interface TestServerOptions {
   hostKeyType?: 'ed25519' | 'ecdsa';
   /** Advertise keyboard-interactive only (no plain password method). */
   keyboardInteractiveOnly?: boolean;
+  /** Accept direct-tcpip channels (a jump host), answering each open after this many ms. */
+  forwardDelayMs?: number;
 }
 
 export interface TestServer {
@@ -35,6 +37,10 @@ export interface TestServer {
   maxConcurrentSessions: number;
   /** Peak number of connections in key exchange/authentication at the same time. */
   maxConcurrentHandshakes: number;
+  /** Direct-tcpip channels opened through this server (as a jump host). */
+  forwards: number;
+  /** Peak number of direct-tcpip opens waiting for their answer at the same time. */
+  maxPendingForwards: number;
   /** Destroy every client connection (a dropped network). */
   dropAll(): void;
   close(): Promise<void>;
@@ -55,6 +61,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     commands: [],
     maxConcurrentSessions: 0,
     maxConcurrentHandshakes: 0,
+    forwards: 0,
+    maxPendingForwards: 0,
     dropAll() {
       for (const c of sockets) (c as unknown as { _sock: Socket })._sock.destroy();
     },
@@ -98,8 +106,31 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ctx.reject(methods);
     });
     let sessions = 0;
+    let pendingForwards = 0;
     client.on('ready', () => {
       doneHandshaking();
+      client.on('tcpip', (accept, reject, info) => {
+        if (options.forwardDelayMs === undefined) return reject();
+        state.forwards++;
+        pendingForwards++;
+        state.maxPendingForwards = Math.max(state.maxPendingForwards, pendingForwards);
+        setTimeout(() => {
+          const upstream = connect(info.destPort, info.destIP);
+          let connected = false;
+          upstream.on('error', () => {
+            if (connected) return;
+            pendingForwards--;
+            reject();
+          });
+          upstream.on('connect', () => {
+            connected = true;
+            pendingForwards--;
+            const channel = accept();
+            upstream.pipe(channel).pipe(upstream);
+            channel.on('error', () => upstream.destroy());
+          });
+        }, options.forwardDelayMs);
+      });
       client.on('session', (accept, reject) => {
         if (sessions >= (options.maxSessions ?? 10)) return reject();
         sessions++;

@@ -233,6 +233,23 @@ describe('connecting', () => {
     await many.close();
   });
 
+  it('paces channel opens through a shared jump host like handshakes, so a burst of hosts never queues there', async () => {
+    configureSshTransport({ maxConcurrentHandshakes: 2 });
+    const jump = await startTestServer({ authorizedKeys: [key.parsed], forwardDelayMs: 20 });
+    const target = await startTestServer({ authorizedKeys: [key.parsed] });
+    writeFileSync(knownHosts, khLine(jump.port, jump.hostKeyType, jump.hostKey) + khLine(target.port, target.hostKeyType, target.hostKey));
+    const ts = Array.from({ length: 8 }, (_, i) => new SshTransport(spec({ host: `h${i}`, port: target.port, extraArgs: `-J tester@127.0.0.1:${jump.port}` })));
+    const outputs = await Promise.all(ts.map((t) => t.exec('echo through')));
+    expect(outputs.map((r) => r.stdout)).toEqual(Array(8).fill('through\n'));
+    expect(jump.connections).toBe(1); // one shared jump connection
+    expect(jump.forwards).toBe(8);
+    expect(jump.maxPendingForwards).toBeLessThanOrEqual(2);
+    expect(target.maxConcurrentHandshakes).toBeLessThanOrEqual(2);
+    configureSshTransport({ maxConcurrentHandshakes: 10 });
+    await Promise.all(ts.map((t) => t.close()));
+    await Promise.all([jump.close(), target.close()]);
+  });
+
   it('explains a configuration error instead of connecting', async () => {
     const e = await unreachable(new SshTransport(spec({ extraArgs: '-o ProxyCommand="nc %h %p"' })).connect());
     expect(e.message).toMatch(/ProxyCommand 'nc %h %p' is not supported .* use ProxyJump/);
