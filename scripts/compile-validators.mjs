@@ -4,7 +4,7 @@
 // schemas at every start. Each file records a fingerprint of the schemas it was made
 // from; the runtime falls back to compiling with ajv when it does not match (a stale
 // dist/, or sources run directly by vitest). Runs after `tsc` (needs dist/modules).
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv } from 'ajv';
@@ -33,31 +33,38 @@ function playbookValidators() {
   return Object.keys(refs).length;
 }
 
+/** The file of a built-in module's validator; the runtime derives the same name (validate-args.ts). */
+function validatorFile(name) {
+  return `dist/core/modules/validators/${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.cjs`;
+}
+
 async function moduleValidators() {
-  const ajv = new Ajv({ ...MODULE_AJV_OPTIONS, code: { source: true } });
-  const refs = {};
-  const fingerprints = {};
+  // One file per module: a run loads the validators of the modules its tasks use, not the
+  // code of all of them (one 486 KB file took 46-65 ms to load at every start).
+  rmSync('dist/core/modules/validators', { recursive: true, force: true });
+  mkdirSync('dist/core/modules/validators', { recursive: true });
   const dir = 'dist/modules';
+  let count = 0;
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.js') && !f.startsWith('_')).sort()) {
     const def = (await import(pathToFileURL(join(dir, file)).href)).default;
     if (!def || typeof def.name !== 'string' || typeof def.schema !== 'object') continue;
-    const id = `m${Object.keys(refs).length}`;
-    ajv.addSchema(def.schema, id);
+    const ajv = new Ajv({ ...MODULE_AJV_OPTIONS, code: { source: true } });
+    ajv.addSchema(def.schema, 'validate');
     // Strict mode (MODULE_AJV_OPTIONS), as for user modules when they load: a built-in with
     // an unknown keyword or an ignored default fails the build, naming its file.
     try {
-      ajv.getSchema(id);
+      ajv.getSchema('validate');
     } catch (err) {
       throw new Error(`modules/${file.replace(/\.js$/, '.ts')}: module '${def.name}' has an invalid argument schema: ${err.message}`);
     }
     const undeclared = requiredNotDeclared(def.schema);
     if (undeclared.length) throw new Error(`modules/${file.replace(/\.js$/, '.ts')}: module '${def.name}': ${undeclared.join('; ')}`);
-    refs[id] = id;
-    fingerprints[def.name] = { id, fingerprint: fingerprint(JSON.stringify(def.schema)) };
+    const code = standaloneCode(ajv, { validate: 'validate' });
+    writeFileSync(validatorFile(def.name), `${header}${code}\nexports.fingerprint = ${JSON.stringify(fingerprint(JSON.stringify(def.schema)))};\n`);
+    count++;
   }
-  const code = standaloneCode(ajv, refs);
-  writeFileSync('dist/core/modules/builtin-validators.cjs', `${header}${code}\nexports.modules = ${JSON.stringify(fingerprints)};\n`);
-  return Object.keys(refs).length;
+  rmSync('dist/core/modules/builtin-validators.cjs', { force: true }); // the one-file layout of earlier builds
+  return count;
 }
 
 const kinds = playbookValidators();

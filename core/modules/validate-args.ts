@@ -13,20 +13,26 @@ const compiled = new WeakMap<object, ValidateFunction>();
 /** What argument validation needs of a module: its name and schema (a definition, or the build's index entry). */
 export type ModuleSchemaSource = Pick<ModuleDefinition<any>, 'name' | 'schema'> & { fingerprint?: string };
 
-interface BuiltinValidators {
-  modules: Record<string, { id: string; fingerprint: string }>;
-  [id: string]: unknown;
+interface PrecompiledValidator {
+  validate: ValidateFunction;
+  fingerprint: string;
 }
 
-let builtins: BuiltinValidators | null | undefined;
+const precompiledByName = new Map<string, PrecompiledValidator | null>();
 let strictAjv: Ajv | undefined;
 
-/** The build's precompiled validator for a built-in module, if its schema is unchanged since. */
+/**
+ * The build's precompiled validator for a built-in module (one file per module, written by
+ * scripts/compile-validators.mjs), if its schema is unchanged since.
+ */
 function precompiled(module: ModuleSchemaSource): ValidateFunction | undefined {
-  if (builtins === undefined) builtins = loadPrecompiled<BuiltinValidators>('./builtin-validators.cjs', import.meta.url) ?? null;
-  const entry = builtins?.modules[module.name];
+  let entry = precompiledByName.get(module.name);
+  if (entry === undefined) {
+    entry = loadPrecompiled<PrecompiledValidator>(`./validators/${module.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.cjs`, import.meta.url) ?? null;
+    precompiledByName.set(module.name, entry);
+  }
   if (!entry || entry.fingerprint !== (module.fingerprint ?? fingerprint(JSON.stringify(module.schema)))) return undefined;
-  return builtins![entry.id] as ValidateFunction;
+  return entry.validate;
 }
 
 /** A module whose argument schema is not a valid JSON Schema, or breaks ajv's strict mode. */
