@@ -6,9 +6,17 @@ import { readFileSync } from 'node:fs';
 
 export const EXIT = { OK: 0, ERROR: 1, HOST_FAILED: 2, UNREACHABLE: 4, BAD_OPTIONS: 5 } as const;
 
+/** tsplay's package.json: the nearest one above this file (dist/core/cli/, dist/fast/core/cli/ or core/cli/). */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'tsplay') return pkg.version;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (dir.pathname === '/') return 'unknown';
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -21,7 +21,8 @@ export async function importUserModule(file: string): Promise<unknown> {
       // Resolved here: the loader thread resolves bare names from the hooks file's place.
       esbuild: import.meta.resolve('esbuild'),
     };
-    register(new URL('./ts-hooks.js', import.meta.url), { data });
+    // From the parent folder so it also holds in the bundle (scripts/bundle-cli.mjs).
+    register(new URL('../modules/ts-hooks.js', import.meta.url), { data });
     hooksRegistered = true;
   }
   return import(pathToFileURL(file).href);

@@ -179,8 +179,9 @@ export class ModuleRegistry {
         if (definition) registry.addEntry({ name: definition.name, freeForm: definition.freeForm, file, definition, builtin: true, tsplayOnly: definition.tsplayOnly === true }, definition.aliases ?? []);
       }
     }
-    // tsplay's own modules/ (a command run in its repository finds it as ./modules) is not a user folder.
-    const own = new Set([BUILTIN_DIR, join(BUILTIN_DIR, '../../modules/')].map((d) => resolve(d)));
+    // tsplay's own modules/ (a command run in its repository finds it as ./modules) is not a user
+    // folder: two levels up from dist/modules/, three from the bundle's dist/fast/modules/.
+    const own = new Set([BUILTIN_DIR, join(BUILTIN_DIR, '../../modules/'), join(BUILTIN_DIR, '../../../modules/')].map((d) => resolve(d)));
     for (const dir of userDirs) if (!own.has(resolve(dir))) await registry.addUserFolder(resolve(dir));
     return registry;
   }

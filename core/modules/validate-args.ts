@@ -28,7 +28,7 @@ let strictAjv: Ajv | undefined;
 function precompiled(module: ModuleSchemaSource): ValidateFunction | undefined {
   let entry = precompiledByName.get(module.name);
   if (entry === undefined) {
-    entry = loadPrecompiled<PrecompiledValidator>(`./validators/${module.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.cjs`, import.meta.url) ?? null;
+    entry = loadPrecompiled<PrecompiledValidator>(`../modules/validators/${module.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.cjs`, import.meta.url) ?? null;
     precompiledByName.set(module.name, entry);
   }
   if (!entry || entry.fingerprint !== (module.fingerprint ?? fingerprint(JSON.stringify(module.schema)))) return undefined;

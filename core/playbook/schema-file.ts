@@ -12,7 +12,9 @@ export interface PlaybookSchema extends JsonObject {
   definitions: Record<string, JsonObject>;
 }
 
-export const SCHEMA_FILE = new URL('./schema/playbook.schema.json', import.meta.url);
+// Spelled from the parent folder so the same path holds from dist/core/<dir>/ and from the
+// bundle's dist/fast/core/chunks/ (scripts/bundle-cli.mjs keeps every file at that depth).
+export const SCHEMA_FILE = new URL('../playbook/schema/playbook.schema.json', import.meta.url);
 
 let cachedText: string | undefined;
 let cached: PlaybookSchema | undefined;

@@ -28,7 +28,7 @@ let compiled: Validators | undefined;
 
 /** The build's precompiled validators (scripts/compile-validators.mjs) when they match the schema file. */
 function precompiled(): Validators | undefined {
-  const mod = loadPrecompiled<Record<string, unknown>>('./schema/validators.cjs', import.meta.url);
+  const mod = loadPrecompiled<Record<string, unknown>>('../playbook/schema/validators.cjs', import.meta.url) // from the parent folder: see schema-file.ts;
   if (!mod || mod.fingerprint !== fingerprint(playbookSchemaText())) return undefined;
   return new Map(FILE_KINDS.map((kind) => [kind, mod[kind] as ValidateFunction]));
 }

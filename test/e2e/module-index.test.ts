@@ -63,10 +63,12 @@ describe('a stale build', () => {
     cpSync(join(repo, 'bin'), join(root, 'bin'), { recursive: true });
     cpSync(join(repo, 'package.json'), join(root, 'package.json'));
     symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
-    const indexFile = join(root, 'dist', 'modules', '_index.json');
-    const index = JSON.parse(readFileSync(indexFile, 'utf8')) as Array<{ file: string; name: string }>;
-    index.find((e) => e.file === 'ping.js')!.name = 'pong';
-    writeFileSync(indexFile, JSON.stringify(index));
+    // Both copies of the index: the tsc output's and the bundle's (scripts/bundle-cli.mjs), which bin/tsplay.js starts from.
+    for (const indexFile of [join(root, 'dist', 'modules', '_index.json'), join(root, 'dist', 'fast', 'modules', '_index.json')]) {
+      const index = JSON.parse(readFileSync(indexFile, 'utf8')) as Array<{ file: string; name: string }>;
+      index.find((e) => e.file === 'ping.js')!.name = 'pong';
+      writeFileSync(indexFile, JSON.stringify(index));
+    }
     writeFileSync(join(root, 'site.yml'), '- hosts: all\n  gather_facts: no\n  tasks:\n    - name: stale\n      pong:\n');
     writeFileSync(join(root, 'hosts.ini'), 'localhost ansible_connection=local\n');
     const r = spawnSync(process.execPath, [join(root, 'bin', 'tsplay.js'), 'run', join(root, 'site.yml'), '-i', join(root, 'hosts.ini')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

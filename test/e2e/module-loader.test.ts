@@ -68,7 +68,7 @@ describe('user module loader', () => {
     expect(r.get('role library')!.msg).toBe('role module');
     expect(r.get('overridden built-in')!.msg).toBe('overridden debug');
     expect(r.get('shadowing')!.msg).toBe(
-      `module 'ping' in ${dir}/modules/ping.ts has the name of the built-in module in ${repo}/dist/modules/ping.js; add overrides: true to its definition to replace the built-in, or rename it (${dir}/site.yml:11:7)`,
+      `module 'ping' in ${dir}/modules/ping.ts has the name of the built-in module in ${repo}/dist/fast/modules/ping.js; add overrides: true to its definition to replace the built-in, or rename it (${dir}/site.yml:11:7)`,
     );
     expect(r.get('duplicate')!.msg).toMatch(new RegExp(`^module 'dup' is defined twice in ${dir}/modules: twice.ts and twice_again.js; rename or remove one`));
     expect(r.get('syntax error')!.msg).toMatch(new RegExp(`^could not load module ${dir}/modules/broken.ts:5:1: Expected identifier but found end of file`));
