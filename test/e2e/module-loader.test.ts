@@ -113,4 +113,14 @@ describe('user module loader', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^\[WARNING\]: could not load module .*\/modules\/broken\.ts:1:17: /);
   });
+
+  it("a user module's ModuleFailure from 'tsplay' is a failed task with its keys, not a crash (one copy of the class in the bundle)", () => {
+    const dir = writeProject({
+      'modules/refuse.ts': moduleSource('refuse', "throw new ModuleFailure('refused on purpose', { rc: 3 });").replace("import { defineModule } from 'tsplay';", "import { defineModule, ModuleFailure } from 'tsplay';"),
+      'site.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - { name: refuse, refuse: {}, ignore_errors: true }\n',
+    });
+    const result = jsonResults(runProject(dir, '--json')).get('refuse')!;
+    expect(result).toMatchObject({ failed: true, msg: 'refused on purpose', rc: 3 });
+    expect(result.exception).toBeUndefined();
+  });
 });
