@@ -79,7 +79,7 @@ describe('the npm package and the example project', () => {
     const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
     expect(pkg.scripts.prepack).toMatch(/npm run build/);
     const listed = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
-    for (const f of ['bin/tsplay.js', 'dist/core/cli/main.js', 'dist/core/index.d.ts', 'dist/core/testing/index.d.ts', 'dist/core/helpers/index.d.ts', 'dist/core/modules/ts-hooks.js', 'dist/modules/_index.json', 'dist/modules/copy.js', 'README.md']) {
+    for (const f of ['bin/tsplay.js', 'dist/core/cli/main.js', 'dist/core/index.d.ts', 'dist/core/testing/index.d.ts', 'dist/core/helpers/index.d.ts', 'dist/core/modules/ts-hooks.js', 'dist/modules/_index.json', 'dist/modules/copy.js', 'dist/fast/core/cli/main.js', 'dist/fast/modules/_index.json', 'dist/fast/core/modules/validators/copy.cjs', 'README.md']) {
       expect(listed).toContain(`package/${f}`);
     }
     expect(listed.filter((f) => /^package\/(test|bench|core|modules|dist\/bench)\//.test(f))).toEqual([]);
