@@ -35,7 +35,7 @@ const tsplay = (args: string[], cwd: string, env?: Record<string, string>) => ru
 
 describe('ansible.cfg', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   });
 
   it('chooses the inventory, gathering and retry files of a run, as with ansible-playbook', () => {

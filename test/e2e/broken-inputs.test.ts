@@ -44,7 +44,7 @@ const PER_CASE_MS = 20_000;
 
 describe('broken inputs get a clear error', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {

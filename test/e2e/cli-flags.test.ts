@@ -18,7 +18,7 @@ describe('tsplay CLI flags', () => {
   let pb: string;
   let inv: string;
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
     dir = mkdtempSync(join(tmpdir(), 'tsplay-flags-'));
     inv = join(dir, 'hosts.ini');
     writeFileSync(inv, '[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n[db]\nd1 ansible_connection=local secret_pw=hunter2hunter2\n');

@@ -46,7 +46,7 @@ const run = (root: string, ...extra: string[]) => tsplay(['run', join(fixtures, 
 
 describe('tsplay run against localhost', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   });
 
   it('applies, then reports no change on the second run', () => {

@@ -22,7 +22,7 @@ function project(): string {
 
 describe('operator experience', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   });
 
   it('--step: n skips a task, y runs it, c runs the rest without asking', async () => {

@@ -14,7 +14,7 @@ const cli = join(repo, 'bin/tsplay.js');
 let dir: string;
 
 beforeAll(() => {
-  if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+  if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   dir = mkdtempSync(join(tmpdir(), 'tsplay-pause-'));
   writeFileSync(
     join(dir, 'p.yml'),

@@ -34,7 +34,7 @@ function tsplay(dir: string, playbook: string, ...extra: string[]): { code: numb
 }
 
 beforeAll(() => {
-  if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+  if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
 });
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 

@@ -13,7 +13,7 @@ const cli = join(repo, 'bin/tsplay.js');
 
 describe('-v streams command output', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   });
 
   it('shows a line before the command ends; no_log tasks and guard answers stream nothing', async () => {

@@ -24,7 +24,7 @@ describe('--forks and the open-files limit', () => {
   let dir: string;
   let pb: string;
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
     dir = mkdtempSync(join(tmpdir(), 'tsplay-forks-'));
     pb = join(dir, 'play.yml');
     writeFileSync(pb, '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - file: { path: "{{ playbook_dir }}/touched", state: touch }\n');

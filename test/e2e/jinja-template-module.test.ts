@@ -38,7 +38,7 @@ function recap(stdout: string): string {
 describe.skipIf(!hasAnsible && !inCi)('Jinja templates in a role: tsplay writes what ansible-playbook writes', { timeout: 120_000 }, () => {
   beforeAll(() => {
     if (!hasAnsible) throw new Error('CI=true but ansible-playbook is not installed (apt-get install ansible-core; .ci/run installs it)');
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   });
 
   it('same files, idempotent, check mode predicts', () => {

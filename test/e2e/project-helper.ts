@@ -11,7 +11,7 @@ export const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
 
 export function ensureBuilt(): void {
-  if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+  if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
 }
 
 /** Write `files` (path relative to the project → content) into a new temp dir. */

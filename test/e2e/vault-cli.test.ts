@@ -28,7 +28,7 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 
 describe('tsplay vault', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   });
 
   it('encrypt in place (0600), view, decrypt in place; no temporary file is left', () => {

@@ -35,7 +35,7 @@ const PLAINTEXT = 'db_password: "Sekrit \\u00e9 42"\nlist: [1, 2]\nmultiline: |\
 describe.skipIf(!hasAnsible && !inCi)('vault interop with ansible-vault', { timeout: 120_000 }, () => {
   beforeAll(() => {
     if (!hasAnsible) throw new Error('CI=true but ansible-vault is not installed (apt-get install ansible-core; .ci/run installs it)');
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   });
 
   it('ansible-vault files (1.1, and 1.2 with ids) decrypt in tsplay', () => {

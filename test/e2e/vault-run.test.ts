@@ -25,7 +25,7 @@ const secretFlags = ['--vault-password-file', 'default.pass', '--vault-id', 'pro
 
 describe('tsplay run with vaulted data', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
   });
 
   it('uses the values, and masks them in the terminal, --json and the log', () => {
