@@ -252,8 +252,9 @@ describe.skipIf(!existsSync('/usr/bin/getopt') || !existsSync('/usr/bin/setsid')
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     const record = join(dir, 'shutdown-args');
-    for (const tool of ['sh', 'sleep', 'setsid', 'getopt']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
-    writeFileSync(join(bin, 'shutdown'), `#!${join(bin, 'sh')}\ngetopt -o HPrhkKat:fFc -l help,halt,poweroff,reboot,no-wall -- "$@" > ${quote(record)}\n`, { mode: 0o755 });
+    for (const tool of ['sh', 'sleep', 'setsid', 'getopt', 'mv']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    // Written aside and renamed: the record exists only once it is complete (the test polls for it).
+    writeFileSync(join(bin, 'shutdown'), `#!${join(bin, 'sh')}\ngetopt -o HPrhkKat:fFc -l help,halt,poweroff,reboot,no-wall -- "$@" > ${quote(`${record}.part`)} && mv ${quote(`${record}.part`)} ${quote(record)}\n`, { mode: 0o755 });
     let issued = '';
     const host: Transport = {
       host: 'sim',
