@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
-import { PLAYBOOK_AJV_OPTIONS, MODULE_AJV_OPTIONS, FILE_KINDS, fingerprint } from '../dist/core/util/validator-options.js';
+import { PLAYBOOK_AJV_OPTIONS, MODULE_AJV_OPTIONS, FILE_KINDS, fingerprint, moduleValidatorFile } from '../dist/core/util/validator-options.js';
 import { requiredNotDeclared } from '../dist/core/modules/validate-args.js';
 
 const standaloneCode = standalone.default;
@@ -33,9 +33,9 @@ function playbookValidators() {
   return Object.keys(refs).length;
 }
 
-/** The file of a built-in module's validator; the runtime derives the same name (validate-args.ts). */
+/** The file of a built-in module's validator: the name the run time loads (validate-args.ts). */
 function validatorFile(name) {
-  return `dist/core/modules/validators/${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.cjs`;
+  return `dist/core/modules/validators/${moduleValidatorFile(name)}`;
 }
 
 async function moduleValidators() {

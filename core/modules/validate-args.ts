@@ -6,7 +6,7 @@
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { JsonSchema, ModuleDefinition } from './api.js';
 import { closest } from '../util/suggest.js';
-import { MODULE_AJV_OPTIONS, fingerprint, loadAjv, loadPrecompiled } from '../util/validator-options.js';
+import { MODULE_AJV_OPTIONS, fingerprint, loadAjv, loadPrecompiled, moduleValidatorFile } from '../util/validator-options.js';
 
 const compiled = new WeakMap<object, ValidateFunction>();
 
@@ -28,7 +28,7 @@ let strictAjv: Ajv | undefined;
 function precompiled(module: ModuleSchemaSource): ValidateFunction | undefined {
   let entry = precompiledByName.get(module.name);
   if (entry === undefined) {
-    entry = loadPrecompiled<PrecompiledValidator>(`../modules/validators/${module.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.cjs`, import.meta.url) ?? null;
+    entry = loadPrecompiled<PrecompiledValidator>(`../modules/validators/${moduleValidatorFile(module.name)}`, import.meta.url) ?? null;
     precompiledByName.set(module.name, entry);
   }
   if (!entry || entry.fingerprint !== (module.fingerprint ?? fingerprint(JSON.stringify(module.schema)))) return undefined;

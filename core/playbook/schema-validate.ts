@@ -28,7 +28,8 @@ let compiled: Validators | undefined;
 
 /** The build's precompiled validators (scripts/compile-validators.mjs) when they match the schema file. */
 function precompiled(): Validators | undefined {
-  const mod = loadPrecompiled<Record<string, unknown>>('../playbook/schema/validators.cjs', import.meta.url) // from the parent folder: see schema-file.ts;
+  // From the parent folder so the path also holds in the bundle: see schema-file.ts.
+  const mod = loadPrecompiled<Record<string, unknown>>('../playbook/schema/validators.cjs', import.meta.url);
   if (!mod || mod.fingerprint !== fingerprint(playbookSchemaText())) return undefined;
   return new Map(FILE_KINDS.map((kind) => [kind, mod[kind] as ValidateFunction]));
 }

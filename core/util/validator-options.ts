@@ -29,6 +29,11 @@ export function fingerprint(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
+/** A built-in module's precompiled validator file, in dist/core/modules/validators/ (the build writes it, the run time loads it). */
+export function moduleValidatorFile(moduleName: string): string {
+  return `${moduleName.replace(/[^A-Za-z0-9_.-]/g, '_')}.cjs`;
+}
+
 const requireHere = createRequire(import.meta.url);
 
 /** Load a generated CommonJS validator file next to `base`, or undefined when there is none. */

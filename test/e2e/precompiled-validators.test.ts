@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FILE_KINDS, MODULE_AJV_OPTIONS, PLAYBOOK_AJV_OPTIONS, fingerprint } from '../../core/util/validator-options.js';
+import { FILE_KINDS, MODULE_AJV_OPTIONS, PLAYBOOK_AJV_OPTIONS, fingerprint, moduleValidatorFile } from '../../core/util/validator-options.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = join(repo, 'dist');
@@ -25,7 +25,7 @@ interface PrecompiledValidator {
 
 /** A built-in module's precompiled validator file (one per module). */
 function validatorOf(name: string): PrecompiledValidator {
-  return requireDist(`./core/modules/validators/${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.cjs`) as PrecompiledValidator;
+  return requireDist(`./core/modules/validators/${moduleValidatorFile(name)}`) as PrecompiledValidator;
 }
 
 /** What a validator decided, in a form two validators can be compared by. */
