@@ -6,10 +6,11 @@
  * Add a case for every bad input found.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { ensureBuilt } from './project-helper.js';
 
 const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
@@ -44,7 +45,7 @@ const PER_CASE_MS = 20_000;
 
 describe('broken inputs get a clear error', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    ensureBuilt();
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {

@@ -1,9 +1,10 @@
 /** CLI flags that list, check or reshape output, through the compiled CLI. */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ensureBuilt } from './project-helper.js';
 
 const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
@@ -18,7 +19,7 @@ describe('tsplay CLI flags', () => {
   let pb: string;
   let inv: string;
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'tsplay-flags-'));
     inv = join(dir, 'hosts.ini');
     writeFileSync(inv, '[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n[db]\nd1 ansible_connection=local secret_pw=hunter2hunter2\n');

@@ -4,10 +4,11 @@
  * tree changes nothing and predicts the first run's changes.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { ensureBuilt } from './project-helper.js';
 
 const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
@@ -46,7 +47,7 @@ const run = (root: string, ...extra: string[]) => tsplay(['run', join(fixtures, 
 
 describe('tsplay run against localhost', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    ensureBuilt();
   });
 
   it('applies, then reports no change on the second run', () => {

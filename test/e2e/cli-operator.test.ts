@@ -4,10 +4,11 @@
  * with the failed hosts and why, after the recap.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ensureBuilt } from './project-helper.js';
 
 const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
@@ -22,7 +23,7 @@ function project(): string {
 
 describe('operator experience', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    ensureBuilt();
   });
 
   it('--step: n skips a task, y runs it, c runs the rest without asking', async () => {

@@ -3,18 +3,19 @@
  * serves every host and the hidden answer reaches `user_input`; without a terminal the
  * prompt is not waited for.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from './project-helper.js';
 
 const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
 let dir: string;
 
 beforeAll(() => {
-  if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+  ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'tsplay-pause-'));
   writeFileSync(
     join(dir, 'p.yml'),

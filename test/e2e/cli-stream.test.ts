@@ -3,17 +3,18 @@
  * command is still waiting (for a file only the test creates after seeing that line).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ensureBuilt } from './project-helper.js';
 
 const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
 
 describe('-v streams command output', () => {
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    ensureBuilt();
   });
 
   it('shows a line before the command ends; no_log tasks and guard answers stream nothing', async () => {

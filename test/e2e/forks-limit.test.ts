@@ -3,11 +3,12 @@
  * RLIMIT_NOFILE (bash's ulimit sets soft and hard): too many forks are refused before
  * anything runs, naming the limit; forks that fit run.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from './project-helper.js';
 
 const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
@@ -24,7 +25,7 @@ describe('--forks and the open-files limit', () => {
   let dir: string;
   let pb: string;
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'tsplay-forks-'));
     pb = join(dir, 'play.yml');
     writeFileSync(pb, '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - file: { path: "{{ playbook_dir }}/touched", state: touch }\n');

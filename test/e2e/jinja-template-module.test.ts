@@ -6,11 +6,12 @@
  * and its check mode predicts the first run. Skipped only on a developer machine without
  * ansible-playbook; in CI (CI=true) it must run.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from './project-helper.js';
 
 const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
@@ -38,7 +39,7 @@ function recap(stdout: string): string {
 describe.skipIf(!hasAnsible && !inCi)('Jinja templates in a role: tsplay writes what ansible-playbook writes', { timeout: 120_000 }, () => {
   beforeAll(() => {
     if (!hasAnsible) throw new Error('CI=true but ansible-playbook is not installed (apt-get install ansible-core; .ci/run installs it)');
-    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    ensureBuilt();
   });
 
   it('same files, idempotent, check mode predicts', () => {

@@ -5,10 +5,11 @@
  * developer machine without ansible-vault; in CI (CI=true) a missing ansible-vault fails.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ensureBuilt } from './project-helper.js';
 
 const repo = resolve(__dirname, '../..');
 const cli = join(repo, 'bin/tsplay.js');
@@ -35,7 +36,7 @@ const PLAINTEXT = 'db_password: "Sekrit \\u00e9 42"\nlist: [1, 2]\nmultiline: |\
 describe.skipIf(!hasAnsible && !inCi)('vault interop with ansible-vault', { timeout: 120_000 }, () => {
   beforeAll(() => {
     if (!hasAnsible) throw new Error('CI=true but ansible-vault is not installed (apt-get install ansible-core; .ci/run installs it)');
-    if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+    ensureBuilt();
   });
 
   it('ansible-vault files (1.1, and 1.2 with ids) decrypt in tsplay', () => {
