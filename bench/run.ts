@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { lineChart, type Series } from './lib/chart.js';
 import { measureExtras, type Extras } from './lib/extras.js';
+import { describeRelease, releaseDyingCgroups } from './lib/dying-cgroups.js';
 import { BENCH_MAX_HOSTS, BenchHosts, benchHostAddress, teardownOnExit, type BootTiming, type HostKind } from './lib/hosts.js';
 import { measure, type Measurement } from './lib/measure.js';
 import { fmt, ratio, summarize, type Summary } from './lib/stats.js';
@@ -235,6 +236,8 @@ async function main(): Promise<number> {
   if (process.getuid?.() !== 0) { process.stderr.write('bench: needs root (namespaces, overlays, cgroups)\n'); return 2; }
 
   const ansible = ensureAnsible(workload.collections, (m) => log(m));
+  MACHINE_AT_START = describeRelease(releaseDyingCgroups()); // before anything is measured
+  log(MACHINE_AT_START);
   const tmp = mkdtempSync(join(tmpdir(), 'tsplay-bench-'));
   const benchHosts = new BenchHosts(REPO);
   const cleanup = teardownOnExit(benchHosts);
@@ -257,6 +260,7 @@ async function main(): Promise<number> {
 }
 
 const STARTED = new Date();
+let MACHINE_AT_START = '';
 
 /** Writes the JSON, Markdown and SVG for what has been measured so far; returns the Markdown. */
 function writeResults(results: SizeResult[], extras: Extras | null, o: { hosts: number[]; workload: string; runs: number; out: string }, workload: { playbook: string; kind: HostKind; collections: string[] }, ansible: string): string {
@@ -269,7 +273,7 @@ function writeResults(results: SizeResult[], extras: Extras | null, o: { hosts: 
   const doc = {
     date: STARTED.toISOString(),
     complete: extras !== null || results.length === o.hosts.length,
-    machine: { hostname: hostname(), kernel: release(), cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGB: +(totalmem() / 2 ** 30).toFixed(1) },
+    machine: { hostname: hostname(), kernel: release(), cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGB: +(totalmem() / 2 ** 30).toFixed(1), atStart: MACHINE_AT_START },
     versions: versions(ansible),
     settings: { workload: o.workload, playbook: workload.playbook, hostKind: workload.kind, runs: o.runs, forks: 'number of hosts', floorKex: FLOOR_KEX, tsplayKex: kex,
       ansibleCfg: 'host_key_checking=False, pipelining=True, ssh_args=-C -o ControlMaster=auto -o ControlPersist=60s (default KexAlgorithms); masters killed after each run' },

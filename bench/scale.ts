@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { Command, InvalidArgumentError } from 'commander';
 import { summarizeCpuProfile, type CpuBreakdown } from './lib/cpu-profile.js';
+import { describeRelease, releaseDyingCgroups } from './lib/dying-cgroups.js';
 import { BENCH_KNOWN_HOSTS, BENCH_MAX_HOSTS, BenchHosts, LAB_KEY, benchHostAddress, teardownOnExit, type BootTiming } from './lib/hosts.js';
 import { measure, type Measurement } from './lib/measure.js';
 import { ansibleCommand, ensureAnsible, floorCommand, parseRecap, readCounts, tsplayCommand, writeAnsibleCfg, writeInventory, type ToolCommand } from './lib/tools.js';
@@ -160,6 +161,7 @@ async function main(): Promise<number> {
   const N = o.hosts;
   const M = Math.min(o.ansibleHosts, N);
   const started = new Date();
+  const cgroups = describeRelease(releaseDyingCgroups()); // before anything is measured
   const loadAtStart = loadavg().map((l) => l.toFixed(2));
   const ansibleVersion = M > 0 && want('ansible') ? ensureAnsible([], log) : '';
   const tmp = mkdtempSync(join(tmpdir(), 'tsplay-bench-scale-'));
@@ -196,7 +198,7 @@ async function main(): Promise<number> {
     return row(scenario, n, phase, 'floor', parallel, m, { commands: like.commands ?? 0 });
   };
 
-  const save = () => writeResults(o.out, started, N, M, rows, boots, profile, loadAtStart, ansibleVersion);
+  const save = () => writeResults(o.out, started, N, M, rows, boots, profile, loadAtStart, ansibleVersion, false, [`At the start, ${cgroups}.`]);
   // Hosts this run started have never been configured: the first scenario that wants a
   // reset (22 minutes at 1,000 hosts on the 2-core machine) does not need one.
   let fresh = !o.reuseHosts;
@@ -313,13 +315,13 @@ function writeResults(out: string, started: Date, N: number, M: number, rows: Ro
     lines.push('', `tsplay --cpu-prof, second run on 10 hosts (${profile.totalMs.toFixed(0)} ms profiled):`, '', '| where | ms | share |', '| --- | ---: | ---: |');
     for (const [k, v] of Object.entries(profile.byCategory)) lines.push(`| ${k} | ${v.toFixed(0)} | ${((100 * v) / profile.totalMs).toFixed(0)}% |`);
   }
-  // Notes written into a run's JSON afterwards (what the run could not record itself).
+  // The machine's state at the start, and notes written into a run's JSON afterwards.
   if (notes.length) lines.push('', 'Notes:', '', ...notes.map((n) => `- ${n}`));
   const md = lines.join('\n') + '\n';
   mkdirSync(out, { recursive: true });
   const base = join(out, `${started.toISOString().replace(/[:]/g, '').slice(0, 15)}-scale-${N}`);
   const commit = spawnSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-  if (!reportOnly) writeFileSync(`${base}.json`, JSON.stringify({ date: started.toISOString(), hosts: N, ansibleHosts: M, commit, ansible: ansibleVersion, loadAtStart, key: LAB_KEY, rows, boots, profile }, null, 2) + '\n');
+  if (!reportOnly) writeFileSync(`${base}.json`, JSON.stringify({ date: started.toISOString(), hosts: N, ansibleHosts: M, commit, ansible: ansibleVersion, loadAtStart, key: LAB_KEY, rows, boots, profile, notes }, null, 2) + '\n');
   writeFileSync(`${base}.md`, md);
   return md;
 }
