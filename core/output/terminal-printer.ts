@@ -36,6 +36,23 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
   };
   const hostLabel = (host: string, delegatedTo?: string) => (delegatedTo && delegatedTo !== host ? `[${host} -> ${delegatedTo}]` : `[${host}]`);
 
+  /**
+   * The task whose banner was printed last. Under `strategy: free` hosts are at different
+   * tasks at once, so a result can arrive after another task's banner; like
+   * ansible-playbook's default output, its task's banner is printed again first, so every
+   * line stands under the task it belongs to.
+   */
+  let lastBanner: string | undefined;
+  const bannerKey = (task: TaskInfo) => `${task.isHandler ? 'handler' : 'task'} ${task.loc.file}:${task.loc.line}:${task.loc.column} ${task.name}`;
+  const printBanner = (task: TaskInfo) => {
+    lastBanner = bannerKey(task);
+    out('');
+    out(c('bold', banner(task.isHandler ? `RUNNING HANDLER [${task.name}]` : `TASK [${task.name}]`)));
+  };
+  const underBanner = (task: TaskInfo) => {
+    if (bannerKey(task) !== lastBanner) printBanner(task);
+  };
+
   const printDiff = (task: TaskInfo, r: TaskResult) => {
     if (!o.diff || task.noLog) return;
     const text = renderDiff(r.diff);
@@ -44,6 +61,7 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
 
   return {
     playStart(name) {
+      lastBanner = undefined;
       out('');
       out(c('bold', banner(`PLAY [${name}]`)));
     },
@@ -51,10 +69,10 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
       out(c('cyan', 'skipping: no hosts matched'));
     },
     taskStart(task) {
-      out('');
-      out(c('bold', banner(task.isHandler ? `RUNNING HANDLER [${task.name}]` : `TASK [${task.name}]`)));
+      printBanner(task);
     },
     itemResult(host, task, r, label) {
+      underBanner(task);
       const item = task.noLog ? 'None' : label;
       printDiff(task, r);
       if (r.failed) {
@@ -67,11 +85,13 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
         out(c(r.changed ? 'yellow' : 'green', `${word}: [${host}] => (item=${item})${detail}`));
       }
     },
-    hostOutput(host, _task, stream, line) {
+    hostOutput(host, task, stream, line) {
       // -v: the command's own lines as they arrive, before its result line.
+      underBanner(task);
       out(stream === 'stderr' ? c('red', `[${host}] stderr| ${line}`) : `[${host}] stdout| ${line}`);
     },
     hostResult(host, task, r, extra) {
+      underBanner(task);
       const label = hostLabel(host, extra.delegatedTo);
       if (r.unreachable) {
         out(c('red', `fatal: ${label}: UNREACHABLE! => ${dumpResult({ changed: false, msg: r.msg, unreachable: true })}`));
