@@ -30,8 +30,8 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
   const failedView = (task: TaskInfo, r: TaskResult): Record<string, unknown> => {
     if (typeof r.exception !== 'string' || task.noLog) return view(task, r);
     const { exception, ...rest } = r;
-    if (o.verbosity >= 3) out(`The full traceback is:\n${exception}`);
-    else out('An exception occurred during task execution. To see the full traceback, use -vvv.');
+    if (o.verbosity >= 3) say(task, `The full traceback is:\n${exception}`);
+    else say(task, 'An exception occurred during task execution. To see the full traceback, use -vvv.');
     return rest;
   };
   const hostLabel = (host: string, delegatedTo?: string) => (delegatedTo && delegatedTo !== host ? `[${host} -> ${delegatedTo}]` : `[${host}]`);
@@ -49,14 +49,16 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
     out('');
     out(c('bold', banner(task.isHandler ? `RUNNING HANDLER [${task.name}]` : `TASK [${task.name}]`)));
   };
-  const underBanner = (task: TaskInfo) => {
+  /** A line that belongs to `task`: under its banner. */
+  const say = (task: TaskInfo, line: string) => {
     if (bannerKey(task) !== lastBanner) printBanner(task);
+    out(line);
   };
 
   const printDiff = (task: TaskInfo, r: TaskResult) => {
     if (!o.diff || task.noLog) return;
     const text = renderDiff(r.diff);
-    if (text) out(text);
+    if (text) say(task, text);
   };
 
   return {
@@ -72,54 +74,51 @@ export function terminalPrinter(o: PrinterOptions): RunEvents {
       printBanner(task);
     },
     itemResult(host, task, r, label) {
-      underBanner(task);
       const item = task.noLog ? 'None' : label;
       printDiff(task, r);
       if (r.failed) {
-        out(c('red', `failed: [${host}] (item=${item}) => ${dumpResult(failedView(task, r))}`));
+        say(task, c('red', `failed: [${host}] (item=${item}) => ${dumpResult(failedView(task, r))}`));
       } else if (r.skipped) {
-        if (o.verbosity > 0) out(c('cyan', `skipping: [${host}] => (item=${item})`));
+        if (o.verbosity > 0) say(task, c('cyan', `skipping: [${host}] => (item=${item})`));
       } else {
         const word = r.changed ? 'changed' : 'ok';
         const detail = o.verbosity > 0 || isDebug(task) ? ` => ${dumpResult(view(task, isDebug(task) ? (debugView(r) as TaskResult) : r), 4)}` : '';
-        out(c(r.changed ? 'yellow' : 'green', `${word}: [${host}] => (item=${item})${detail}`));
+        say(task, c(r.changed ? 'yellow' : 'green', `${word}: [${host}] => (item=${item})${detail}`));
       }
     },
     hostOutput(host, task, stream, line) {
       // -v: the command's own lines as they arrive, before its result line.
-      underBanner(task);
-      out(stream === 'stderr' ? c('red', `[${host}] stderr| ${line}`) : `[${host}] stdout| ${line}`);
+      say(task, stream === 'stderr' ? c('red', `[${host}] stderr| ${line}`) : `[${host}] stdout| ${line}`);
     },
     hostResult(host, task, r, extra) {
-      underBanner(task);
       const label = hostLabel(host, extra.delegatedTo);
       if (r.unreachable) {
-        out(c('red', `fatal: ${label}: UNREACHABLE! => ${dumpResult({ changed: false, msg: r.msg, unreachable: true })}`));
+        say(task, c('red', `fatal: ${label}: UNREACHABLE! => ${dumpResult({ changed: false, msg: r.msg, unreachable: true })}`));
         return;
       }
       if (task.loop && r.results) {
         // Loop: item lines were printed already; a failed loop still gets its summary line.
-        if (r.failed) out(c('red', `fatal: ${label}: FAILED! => ${dumpResult({ changed: r.changed, msg: r.msg })}`));
+        if (r.failed) say(task, c('red', `fatal: ${label}: FAILED! => ${dumpResult({ changed: r.changed, msg: r.msg })}`));
         else if (o.verbosity > 0 || !r.skipped) {
-          if (r.skipped) out(c('cyan', `skipping: ${label}`));
+          if (r.skipped) say(task, c('cyan', `skipping: ${label}`));
         }
-        if (r.failed && extra.ignored) out(c('cyan', '...ignoring'));
+        if (r.failed && extra.ignored) say(task, c('cyan', '...ignoring'));
         return;
       }
       printDiff(task, r);
       if (r.failed) {
-        out(c('red', `fatal: ${label}: FAILED! => ${dumpResult(failedView(task, r))}`));
-        if (extra.ignored) out(c('cyan', '...ignoring'));
+        say(task, c('red', `fatal: ${label}: FAILED! => ${dumpResult(failedView(task, r))}`));
+        if (extra.ignored) say(task, c('cyan', '...ignoring'));
         return;
       }
       if (r.skipped) {
-        out(c('cyan', `skipping: ${label}`));
+        say(task, c('cyan', `skipping: ${label}`));
         return;
       }
       const word = r.changed ? 'changed' : 'ok';
       const show = o.verbosity > 0 || isDebug(task);
       const detail = show ? ` => ${dumpResult(view(task, isDebug(task) ? (debugView(r) as TaskResult) : r), 4)}` : '';
-      out(c(r.changed ? 'yellow' : 'green', `${word}: ${label}${detail}`));
+      say(task, c(r.changed ? 'yellow' : 'green', `${word}: ${label}${detail}`));
     },
     retry(host, task, attempt, retries) {
       out(c('red', `FAILED - RETRYING: [${host}]: ${task.name} (${retries - attempt + 1} retries left).`));

@@ -24,7 +24,7 @@ describe('strategy: free output', () => {
     writeFileSync(
       join(dir, 'pb.yml'),
       `- hosts: all\n  gather_facts: false\n  strategy: free\n  tasks:\n` +
-        `    - name: one\n      shell: "{{ 'for i in $(seq 200); do [ -e ${dir}/fast-done ] && exit 0; sleep 0.05; done; exit 1' if inventory_hostname == 'slow' else 'true' }}"\n` +
+        `    - name: one\n      shell: "{{ 'for i in $(seq 900); do [ -e ${dir}/fast-done ] && exit 0; sleep 0.05; done; exit 1' if inventory_hostname == 'slow' else 'true' }}"\n` +
         `    - name: two\n      shell: "{{ 'touch ${dir}/fast-done' if inventory_hostname == 'fast' else 'true' }}"\n`,
     );
     const r = spawnSync(process.execPath, [cli, 'run', 'pb.yml', '-i', 'hosts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -36,5 +36,5 @@ describe('strategy: free output', () => {
       'TASK [one]', 'changed: [slow]',
       'TASK [two]', 'changed: [slow]',
     ]);
-  }, 60_000);
+  }, 120_000);
 });
