@@ -8,11 +8,9 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ensureBuilt } from './project-helper.js';
+import { join } from 'node:path';
+import { cli, ensureBuilt } from './project-helper.js';
 
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
 const hasAnsible = spawnSync('ansible-config', ['--version']).status === 0;
 
 function project(cfg: string): string {

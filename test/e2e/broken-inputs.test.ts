@@ -8,12 +8,10 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ensureBuilt } from './project-helper.js';
+import { cli, ensureBuilt, repo } from './project-helper.js';
 
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
 const corpus = join(repo, 'test/fixtures/broken');
 
 interface Case {

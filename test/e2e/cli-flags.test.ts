@@ -3,11 +3,8 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ensureBuilt } from './project-helper.js';
-
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
+import { join } from 'node:path';
+import { cli, ensureBuilt } from './project-helper.js';
 
 function tsplay(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

@@ -8,9 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, repo } from './project-helper.js';
-
-const cli = join(repo, 'bin/tsplay.js');
+import { cli, ensureBuilt } from './project-helper.js';
 
 describe('strategy: free output', () => {
   beforeAll(() => {

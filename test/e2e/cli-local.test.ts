@@ -7,11 +7,9 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { ensureBuilt } from './project-helper.js';
+import { join, relative } from 'node:path';
+import { cli, ensureBuilt, repo } from './project-helper.js';
 
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
 const fixtures = join(repo, 'test/fixtures/e2e');
 
 function tsplay(args: string[]): { code: number; stdout: string; stderr: string } {

@@ -7,12 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './project-helper.js';
+import { cli, ensureBuilt } from './project-helper.js';
 
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
 const dirs: string[] = [];
 
 function workdir(): string {

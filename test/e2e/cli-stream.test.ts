@@ -6,11 +6,8 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ensureBuilt } from './project-helper.js';
-
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
+import { join } from 'node:path';
+import { cli, ensureBuilt } from './project-helper.js';
 
 describe('-v streams command output', () => {
   beforeAll(() => {

@@ -6,12 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './project-helper.js';
-
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
+import { cli, ensureBuilt } from './project-helper.js';
 
 function underLimit(limit: number, args: string[]) {
   const r = spawnSync('bash', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, cli, ...args], {

@@ -9,12 +9,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './project-helper.js';
+import { cli, ensureBuilt, repo } from './project-helper.js';
 
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
 const fixture = join(repo, 'test/fixtures/jinja-role');
 const hasAnsible = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).status === 0;
 const inCi = process.env.CI === 'true';

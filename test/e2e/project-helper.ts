@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 export const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
+/** The CLI as users start it. */
+export const cli = join(repo, 'bin/tsplay.js');
 
 export function ensureBuilt(): void {
   if (!existsSync(join(repo, 'dist/fast/core/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });

@@ -8,10 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureBuilt } from './project-helper.js';
-
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
+import { cli, ensureBuilt } from './project-helper.js';
 
 function tsplay(cwd: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
   const r = spawnSync(process.execPath, [cli, 'vault', ...args], { cwd, encoding: 'utf8', input: options.input ?? '', env: { ...process.env, NO_COLOR: '1', ...options.env } });

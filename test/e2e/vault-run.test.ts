@@ -9,11 +9,9 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ensureBuilt } from './project-helper.js';
+import { join } from 'node:path';
+import { cli, ensureBuilt, repo } from './project-helper.js';
 
-const repo = resolve(__dirname, '../..');
-const cli = join(repo, 'bin/tsplay.js');
 const fixtures = join(repo, 'test/fixtures/vault-e2e');
 const SECRETS = ['Db-Secret-4711', 'Api-Token-9876', 'Group-Secret-0815', 'Inv-Secret-1234', 'File-Secret-2342', 'second line of the secret file', 'fixture-default-pw', 'fixture-prod-pw'];
 
